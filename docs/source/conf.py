@@ -1,0 +1,17 @@
+"""Sphinx configuration for heat-deltacloud."""
+
+import heat_deltacloud
+
+project = "heat-deltacloud"
+copyright = "2026, the heat-deltacloud authors"  # noqa: A001
+version = release = heat_deltacloud.__version__
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.viewcode",
+]
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+html_theme = "alabaster"
+exclude_patterns = []
+nitpicky = False

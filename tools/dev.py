@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""The README's two commands: ``demo`` (the main job) and ``test``.
+
+Needs only python3 (3.11 or newer).  Creates ``.venv`` beside this repo on
+first use, installs the package with its ``heat`` and ``test`` extras into
+it, and reinstalls whenever ``setup.cfg`` changes.  pip's own output goes to
+``.venv/install.log`` so the commands stay readable.
+"""
+
+import hashlib
+import os
+import pathlib
+import subprocess
+import sys
+import venv
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+BIN = VENV / "bin"
+STAMP = VENV / "heat-deltacloud.stamp"
+LOG = VENV / "install.log"
+
+
+def _requirements_digest():
+    return hashlib.sha256((ROOT / "setup.cfg").read_bytes()).hexdigest()
+
+
+def ensure_venv():
+    """Create or refresh the virtualenv; return the path of its python."""
+    if sys.version_info < (3, 11):
+        sys.exit("heat-deltacloud needs Python 3.11 or newer")
+    python = BIN / "python"
+    digest = _requirements_digest()
+    if python.exists() and STAMP.exists() and STAMP.read_text() == digest:
+        return python
+    if not python.exists():
+        print(f"creating {VENV} ...", flush=True)
+        venv.create(VENV, with_pip=True)
+    print("installing heat-deltacloud with Heat 27 "
+          f"(log: {LOG.relative_to(ROOT)}) ...", flush=True)
+    with open(LOG, "w") as log:
+        steps = [
+            [str(python), "-m", "pip", "install", "--upgrade", "pip"],
+            [str(python), "-m", "pip", "install", "-e",
+             f"{ROOT}[heat,test,docs]"],
+        ]
+        for step in steps:
+            if subprocess.call(step, stdout=log, stderr=subprocess.STDOUT):
+                sys.exit(f"installation failed; see {LOG}")
+    STAMP.write_text(digest)
+    return python
+
+
+def run(argv):
+    """Run a command from the venv's bin, returning its exit status."""
+    return subprocess.call([str(BIN / argv[0]), *argv[1:]], cwd=ROOT)
+
+
+def cmd_test(extra):
+    ensure_venv()
+    status = run(["ruff", "check", "heat_deltacloud", "tests", "tools",
+                  "benchmarks"])
+    if status:
+        return status
+    return run(["pytest", *extra])
+
+
+def cmd_demo(extra):
+    ensure_venv()
+    return run(["heat-deltacloud", "demo", *extra])
+
+
+COMMANDS = {"test": cmd_test, "demo": cmd_demo}
+
+
+def main(argv):
+    if not argv or argv[0] not in COMMANDS:
+        sys.exit(f"usage: python3 tools/dev.py {{{','.join(COMMANDS)}}} "
+                 "[args...]")
+    return COMMANDS[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    os.chdir(ROOT)
+    sys.exit(main(sys.argv[1:]))
