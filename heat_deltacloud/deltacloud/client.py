@@ -1,0 +1,127 @@
+"""The Deltacloud client: credentials, the ``/api`` entry point, managers."""
+
+import logging
+import threading
+
+from heat_deltacloud.deltacloud import exceptions, jsondoc, managers, xmldoc
+from heat_deltacloud.deltacloud.base import error_from
+from heat_deltacloud.deltacloud.transport import (DEFAULT_MAX_BODY,
+                                                  DEFAULT_TIMEOUT, Transport)
+
+LOG = logging.getLogger(__name__)
+
+FORMATS = ("xml", "json")
+
+
+class Client:
+    """A client for one Deltacloud endpoint and one set of credentials.
+
+    :param url: the API root, e.g. ``http://127.0.0.1:3001/api``.
+    :param driver: ``X-Deltacloud-Driver`` to send (the server's default
+        when ``None``).
+    :param provider: ``X-Deltacloud-Provider`` to send (region, endpoint).
+    :param timeout: ``(connect, read)`` seconds, or one number for both.
+    :param format: ``'xml'`` or ``'json'``; hardware profiles are always
+        read as XML because JSON loses their ranges.
+    :param retries: how many times a read is retried on connection errors
+        and 502/503/504.
+    """
+
+    def __init__(self, url, username, password, *, driver=None,
+                 provider=None, timeout=DEFAULT_TIMEOUT, format="xml",
+                 retries=3, backoff_factor=0.5,
+                 max_body_size=DEFAULT_MAX_BODY, verify=True, cert=None):
+        if format not in FORMATS:
+            raise ValueError(f"format must be one of {FORMATS}, "
+                             f"not {format!r}")
+        self.format = format
+        self.username = username
+        self.driver = driver
+        self.provider = provider
+        self.transport = Transport(
+            url, username, password, driver=driver, provider=provider,
+            timeout=timeout, retries=retries, backoff_factor=backoff_factor,
+            max_body_size=max_body_size, verify=verify, cert=cert)
+        self.url = self.transport.url
+        self._api = None
+        self._api_lock = threading.Lock()
+        self.realms = managers.RealmManager(self)
+        self.hardware_profiles = managers.HardwareProfileManager(self)
+        self.images = managers.ImageManager(self)
+        self.instances = managers.InstanceManager(self)
+        self.keys = managers.KeyManager(self)
+        self.addresses = managers.AddressManager(self)
+        self.storage_volumes = managers.StorageVolumeManager(self)
+        self.firewalls = managers.FirewallManager(self)
+
+    def __repr__(self):
+        extra = "".join(f" {name}={value}" for name, value in
+                        (("driver", self.driver),
+                         ("provider", self.provider)) if value)
+        return f"<deltacloud.Client {self.url} user={self.username}{extra}>"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def close(self):
+        self.transport.close()
+
+    @property
+    def api(self):
+        """The parsed ``/api`` entry point, fetched once and cached."""
+        with self._api_lock:
+            if self._api is None:
+                self._api = self._fetch_api()
+            return self._api
+
+    def _fetch_api(self, params=None):
+        response = self.transport.request("GET", self.url, fmt=self.format,
+                                          params=params)
+        if response.status != 200:
+            raise error_from(response, "GET", self.url)
+        try:
+            if self.format == "xml":
+                return xmldoc.api(xmldoc.parse(response.body, "api"))
+            return jsondoc.api(jsondoc.parse(response.body, "api"))
+        except exceptions.MalformedResponse as exc:
+            raise exceptions.MalformedResponse(
+                exc.message, excerpt=response.body, method="GET",
+                url=self.url) from None
+
+    def supports(self, collection, feature=None):
+        """Whether the driver has ``collection`` (and its ``feature``)."""
+        return self.api.supports(collection, feature)
+
+    def require(self, collection, feature=None, *, param=None):
+        """Raise :class:`NotSupported` unless the driver has the capability.
+
+        Called before a request is made, so nothing is sent that the driver
+        would ignore or refuse.
+        """
+        if self.supports(collection, feature):
+            return
+        driver = self.api.driver
+        if feature is None:
+            message = (f"the Deltacloud driver '{driver}' has no "
+                       f"'{collection}' collection")
+        else:
+            via = f" (needed for '{param}')" if param else ""
+            message = (f"the Deltacloud driver '{driver}' does not support "
+                       f"the '{feature}' feature of '{collection}'{via}")
+        raise exceptions.NotSupported(message)
+
+    def validate_credentials(self):
+        """Check the credentials with the server (``/api?force_auth=1``).
+
+        Returns ``False`` when the server rejects them; other failures
+        (unreachable server, 5xx) raise, so an outage is never mistaken for
+        a wrong password.
+        """
+        try:
+            self._fetch_api(params={"force_auth": "1"})
+        except exceptions.Unauthorized:
+            return False
+        return True

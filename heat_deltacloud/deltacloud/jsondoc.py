@@ -1,0 +1,215 @@
+"""Read Deltacloud JSON documents into :mod:`.models` objects.
+
+The JSON front-end renames fields (``owner_id`` becomes ``owner``), nests
+links as ``{"id", "href", "rel"}`` objects and loses hardware-profile ranges;
+these readers undo the differences so both formats give equal objects.
+"""
+
+import json
+import types
+
+from heat_deltacloud.deltacloud import models
+from heat_deltacloud.deltacloud.exceptions import MalformedResponse
+
+
+def parse(body, expected_key=None):
+    """Decode ``body``; with ``expected_key``, return that member."""
+    try:
+        doc = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise MalformedResponse(f"invalid JSON: {exc}",
+                                excerpt=body) from None
+    if expected_key is None:
+        return doc
+    if not isinstance(doc, dict) or expected_key not in doc:
+        raise MalformedResponse(
+            f"expected a JSON object with '{expected_key}'", excerpt=body)
+    return doc[expected_key]
+
+
+def _obj(value, what):
+    if not isinstance(value, dict):
+        raise MalformedResponse(f"expected a JSON object for {what}")
+    return value
+
+
+def _req(doc, name, what):
+    value = _obj(doc, what).get(name)
+    if value is None:
+        raise MalformedResponse(f"{what} lacks '{name}'")
+    return str(value)
+
+
+def _opt(doc, name):
+    value = doc.get(name)
+    return None if value is None else str(value)
+
+
+def _ref_id(doc, name):
+    """The id of a nested link object such as ``"realm": {"id": ...}``."""
+    ref = doc.get(name)
+    return ref.get("id") if isinstance(ref, dict) and ref else None
+
+
+def _links(doc):
+    return tuple(models.Link(rel=_req(a, "rel", "action"),
+                             href=_req(a, "href", "action"),
+                             method=str(a.get("method", "get")).lower())
+                 for a in doc.get("actions") or ())
+
+
+def _addresses(doc, name):
+    return tuple(models.InstanceAddress(address=_req(a, "address", name),
+                                        type=str(a.get("type", "ipv4")),
+                                        port=_opt(a, "port"))
+                 for a in doc.get(name) or ())
+
+
+def _feature(entries):
+    # One feature is a list with an entry per operation it extends; the
+    # model keeps one Feature per (name, operation), as the XML does.
+    for entry in entries:
+        yield models.Feature(
+            name=_req(entry, "name", "feature"),
+            operation=str(entry.get("rel", "")),
+            params=tuple(str(p).split(":", 1)[0]
+                         for p in entry.get("params") or ()),
+            constraints=types.MappingProxyType(
+                dict(entry.get("constraints") or {})))
+
+
+def api(doc):
+    doc = _obj(doc, "api")
+    provider = doc.get("provider")
+    collections = tuple(
+        models.Collection(
+            name=_req(link, "rel", "link"), href=_req(link, "href", "link"),
+            features=tuple(f for group in link.get("features") or ()
+                           for f in _feature(group)))
+        for link in doc.get("links") or ())
+    return models.Api(driver=_req(doc, "driver", "api"),
+                      version=_req(doc, "version", "api"),
+                      provider=None if provider in (None, "default")
+                      else str(provider),
+                      collections=collections)
+
+
+def realm(doc):
+    limit = _opt(_obj(doc, "realm"), "limit")
+    return models.Realm(id=_req(doc, "id", "realm"), name=_opt(doc, "name"),
+                        state=_opt(doc, "state"),
+                        limit=None if limit in (None, "", "unlimited")
+                        else limit)
+
+
+def hardware_profile(doc):
+    properties = _obj(doc, "hardware_profile").get("properties") or {}
+    return models.HardwareProfile(
+        id=_req(doc, "id", "hardware_profile"),
+        name=_opt(doc, "name") or str(doc["id"]),
+        properties=tuple(models.HardwareProperty(
+            name=name, kind="fixed", value=str(value))
+            for name, value in properties.items()))
+
+
+def image(doc):
+    return models.Image(
+        id=_req(doc, "id", "image"), name=_opt(doc, "name") or str(doc["id"]),
+        description=_opt(doc, "description"), owner=_opt(doc, "owner"),
+        architecture=_opt(doc, "architecture"), state=_opt(doc, "state"),
+        creation_time=_opt(doc, "creation_time"),
+        root_type=_opt(doc, "root_type"),
+        hardware_profiles=tuple(_req(h, "id", "hardware_profile")
+                                for h in doc.get("hardware_profiles") or ()),
+        actions=_links(doc))
+
+
+def _authentication(doc):
+    kind = doc.get("authentication_type")
+    login = doc.get("authentication") or {}
+    if kind is None and not login:
+        return None
+    return models.Authentication(
+        type=str(kind or "key"), keyname=_opt(login, "keyname"),
+        username=_opt(login, "user"), password=_opt(login, "password"))
+
+
+def instance(doc):
+    doc = _obj(doc, "instance")
+    hwp = doc.get("hardware_profile") or {}
+    return models.Instance(
+        id=_req(doc, "id", "instance"), name=_opt(doc, "name"),
+        state=str(doc.get("state") or "UNKNOWN").upper(),
+        owner=_opt(doc, "owner"), image_id=_ref_id(doc, "image"),
+        realm_id=_ref_id(doc, "realm"),
+        hardware_profile_id=hwp.get("id"),
+        hardware_overrides=types.MappingProxyType({
+            str(k): str(v) for k, v in (hwp.get("properties") or {}).items()}),
+        actions=_links(doc), launch_time=_opt(doc, "create_time"),
+        public_addresses=_addresses(doc, "public_addresses"),
+        private_addresses=_addresses(doc, "private_addresses"),
+        storage_volumes=tuple(
+            models.VolumeAttachment(id=_req(v, "id", "storage_volume"))
+            for v in doc.get("storage_volumes") or ()),
+        firewalls=tuple(_req(f, "id", "firewall")
+                        for f in doc.get("firewalls") or ()),
+        authentication=_authentication(doc),
+        create_image=bool(doc.get("create_image")))
+
+
+def key(doc):
+    return models.Key(
+        id=_req(doc, "id", "key"), name=_opt(doc, "name") or str(doc["id"]),
+        credential_type=_opt(doc, "credential_type"),
+        fingerprint=_opt(doc, "fingerprint"), pem=_opt(doc, "pem_rsa_key"),
+        username=_opt(doc, "username"), password=_opt(doc, "password"),
+        state=_opt(doc, "state") or None, actions=_links(doc))
+
+
+def address(doc):
+    ident = _req(doc, "id", "address")
+    return models.Address(id=ident, ip=_opt(doc, "ip") or ident,
+                          instance_id=_opt(doc, "instance_id")
+                          or _ref_id(doc, "instance"),
+                          actions=_links(doc))
+
+
+def storage_volume(doc):
+    return models.StorageVolume(
+        id=_req(doc, "id", "storage_volume"),
+        name=_opt(doc, "name") or str(doc["id"]), state=_opt(doc, "state"),
+        capacity=_opt(doc, "capacity"), created=_opt(doc, "created"),
+        kind=_opt(doc, "kind"), device=_opt(doc, "device"),
+        realm_id=_ref_id(doc, "realm") or _opt(doc, "realm_id"),
+        instance_id=_ref_id(doc, "instance"),
+        description=_opt(doc, "description"), actions=_links(doc))
+
+
+def _firewall_rule(doc):
+    return models.FirewallRule(
+        id=_req(doc, "id", "rule"), protocol=_opt(doc, "allow_protocol"),
+        port_from=_opt(doc, "port_from"), port_to=_opt(doc, "port_to"),
+        direction=_opt(doc, "direction"),
+        rule_action=_opt(doc, "rule_action"), log_rule=_opt(doc, "log_rule"),
+        sources=tuple(models.FirewallSource(
+            type=str(s.get("type", "address")), address=_opt(s, "address"),
+            prefix=_opt(s, "prefix"), family=_opt(s, "family"),
+            name=_opt(s, "name"), owner=_opt(s, "owner"))
+            for s in doc.get("sources") or ()))
+
+
+def firewall(doc):
+    return models.Firewall(
+        id=_req(doc, "id", "firewall"),
+        name=_opt(doc, "name") or str(doc["id"]),
+        description=_opt(doc, "description"),
+        owner=_opt(doc, "owner_id") or _opt(doc, "owner"),
+        rules=tuple(_firewall_rule(r) for r in doc.get("rules") or ()),
+        actions=_links(doc))
+
+
+def error_message(doc):
+    """The message of a Deltacloud JSON error document, if it is one."""
+    if isinstance(doc, dict) and "message" in doc:
+        return str(doc["message"])
+    return None

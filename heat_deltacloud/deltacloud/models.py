@@ -1,0 +1,285 @@
+"""Immutable objects for the documents Deltacloud returns.
+
+The XML and JSON parsers build the same objects, so callers never care which
+format the server spoke.  A few fields exist in only one format (JSON drops
+hardware-profile ranges, network interfaces and volume devices); those are
+noted on the field and left at their empty default by the other format.
+Secrets (private keys, instance passwords) are excluded from ``repr()``.
+"""
+
+import dataclasses
+import types
+
+_frozen = dataclasses.dataclass(frozen=True)
+
+
+def _mapping(**kwargs):
+    """A read-only dict field that compares but is not hashed."""
+    return dataclasses.field(default_factory=lambda: types.MappingProxyType(
+        {}), hash=False, **kwargs)
+
+
+@_frozen
+class Link:
+    """A hypermedia link: an action (``rel``) and where to send it."""
+    rel: str
+    href: str
+    method: str = "get"
+
+
+class _HasActions:
+    """Mixin for objects whose documents list action links."""
+
+    actions: tuple
+
+    def action(self, rel):
+        """The link for action ``rel``, or ``None`` when not offered."""
+        for link in self.actions:
+            if link.rel == rel:
+                return link
+        return None
+
+    @property
+    def action_names(self):
+        return tuple(link.rel for link in self.actions)
+
+
+@_frozen
+class Feature:
+    """An optional capability of a collection (``/api`` features)."""
+    name: str
+    operation: str
+    params: tuple = ()
+    constraints: dict = _mapping()
+
+
+@_frozen
+class Collection:
+    name: str
+    href: str
+    features: tuple = ()
+
+    def feature(self, name):
+        """The named feature, or ``None`` when the driver lacks it."""
+        for feature in self.features:
+            if feature.name == name:
+                return feature
+        return None
+
+
+@_frozen
+class Api:
+    """The ``/api`` entry point: the driver and what it can do."""
+    driver: str
+    version: str
+    provider: str | None = None
+    collections: tuple = ()
+
+    def collection(self, name):
+        for collection in self.collections:
+            if collection.name == name:
+                return collection
+        return None
+
+    def supports(self, collection, feature=None):
+        found = self.collection(collection)
+        if found is None:
+            return False
+        return feature is None or found.feature(feature) is not None
+
+
+@_frozen
+class Realm:
+    id: str
+    name: str
+    state: str | None = None
+    #: The realm's limit; ``None`` means unlimited.
+    limit: str | None = None
+
+
+@_frozen
+class HardwareProperty:
+    """One property of a hardware profile (cpu, memory, storage, ...).
+
+    ``value`` is the fixed value or, for ranges and enums, the default.
+    ``param`` names the create parameter that overrides it (``hwp_memory``).
+    JSON documents give only ``name`` and ``value``, with kind ``fixed``.
+    """
+    name: str
+    kind: str
+    value: str | None
+    unit: str | None = None
+    first: str | None = None
+    last: str | None = None
+    values: tuple = ()
+    param: str | None = None
+
+    def accepts(self, value):
+        """Whether ``value`` lies within this property's allowed values."""
+        if self.kind == "range":
+            try:
+                return float(self.first) <= float(value) <= float(self.last)
+            except (TypeError, ValueError):
+                return False
+        if self.kind == "enum":
+            return _number_or_text(value) in {
+                _number_or_text(v) for v in self.values}
+        return _number_or_text(value) == _number_or_text(self.value)
+
+
+def _number_or_text(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+@_frozen
+class HardwareProfile:
+    """The Deltacloud counterpart of a flavor."""
+    id: str
+    name: str
+    properties: tuple = ()
+
+    def property(self, name):
+        for prop in self.properties:
+            if prop.name == name:
+                return prop
+        return None
+
+
+@_frozen
+class Image(_HasActions):
+    id: str
+    name: str
+    description: str | None = None
+    owner: str | None = None
+    architecture: str | None = None
+    state: str | None = None
+    creation_time: str | None = None
+    root_type: str | None = None
+    #: Ids of the hardware profiles the image runs on.
+    hardware_profiles: tuple = ()
+    actions: tuple = ()
+
+
+@_frozen
+class InstanceAddress:
+    """An instance's public or private address (IP, hostname, ...)."""
+    address: str
+    type: str = "ipv4"
+    port: str | None = None
+
+
+@_frozen
+class Authentication:
+    """How to log in to an instance: a key name or a user and password."""
+    type: str
+    keyname: str | None = None
+    username: str | None = None
+    password: str | None = dataclasses.field(default=None, repr=False)
+
+
+@_frozen
+class VolumeAttachment:
+    id: str
+    #: Device name; XML only.
+    device: str | None = None
+
+
+@_frozen
+class Instance(_HasActions):
+    id: str
+    name: str | None
+    state: str
+    owner: str | None = None
+    image_id: str | None = None
+    realm_id: str | None = None
+    hardware_profile_id: str | None = None
+    #: Properties overridden at create time, e.g. ``{"memory": "12288"}``.
+    hardware_overrides: dict = _mapping()
+    actions: tuple = ()
+    launch_time: str | None = None
+    public_addresses: tuple = ()
+    private_addresses: tuple = ()
+    storage_volumes: tuple = ()
+    firewalls: tuple = ()
+    authentication: Authentication | None = None
+    #: Network interface ids; XML only.
+    network_interfaces: tuple = ()
+    create_image: bool = False
+
+
+@_frozen
+class Key(_HasActions):
+    id: str
+    name: str
+    credential_type: str | None = None
+    fingerprint: str | None = None
+    #: The private key; servers return it only when the key is created.
+    pem: str | None = dataclasses.field(default=None, repr=False)
+    username: str | None = None
+    password: str | None = dataclasses.field(default=None, repr=False)
+    state: str | None = None
+    actions: tuple = ()
+
+
+@_frozen
+class Address(_HasActions):
+    """A public address (Deltacloud's floating IP); its id is the IP."""
+    id: str
+    ip: str
+    instance_id: str | None = None
+    actions: tuple = ()
+
+    @property
+    def associated(self):
+        return self.instance_id is not None
+
+
+@_frozen
+class StorageVolume(_HasActions):
+    id: str
+    name: str
+    state: str | None = None
+    capacity: str | None = None
+    created: str | None = None
+    kind: str | None = None
+    device: str | None = None
+    realm_id: str | None = None
+    instance_id: str | None = None
+    description: str | None = None
+    actions: tuple = ()
+
+
+@_frozen
+class FirewallSource:
+    """A rule's source: an address block or another firewall (group)."""
+    type: str
+    address: str | None = None
+    prefix: str | None = None
+    family: str | None = None
+    name: str | None = None
+    owner: str | None = None
+
+
+@_frozen
+class FirewallRule:
+    id: str
+    protocol: str | None = None
+    port_from: str | None = None
+    port_to: str | None = None
+    direction: str | None = None
+    rule_action: str | None = None
+    log_rule: str | None = None
+    sources: tuple = ()
+
+
+@_frozen
+class Firewall(_HasActions):
+    id: str
+    name: str
+    description: str | None = None
+    owner: str | None = None
+    rules: tuple = ()
+    actions: tuple = ()

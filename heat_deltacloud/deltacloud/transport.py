@@ -1,0 +1,152 @@
+"""HTTP for the Deltacloud client: one ``requests.Session`` per client.
+
+Every request has a timeout.  Reads (GET/HEAD) are retried a bounded number
+of times with exponential back-off on connection errors and 502/503/504 by
+urllib3's ``Retry``; writes are retried only when the connection could not be
+opened at all, so a create is never sent twice.  Bodies are read up to a size
+cap.  Credentials travel only in the ``Authorization`` header and never reach
+a log line, a ``repr()`` or an exception.
+"""
+
+import dataclasses
+import logging
+import time
+import urllib.parse
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from heat_deltacloud.deltacloud import exceptions
+
+LOG = logging.getLogger(__name__)
+
+ACCEPT = {"xml": "application/xml", "json": "application/json"}
+RETRY_STATUSES = (502, 503, 504)
+DEFAULT_TIMEOUT = (5.0, 60.0)
+DEFAULT_MAX_BODY = 64 * 1024 * 1024
+
+
+def mask_url(url):
+    """``url`` with any ``user:password@`` part replaced by ``***@``."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"***@{host}"))
+
+
+@dataclasses.dataclass(frozen=True)
+class Response:
+    status: int
+    headers: dict
+    body: bytes
+    content_type: str
+
+
+class Transport:
+    """Sends requests to one Deltacloud endpoint with one set of credentials.
+
+    Links found in documents are rebased onto the configured endpoint
+    (:meth:`resolve`), so credentials are never sent to another host even if
+    a document names one, and a server behind a proxy still works.
+    """
+
+    def __init__(self, url, username, password, *, driver=None,
+                 provider=None, timeout=DEFAULT_TIMEOUT, retries=3,
+                 backoff_factor=0.5, max_body_size=DEFAULT_MAX_BODY,
+                 verify=True, cert=None):
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise exceptions.DeltacloudError(
+                f"not an http(s) URL: {mask_url(url)}")
+        if parts.username or parts.password:
+            raise exceptions.DeltacloudError(
+                "put credentials in username/password, not in the URL: "
+                f"{mask_url(url)}")
+        self.url = url.rstrip("/")
+        self.origin = f"{parts.scheme}://{parts.netloc}"
+        self.timeout = timeout
+        self.max_body_size = max_body_size
+        self.session = requests.Session()
+        self.session.auth = (username, password)
+        self.session.verify = verify
+        self.session.cert = cert
+        self.session.trust_env = False
+        if driver:
+            self.session.headers["X-Deltacloud-Driver"] = driver
+        if provider:
+            self.session.headers["X-Deltacloud-Provider"] = provider
+        retry = Retry(total=retries, connect=retries, read=retries,
+                      status=retries, other=0,
+                      allowed_methods=frozenset({"GET", "HEAD"}),
+                      status_forcelist=RETRY_STATUSES,
+                      backoff_factor=backoff_factor,
+                      raise_on_status=False, raise_on_redirect=False,
+                      respect_retry_after_header=True)
+        adapter = HTTPAdapter(max_retries=retry)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+
+    def __repr__(self):
+        return f"<Transport {self.url}>"
+
+    def close(self):
+        self.session.close()
+
+    def resolve(self, href):
+        """An absolute URL on this endpoint for a document's ``href``."""
+        parts = urllib.parse.urlsplit(href)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        return self.origin + path
+
+    def request(self, method, url, *, fmt="xml", params=None, data=None):
+        """Send one request; return a :class:`Response` or raise."""
+        shown = mask_url(url)
+        started = time.monotonic()
+        try:
+            resp = self.session.request(
+                method, url, params=params, data=data, timeout=self.timeout,
+                headers={"Accept": ACCEPT[fmt]}, stream=True,
+                allow_redirects=True)
+        except requests.exceptions.Timeout:
+            raise exceptions.Timeout(method=method, url=shown) from None
+        except (requests.exceptions.ConnectionError,
+                requests.exceptions.RetryError) as exc:
+            raise exceptions.ConnectionFailed(
+                f"Could not connect to Deltacloud: {type(exc).__name__}",
+                method=method, url=shown) from None
+        try:
+            body = self._read(resp, method, shown)
+        finally:
+            resp.close()
+        LOG.debug("%s %s -> %s (%.3fs)", method, shown, resp.status_code,
+                  time.monotonic() - started)
+        content_type = resp.headers.get("Content-Type", "").split(";")[0]
+        return Response(status=resp.status_code, headers=dict(resp.headers),
+                        body=body, content_type=content_type.strip())
+
+    def _read(self, resp, method, shown):
+        declared = resp.headers.get("Content-Length")
+        if declared and declared.isdigit() and \
+                int(declared) > self.max_body_size:
+            raise self._too_large(method, shown)
+        chunks, size = [], 0
+        try:
+            for chunk in resp.iter_content(chunk_size=1024 * 1024):
+                size += len(chunk)
+                if size > self.max_body_size:
+                    raise self._too_large(method, shown)
+                chunks.append(chunk)
+        except requests.exceptions.RequestException as exc:
+            raise exceptions.ConnectionFailed(
+                f"Connection broken while reading the response: "
+                f"{type(exc).__name__}", method=method, url=shown) from None
+        return b"".join(chunks)
+
+    def _too_large(self, method, shown):
+        return exceptions.MalformedResponse(
+            f"response larger than {self.max_body_size} bytes",
+            method=method, url=shown)

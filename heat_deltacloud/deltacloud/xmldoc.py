@@ -1,0 +1,228 @@
+"""Read Deltacloud XML documents into :mod:`.models` objects.
+
+Parsing is hardened: no entity expansion, no DTD loading, no network access,
+no huge-tree mode, and any document carrying a DOCTYPE is refused outright
+(Deltacloud never sends one).  Problems raise
+:class:`~.exceptions.MalformedResponse` naming what was wrong.
+"""
+
+import threading
+import types
+
+from lxml import etree
+
+from heat_deltacloud.deltacloud import models
+from heat_deltacloud.deltacloud.exceptions import MalformedResponse
+
+_local = threading.local()
+
+
+def _parser():
+    # lxml parsers must not be shared between threads.
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = etree.XMLParser(
+            resolve_entities=False, no_network=True, load_dtd=False,
+            dtd_validation=False, huge_tree=False, remove_comments=True,
+            remove_pis=True)
+    return parser
+
+
+def parse(body, expected_root=None):
+    """Parse ``body`` (bytes) safely and return its root element."""
+    try:
+        root = etree.fromstring(body, _parser())
+    except etree.XMLSyntaxError as exc:
+        raise MalformedResponse(f"invalid XML: {exc}", excerpt=body) from None
+    except ValueError as exc:  # e.g. a str with an encoding declaration
+        raise MalformedResponse(f"invalid XML: {exc}", excerpt=body) from None
+    if root is None:
+        raise MalformedResponse("empty XML document", excerpt=body)
+    if root.getroottree().docinfo.doctype:
+        raise MalformedResponse("XML documents with a DOCTYPE are refused",
+                                excerpt=body)
+    if expected_root is not None and root.tag != expected_root:
+        raise MalformedResponse(
+            f"expected a <{expected_root}> document, got <{root.tag}>",
+            excerpt=body)
+    return root
+
+
+def _attr(el, name):
+    value = el.get(name)
+    if value is None:
+        raise MalformedResponse(f"<{el.tag}> lacks the '{name}' attribute")
+    return value
+
+
+def _text(el, path):
+    child = el.find(path)
+    if child is None or child.text is None:
+        return None
+    return child.text.strip()
+
+
+def _child_id(el, path):
+    child = el.find(path)
+    return None if child is None else child.get("id")
+
+
+def _links(el):
+    return tuple(models.Link(rel=_attr(link, "rel"), href=_attr(link, "href"),
+                             method=link.get("method", "get").lower())
+                 for link in el.iterfind("actions/link"))
+
+
+def _ids(el, path):
+    return tuple(_attr(child, "id") for child in el.iterfind(path))
+
+
+def _addresses(el, path):
+    return tuple(models.InstanceAddress(address=(a.text or "").strip(),
+                                        type=a.get("type", "ipv4"),
+                                        port=a.get("port"))
+                 for a in el.iterfind(path))
+
+
+def api(root):
+    collections = []
+    for link in root.iterfind("link"):
+        features = tuple(
+            models.Feature(
+                name=_attr(f, "name"), operation=f.get("rel", ""),
+                params=tuple(_attr(p, "name") for p in f.iterfind("param")),
+                constraints=types.MappingProxyType({
+                    _attr(c, "name"): (c.text or "").strip()
+                    for c in f.iterfind("constraint")}))
+            for f in link.iterfind("feature"))
+        collections.append(models.Collection(
+            name=_attr(link, "rel"), href=_attr(link, "href"),
+            features=features))
+    return models.Api(driver=_attr(root, "driver"),
+                      version=_attr(root, "version"),
+                      provider=root.get("provider"),
+                      collections=tuple(collections))
+
+
+def realm(el):
+    return models.Realm(id=_attr(el, "id"), name=_text(el, "name"),
+                        state=_text(el, "state"), limit=_text(el, "limit")
+                        or None)
+
+
+def _hardware_property(el):
+    param = el.find("param")
+    return models.HardwareProperty(
+        name=_attr(el, "name"), kind=el.get("kind", "fixed"),
+        value=el.get("value"), unit=el.get("unit"),
+        first=el.find("range").get("first")
+        if el.find("range") is not None else None,
+        last=el.find("range").get("last")
+        if el.find("range") is not None else None,
+        values=tuple(_attr(e, "value") for e in el.iterfind("enum/entry")),
+        param=None if param is None else param.get("name"))
+
+
+def hardware_profile(el):
+    return models.HardwareProfile(
+        id=_attr(el, "id"), name=_text(el, "name") or el.get("id"),
+        properties=tuple(_hardware_property(p)
+                         for p in el.iterfind("property")))
+
+
+def image(el):
+    return models.Image(
+        id=_attr(el, "id"), name=_text(el, "name") or el.get("id"),
+        description=_text(el, "description"), owner=_text(el, "owner_id"),
+        architecture=_text(el, "architecture"), state=_text(el, "state"),
+        creation_time=_text(el, "creation_time"),
+        root_type=_text(el, "root_type"),
+        hardware_profiles=_ids(el, "hardware_profiles/hardware_profile"),
+        actions=_links(el))
+
+
+def _authentication(el):
+    auth = el.find("authentication")
+    if auth is None:
+        return None
+    return models.Authentication(
+        type=auth.get("type", "key"), keyname=_text(auth, "login/keyname"),
+        username=_text(auth, "login/username"),
+        password=_text(auth, "login/password"))
+
+
+def instance(el):
+    actions = _links(el)
+    return models.Instance(
+        id=_attr(el, "id"), name=_text(el, "name"),
+        state=(_text(el, "state") or "UNKNOWN").upper(),
+        owner=_text(el, "owner_id"), image_id=_child_id(el, "image"),
+        realm_id=_child_id(el, "realm"),
+        hardware_profile_id=_child_id(el, "hardware_profile"),
+        hardware_overrides=types.MappingProxyType({
+            _attr(p, "name"): p.get("value")
+            for p in el.iterfind("hardware_profile/property")}),
+        actions=actions, launch_time=_text(el, "launch_time"),
+        public_addresses=_addresses(el, "public_addresses/address"),
+        private_addresses=_addresses(el, "private_addresses/address"),
+        storage_volumes=tuple(
+            models.VolumeAttachment(id=_attr(v, "id"), device=v.get("device"))
+            for v in el.iterfind("storage_volumes/storage_volume")),
+        firewalls=_ids(el, "firewalls/firewall"),
+        authentication=_authentication(el),
+        network_interfaces=_ids(el, "network_interfaces/network_interface"),
+        create_image=any(link.rel == "create_image" for link in actions))
+
+
+def key(el):
+    return models.Key(
+        id=_attr(el, "id"), name=_text(el, "name") or el.get("id"),
+        credential_type=el.get("type"), fingerprint=_text(el, "fingerprint"),
+        pem=_text(el, "pem"), username=_text(el, "username"),
+        password=_text(el, "password"), state=_text(el, "state") or None,
+        actions=_links(el))
+
+
+def address(el):
+    return models.Address(id=_attr(el, "id"), ip=_text(el, "ip") or
+                          el.get("id"), instance_id=_child_id(el, "instance"),
+                          actions=_links(el))
+
+
+def storage_volume(el):
+    return models.StorageVolume(
+        id=_attr(el, "id"), name=_text(el, "name") or el.get("id"),
+        state=_text(el, "state"), capacity=_text(el, "capacity"),
+        created=_text(el, "created"), kind=_text(el, "kind"),
+        device=_text(el, "device"),
+        realm_id=_child_id(el, "realm") or _text(el, "realm_id"),
+        instance_id=_child_id(el, "mount/instance"),
+        description=_text(el, "description"), actions=_links(el))
+
+
+def _firewall_rule(el):
+    return models.FirewallRule(
+        id=_attr(el, "id"), protocol=_text(el, "allow_protocol"),
+        port_from=_text(el, "port_from"), port_to=_text(el, "port_to"),
+        direction=_text(el, "direction"),
+        rule_action=_text(el, "rule_action"), log_rule=_text(el, "log_rule"),
+        sources=tuple(models.FirewallSource(
+            type=s.get("type", "address"), address=s.get("address"),
+            prefix=s.get("prefix"), family=s.get("family"),
+            name=s.get("name"), owner=s.get("owner"))
+            for s in el.iterfind("sources/source")))
+
+
+def firewall(el):
+    return models.Firewall(
+        id=_attr(el, "id"), name=_text(el, "name") or el.get("id"),
+        description=_text(el, "description"), owner=_text(el, "owner_id"),
+        rules=tuple(_firewall_rule(r) for r in el.iterfind("rules/rule")),
+        actions=_links(el))
+
+
+def error_message(root):
+    """The message of a Deltacloud ``<error>`` document, if it is one."""
+    if root.tag != "error":
+        return None
+    return _text(root, "message")
