@@ -7,6 +7,6 @@
 """
 
 from heat_deltacloud.deltacloud import exceptions, models
-from heat_deltacloud.deltacloud.client import Client
+from heat_deltacloud.deltacloud.client import Client, Discovery
 
-__all__ = ["Client", "exceptions", "models"]
+__all__ = ["Client", "Discovery", "exceptions", "models"]

@@ -13,6 +13,20 @@ LOG = logging.getLogger(__name__)
 FORMATS = ("xml", "json")
 
 
+class Discovery:
+    """What a driver says about itself: ``/api`` and hardware profiles.
+
+    Both are static for an endpoint and set of credentials, so clients that
+    share those may share one ``Discovery`` (the Heat backend does, so a
+    stack does not fetch them once per resource).  Thread-safe.
+    """
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.api = None
+        self.hardware_profiles = {}
+
+
 class Client:
     """A client for one Deltacloud endpoint and one set of credentials.
 
@@ -25,12 +39,15 @@ class Client:
         read as XML because JSON loses their ranges.
     :param retries: how many times a read is retried on connection errors
         and 502/503/504.
+    :param discovery: a :class:`Discovery` shared with other clients of the
+        same endpoint and credentials.
     """
 
     def __init__(self, url, username, password, *, driver=None,
                  provider=None, timeout=DEFAULT_TIMEOUT, format="xml",
                  retries=3, backoff_factor=0.5,
-                 max_body_size=DEFAULT_MAX_BODY, verify=True, cert=None):
+                 max_body_size=DEFAULT_MAX_BODY, verify=True, cert=None,
+                 discovery=None):
         if format not in FORMATS:
             raise ValueError(f"format must be one of {FORMATS}, "
                              f"not {format!r}")
@@ -43,8 +60,7 @@ class Client:
             timeout=timeout, retries=retries, backoff_factor=backoff_factor,
             max_body_size=max_body_size, verify=verify, cert=cert)
         self.url = self.transport.url
-        self._api = None
-        self._api_lock = threading.Lock()
+        self.discovery = discovery or Discovery()
         self.realms = managers.RealmManager(self)
         self.hardware_profiles = managers.HardwareProfileManager(self)
         self.images = managers.ImageManager(self)
@@ -72,10 +88,11 @@ class Client:
     @property
     def api(self):
         """The parsed ``/api`` entry point, fetched once and cached."""
-        with self._api_lock:
-            if self._api is None:
-                self._api = self._fetch_api()
-            return self._api
+        discovery = self.discovery
+        with discovery.lock:
+            if discovery.api is None:
+                discovery.api = self._fetch_api()
+            return discovery.api
 
     def _fetch_api(self, params=None):
         response = self.transport.request("GET", self.url, fmt=self.format,

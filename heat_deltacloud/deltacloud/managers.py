@@ -1,7 +1,6 @@
 """One manager per Deltacloud collection."""
 
 import base64
-import threading
 
 from heat_deltacloud.deltacloud import exceptions, jsondoc, xmldoc
 from heat_deltacloud.deltacloud.base import DocumentKind, Manager, getid
@@ -19,24 +18,20 @@ class RealmManager(Manager):
 class HardwareProfileManager(Manager):
     """Hardware profiles, always read as XML (JSON drops ranges and enums).
 
-    Profiles are static for a driver, so :meth:`cached` keeps each one for
-    the life of the client.
+    Profiles are static for a driver, so :meth:`cached` keeps each one in
+    the client's :class:`~.client.Discovery`.
     """
     kind = _kind("hardware_profiles", "hardware_profile", "hardware_profile")
     xml_only = True
 
-    def __init__(self, client):
-        super().__init__(client)
-        self._cache = {}
-        self._lock = threading.Lock()
-
     def cached(self, ident):
-        with self._lock:
-            found = self._cache.get(ident)
+        discovery = self.client.discovery
+        with discovery.lock:
+            found = discovery.hardware_profiles.get(ident)
         if found is None:
             found = self.get(ident)
-            with self._lock:
-                self._cache[ident] = found
+            with discovery.lock:
+                discovery.hardware_profiles[ident] = found
         return found
 
 

@@ -151,7 +151,7 @@ def test_storage_volumes(make_client, reply, fmt):
 
 def test_firewalls(make_client, reply, fmt):
     client = make_client(fmt, api=False)
-    client._api = models.Api("ec2", "1.1.3", collections=(
+    client.discovery.api = models.Api("ec2", "1.1.3", collections=(
         models.Collection("firewalls", "http://localhost:3001/api/firewalls"),
     ))
     reply("GET", "/firewalls", "firewalls", fmt)

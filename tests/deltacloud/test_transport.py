@@ -186,3 +186,16 @@ def test_credentials_in_the_url_are_refused_and_masked():
 def test_bad_format_is_refused():
     with pytest.raises(ValueError, match="format must be one of"):
         Client(URL, "u", "p", format="yaml")
+
+
+def test_clients_sharing_discovery_fetch_api_once(make_client, reply, rsps):
+    from heat_deltacloud.deltacloud import Discovery
+    shared = Discovery()
+    first = make_client(discovery=shared)
+    second = make_client(api=False, discovery=shared)
+    assert first.api is second.api
+    reply("GET", "/hardware_profiles/m1-large", "hardware_profile_m1-large")
+    assert first.hardware_profiles.cached("m1-large") is \
+        second.hardware_profiles.cached("m1-large")
+    assert [c.request.url for c in rsps.calls] == [
+        URL, URL + "/hardware_profiles/m1-large"]

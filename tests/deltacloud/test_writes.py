@@ -46,7 +46,7 @@ def test_user_data_is_base64_encoded_when_advertised(make_client, reply,
     client.api  # fetch, then pretend the driver advertises user_data
     feature = models.Feature("user_data", "create", ("user_data",))
     instances = client.api.collection("instances")
-    client._api = models.Api("ec2", "1.1.3", collections=(
+    client.discovery.api = models.Api("ec2", "1.1.3", collections=(
         models.Collection("instances", instances.href,
                           instances.features + (feature,)),))
     reply("POST", "/instances", "instance", status=201)
@@ -218,7 +218,7 @@ def test_volume_name_needs_the_feature(make_client):
 
 def test_firewall_rules(make_client, reply, rsps):
     client = make_client(api=False)
-    client._api = models.Api("ec2", "1.1.3", collections=(
+    client.discovery.api = models.Api("ec2", "1.1.3", collections=(
         models.Collection("firewalls", URL + "/firewalls"),))
     reply("POST", "/firewalls/web/rules", "firewall", status=201)
     fw = client.firewalls.add_rule("web", "tcp", 80, 80,
