@@ -27,7 +27,7 @@ def _requirements_digest():
 
 def ensure_venv():
     """Create or refresh the virtualenv; return the path of its python."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - runs on any python3
         sys.exit("heat-deltacloud needs Python 3.11 or newer")
     python = BIN / "python"
     digest = _requirements_digest()

@@ -1,0 +1,79 @@
+"""``heat-deltacloud-mock``: serve the mock Deltacloud until interrupted."""
+
+import argparse
+import json
+import signal
+import sys
+import threading
+
+from heat_deltacloud.mock.server import MockServer
+
+
+def read_users(path):
+    """Users from a JSON object ``{"user": "password"}`` or from
+    ``user:password`` lines (blank lines and ``#`` comments ignored)."""
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    if text.lstrip().startswith("{"):
+        users = json.loads(text)
+        if not all(isinstance(k, str) and isinstance(v, str)
+                   for k, v in users.items()):
+            raise ValueError("users must map names to password strings")
+        return users
+    users = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        user, sep, password = line.partition(":")
+        if not sep or not user:
+            raise ValueError(f"{path}:{number}: expected user:password")
+        users[user] = password
+    return users
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="heat-deltacloud-mock",
+        description="A stateful Deltacloud server behaving like the real "
+                    "server's mock driver (credentials mockuser / "
+                    "mockpassword, plus --users).")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to bind (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0,
+                        help="port to bind; 0 picks a free one (default)")
+    parser.add_argument("--users", metavar="FILE",
+                        help="extra users: JSON {user: password} or "
+                             "user:password lines")
+    parser.add_argument("--state-delay", type=float, default=0.0,
+                        metavar="S", help="new instances stay PENDING for "
+                                          "S seconds (default 0)")
+    parser.add_argument("--pending-polls", type=int, default=0,
+                        metavar="N", help="...and for N reads of them")
+    parser.add_argument("--fix-user-data", action="store_true",
+                        help="advertise the user_data feature (the real "
+                             "mock does not, because of a typo)")
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        users = read_users(args.users) if args.users else {}
+    except (OSError, ValueError) as exc:
+        print(f"heat-deltacloud-mock: {exc}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    with MockServer(args.host, args.port, users=users,
+                    state_delay=args.state_delay,
+                    pending_polls=args.pending_polls,
+                    fix_user_data_feature=args.fix_user_data) as server:
+        print(f"listening on {server.url}", flush=True)
+        stop.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

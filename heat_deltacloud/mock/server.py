@@ -1,0 +1,90 @@
+"""Run the mock on a real threaded HTTP server (waitress), in a thread.
+
+>>> with MockServer() as mock:                       # doctest: +SKIP
+...     print(mock.url)             # http://127.0.0.1:PORT/api
+"""
+
+import threading
+
+from waitress.server import create_server
+
+from heat_deltacloud.mock import control, wsgi
+
+
+class MockServer:
+    """A mock Deltacloud on ``host`` (loopback by default), port 0 = any.
+
+    The control methods act directly on the app; the same operations are
+    served over HTTP under ``/_mock/``.
+    """
+
+    def __init__(self, host="127.0.0.1", port=0, *, threads=8, **options):
+        self.app = wsgi.make_app(**options)
+        self.host = host
+        self._server = create_server(self.app, host=host, port=port,
+                                     threads=threads, ident="deltacloud",
+                                     clear_untrusted_proxy_headers=True)
+        self.port = self._server.effective_port
+        self.url = f"http://{host}:{self.port}/api"
+        self._thread = None
+
+    def __repr__(self):
+        return f"<MockServer {self.url}>"
+
+    def start(self):
+        self._thread = threading.Thread(target=self._server.run,
+                                        name="deltacloud-mock", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._server.close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+    # -- control -------------------------------------------------------------
+
+    def reset(self):
+        """Back to the seeded state; clears faults, switches and the log."""
+        self.app.reset()
+
+    def request_log(self):
+        return self.app.controls.requests()["requests"]
+
+    def request_counts(self):
+        """``{"METHOD /api/route/:id": count}`` since the last clear."""
+        return self.app.controls.requests()["counts"]
+
+    def peak_concurrency(self):
+        return self.app.controls.requests()["peak_concurrency"]
+
+    def clear_requests(self):
+        self.app.controls.clear_requests()
+
+    def add_fault(self, method="*", route="*", **kwargs):
+        """Inject a fault; see :class:`heat_deltacloud.mock.control.Fault`."""
+        return self.app.controls.add_fault(control.Fault(method, route,
+                                                         **kwargs))
+
+    def clear_faults(self):
+        self.app.controls.clear_faults()
+
+    def set_capability(self, collection, feature=None, enabled=True):
+        self.app.controls.set_capability(collection, feature, enabled)
+
+    def set_instance_state(self, instance_id, state):
+        return self.app.cloud.set_instance_state(instance_id, state)
+
+    def all_instances(self):
+        """Every instance of every user (``owner`` says whose)."""
+        return [wsgi.admin_view(i) for i in self.app.cloud.all_instances()]
+
+    def all_addresses(self):
+        return self.app.cloud.all_addresses()
