@@ -1,0 +1,288 @@
+"""``novaclient.v2.servers`` over Deltacloud instances."""
+
+import logging
+import re
+import time
+
+from heat_deltacloud.compat import base
+from heat_deltacloud.compat.nova import exceptions, flavors, status
+
+LOG = logging.getLogger(__name__)
+
+#: ``servers.create`` arguments Deltacloud cannot honour, with the values
+#: that mean "nothing asked" and so are accepted.
+UNHONOURED_ARGUMENTS = {
+    "block_device_mapping": (None, {}, []),
+    "block_device_mapping_v2": (None, [], ()),
+    "nics": (None, [], (), "auto"),
+    "files": (None, {}),
+    "scheduler_hints": (None, {}),
+    "config_drive": (None, False, ""),
+    "disk_config": (None, "AUTO"),
+    "admin_pass": (None, ""),
+    "meta": (None, {}),
+    "min_count": (None, 1),
+    "max_count": (None, 1),
+    "access_ip_v4": (None, ""),
+    "access_ip_v6": (None, ""),
+    "trusted_image_certificates": (None, []),
+    "host": (None,),
+    "hypervisor_hostname": (None,),
+    "hostname": (None,),
+    "tags": (None, []),
+}
+
+#: Deltacloud address types Nova can show, with their IP version.
+ADDRESS_VERSIONS = {"ipv4": 4, "ipv6": 6, "hostname": None}
+#: Deltacloud address list -> (Nova network label, OS-EXT-IPS:type).
+ADDRESS_LISTS = (("public_addresses", "public", "floating"),
+                 ("private_addresses", "private", "fixed"))
+
+
+def _networks_and_addresses(instance):
+    """Nova's ``networks`` and ``addresses`` for an instance.
+
+    IP addresses come first; hostnames (all the mock driver gives) follow
+    as a fallback, with ``version`` None.
+    """
+    networks, addresses = {}, {}
+    for field, label, ip_type in ADDRESS_LISTS:
+        entries = [a for a in getattr(instance, field)
+                   if a.type in ADDRESS_VERSIONS and a.address]
+        entries.sort(key=lambda a: ADDRESS_VERSIONS[a.type] is None)
+        if not entries:
+            continue
+        networks[label] = [a.address for a in entries]
+        addresses[label] = [{"addr": a.address,
+                             "version": ADDRESS_VERSIONS[a.type],
+                             "OS-EXT-IPS:type": ip_type,
+                             "OS-EXT-IPS-MAC:mac_addr": None}
+                            for a in entries]
+    return networks, addresses
+
+
+def _first_ip(instance, kind):
+    for address in instance.public_addresses:
+        if address.type == kind:
+            return address.address
+    return ""
+
+
+def server_info(instance):
+    """The dict a Nova ``GET /servers/{id}`` would return for an instance."""
+    nova = status.nova_state(instance.state)
+    networks, addresses = _networks_and_addresses(instance)
+    auth = instance.authentication
+    fault = {}
+    if nova.status == "ERROR":
+        fault = {"code": 500, "message": "Deltacloud reports the instance "
+                 "in state ERROR (Deltacloud gives no further detail)"}
+    return {
+        "id": instance.id,
+        "name": instance.name or "",
+        "status": nova.status,
+        "OS-EXT-STS:vm_state": nova.vm_state,
+        "OS-EXT-STS:task_state": nova.task_state,
+        "OS-EXT-STS:power_state": nova.power_state,
+        "OS-EXT-AZ:availability_zone": instance.realm_id,
+        "OS-EXT-SRV-ATTR:instance_name": instance.id,
+        "flavor": {"id": flavors.flavor_id(instance.hardware_profile_id,
+                                           instance.hardware_overrides),
+                   "links": []},
+        "image": {"id": instance.image_id, "links": []},
+        "key_name": auth.keyname if auth else None,
+        "user_id": instance.owner,
+        "tenant_id": instance.owner,
+        "metadata": {},
+        "networks": networks,
+        "addresses": addresses,
+        "accessIPv4": _first_ip(instance, "ipv4"),
+        "accessIPv6": _first_ip(instance, "ipv6"),
+        "fault": fault,
+        "created": instance.launch_time,
+        "deltacloud:state": instance.state,
+        "deltacloud:actions": list(instance.action_names),
+    }
+
+
+class Server(base.Resource):
+    def delete(self):
+        self.manager.delete(self)
+
+    def reboot(self, reboot_type="SOFT"):
+        self.manager.reboot(self, reboot_type)
+
+    def stop(self):
+        self.manager.stop(self)
+
+    def start(self):
+        self.manager.start(self)
+
+    def interface_list(self):
+        """Deltacloud has no ports: a server lists no interfaces."""
+        return []
+
+
+class ServerManager(base.Manager):
+    resource_class = Server
+
+    def get(self, server):
+        server_id = base.getid(server)
+        with exceptions.translating():
+            instance = self.dc.instances.get(server_id)
+        if instance.state in status.GONE:
+            raise exceptions.not_found(f"Instance {server_id} could not be "
+                                       "found (it has finished)")
+        return self._wrap(server_info(instance))
+
+    def list(self, detailed=True, search_opts=None, marker=None, limit=None,
+             sort_keys=None, sort_dirs=None):
+        """Servers, filtered like Nova by name (a regex), status and zone."""
+        opts = dict(search_opts or {})
+        with exceptions.translating():
+            instances = self.dc.instances.list()
+        name = re.compile(opts["name"]) if opts.get("name") else None
+        servers = []
+        for instance in instances:
+            if instance.state in status.GONE:
+                continue
+            info = server_info(instance)
+            if name and not name.search(info["name"]):
+                continue
+            if opts.get("status") and info["status"] != \
+                    opts["status"].upper():
+                continue
+            zone = opts.get("availability_zone")
+            if zone and info["OS-EXT-AZ:availability_zone"] != zone:
+                continue
+            servers.append(self._wrap(info))
+        return servers[:limit] if limit else servers
+
+    def create(self, name, image, flavor, *, userdata=None, key_name=None,
+               availability_zone=None, security_groups=None,
+               reservation_id=None, **kwargs):
+        """Launch a server; arguments Deltacloud cannot honour are refused.
+
+        ``flavor`` may carry hardware-profile overrides
+        (``m1-large;memory=12288``, see :mod:`.flavors`).  Deltacloud has
+        no reservation ids; Nova's own client ignores them too when one
+        server is made.
+        """
+        for arg, value in sorted(kwargs.items()):
+            if arg not in UNHONOURED_ARGUMENTS:
+                raise TypeError(f"create() got an unexpected keyword "
+                                f"argument '{arg}'")
+            if value not in UNHONOURED_ARGUMENTS[arg]:
+                raise exceptions.bad_request(
+                    f"Deltacloud cannot honour the server argument '{arg}'")
+        hwp_id, overrides = flavors.parse_flavor_id(base.getid(flavor))
+        params = {"hwp_id": hwp_id, "realm_id": availability_zone or None,
+                  "keyname": key_name or None, **overrides}
+        with exceptions.translating():
+            if self.dc.supports("instances", "user_name"):
+                params["name"] = name
+            else:
+                LOG.debug("Deltacloud driver cannot name instances; "
+                          "server name %s not sent", name)
+            if userdata:
+                params["user_data"] = self._user_data(userdata)
+            firewalls = [g for g in security_groups or () if g != "default"]
+            if firewalls:
+                params["firewalls"] = firewalls
+            instance = self.dc.instances.create(base.getid(image),
+                                                **params)
+        return self._wrap(server_info(instance))
+
+    def _user_data(self, userdata):
+        if self.dc.supports("instances", "user_data"):
+            return userdata
+        if self.client.ignore_unsupported_user_data:
+            LOG.warning("Deltacloud driver %s does not take user data; "
+                        "dropping it as configured", self.dc.api.driver)
+            return None
+        raise exceptions.bad_request(
+            f"the Deltacloud driver '{self.dc.api.driver}' does not accept "
+            "user data (feature 'user_data'), so the server argument "
+            "'userdata' cannot be honoured")
+
+    def _act(self, server, action):
+        """Run an instance action; a missing instance is NotFound.
+
+        Deltacloud answers 403 for an action on an instance that does not
+        exist; Nova answers 404, which is what Heat ignores on delete.
+        """
+        server_id = base.getid(server)
+        try:
+            with exceptions.translating():
+                return getattr(self.dc.instances, action)(server_id)
+        except exceptions.Forbidden:
+            raise exceptions.not_found(
+                f"Instance {server_id} could not be found") from None
+
+    def reboot(self, server, reboot_type="SOFT"):
+        self._act(server, "reboot")
+
+    def stop(self, server):
+        self._act(server, "stop")
+
+    def start(self, server):
+        self._act(server, "start")
+
+    def delete(self, server):
+        """Delete from any state, as Nova does.
+
+        Deltacloud destroys only where the instance offers ``destroy``
+        (mostly when stopped), so: stop if needed, wait (bounded by
+        ``delete_timeout``) until ``destroy`` is offered or the instance is
+        gone, then destroy.  Drivers whose stop removes the instance
+        (OpenStack's) end in the wait.  A server already gone raises
+        NotFound, as Nova's delete does.
+        """
+        server_id = base.getid(server)
+        deadline = time.monotonic() + self.client.delete_timeout
+        instance, acted = None, False
+        while True:
+            if instance is None:
+                try:
+                    with exceptions.translating():
+                        instance = self.dc.instances.get(server_id)
+                except exceptions.NotFound:
+                    if acted:
+                        return
+                    raise
+            if instance.state in status.GONE:
+                return
+            try:
+                with exceptions.translating():
+                    if instance.action("destroy"):
+                        self.dc.instances.destroy(instance)
+                        return
+                    if instance.action("stop") and not acted:
+                        acted = True
+                        instance = self.dc.instances.stop(instance)
+                        continue
+            except exceptions.Forbidden:
+                return  # vanished between our read and our action
+            if time.monotonic() >= deadline:
+                raise exceptions.Conflict(
+                    409, f"Instance {server_id} could not be deleted within "
+                    f"{self.client.delete_timeout}s: it stays in state "
+                    f"{instance.state} offering "
+                    f"{', '.join(instance.action_names) or 'no actions'}")
+            time.sleep(self.client.poll_interval)
+            instance = None
+
+    force_delete = delete
+
+    def set_meta(self, server, metadata):
+        raise exceptions.HTTPNotImplemented(
+            501, "Deltacloud instances have no metadata")
+
+    set_meta_item = set_meta
+
+    def delete_meta(self, server, keys):
+        raise exceptions.HTTPNotImplemented(
+            501, "Deltacloud instances have no metadata")
+
+    def interface_list(self, server):
+        return []
