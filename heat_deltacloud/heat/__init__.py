@@ -1,0 +1,1 @@
+"""The Heat side: a ``cloud_backend`` class, client plugins and options."""

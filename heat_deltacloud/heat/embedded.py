@@ -1,0 +1,241 @@
+"""Heat 27 running inside this process, on sqlite and in-process messaging.
+
+Used by the launcher's embedded mode, by the tests and by the benchmarks:
+one engine (convergence by default) whose plugins come from this package,
+plus, on request, heat-api and heat-api-cfn as WSGI apps with the
+Deltacloud paste pipeline.  Heat keeps its configuration in the global
+``cfg.CONF``, so there is one embedded Heat per process: :func:`start`
+returns it, creating it on first use.
+
+Deltacloud URLs are not configured here: each request context carries its
+own (``auth_url``), so one embedded Heat serves any number of mock servers.
+"""
+
+import contextlib
+import logging
+import pathlib
+import secrets
+import tempfile
+import threading
+import time
+import warnings
+
+# oslo.service still imports eventlet, which warns loudly on import; the
+# engine here runs on threads and never uses it.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+from oslo_service import backend as _service_backend  # noqa: E402
+
+# Heat's engine must run on threads, not eventlet, and this must be chosen
+# before heat.engine.service is imported (heat/cmd/engine.py does the same).
+with contextlib.suppress(Exception):  # already chosen: keep that choice
+    _service_backend.init_backend(_service_backend.BackendType.THREADING)
+
+from oslo_config import cfg  # noqa: E402
+
+LOG = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_instance = None
+
+HEAT_CONF = """\
+[DEFAULT]
+cloud_backend = heat_deltacloud.heat.backend.DeltacloudClients
+compute_backend = deltacloud
+deferred_auth_method = password
+auth_encryption_key = {encryption_key}
+max_nova_api_microversion = 2.1
+heat_metadata_server_url = {metadata_url}
+environment_dir = {environment_dir}
+template_dir = {environment_dir}
+plugin_dirs =
+convergence_engine = {convergence}
+host = embedded-heat
+num_engine_workers = 1
+stack_scheduler_hints = false
+use_stderr = false
+log_file = {log_file}
+default_log_levels = {log_levels}
+
+[database]
+connection = sqlite:///{database}
+
+[oslo_messaging_notifications]
+driver = noop
+
+[paste_deploy]
+flavor = deltacloud
+api_paste_config = {api_paste}
+
+[deltacloud]
+poll_interval = 0.2
+delete_timeout = 30
+"""
+
+QUIET_LOGGERS = ("heat=WARN", "oslo_messaging=WARN", "stevedore=WARN",
+                 "oslo_db=WARN", "keystoneauth=WARN", "urllib3=WARN",
+                 "heat_deltacloud=INFO")
+
+
+def _sqlite_write_lock_at_begin(engine):
+    """Queue concurrent sqlite writers instead of failing them.
+
+    Convergence workers write in parallel; with oslo.db's plain ``BEGIN``
+    sqlite fails the second writer at once with "database is locked".
+    ``BEGIN IMMEDIATE`` takes the write lock up front, so writers wait (up
+    to the busy timeout) instead.
+    """
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, connection_record):
+        dbapi_connection.execute("PRAGMA busy_timeout = 30000")
+
+    @event.listens_for(engine, "before_cursor_execute", retval=True)
+    def _begin_immediate(conn, cursor, statement, parameters, context,
+                         executemany):
+        if statement == "BEGIN":
+            statement = "BEGIN IMMEDIATE"
+        return statement, parameters
+
+    # oslo.db opened a connection to test the engine before the listeners
+    # existed; drop it so every pooled connection gets them.
+    engine.dispose()
+
+
+def _short_scheduler_sleeps(seconds):
+    """Heat sleeps 1 s between resource checks; tests want less, not 0.
+
+    ``scheduler.ENABLE_SLEEP = False`` busy-polls the backend (hundreds of
+    thousands of reads), so the wait is shortened instead.
+    """
+    from heat.engine import scheduler
+
+    def _sleep(self, wait_time):
+        if wait_time is not None:
+            time.sleep(min(wait_time, seconds))
+
+    scheduler.TaskRunner._sleep = _sleep
+
+
+class EmbeddedHeat:
+    """The process's Heat engine, plus its APIs when asked for."""
+
+    def __init__(self, state_dir=None, *, convergence=True,
+                 poll_seconds=0.1, metadata_url="http://127.0.0.1:8000/v1"):
+        self.state_dir = pathlib.Path(state_dir or tempfile.mkdtemp(
+            prefix="heat-deltacloud-"))
+        self.convergence = convergence
+        self.poll_seconds = poll_seconds
+        self.metadata_url = metadata_url
+        self.engine = None
+        self.conf_file = self.state_dir / "heat.conf"
+
+    def _write_config(self):
+        env_dir = self.state_dir / "environment.d"
+        env_dir.mkdir(parents=True, exist_ok=True)
+        self.conf_file.write_text(HEAT_CONF.format(
+            encryption_key=secrets.token_hex(16),
+            metadata_url=self.metadata_url,
+            environment_dir=env_dir,
+            convergence=str(self.convergence).lower(),
+            log_levels=",".join(QUIET_LOGGERS),
+            database=self.state_dir / "heat.sqlite",
+            log_file=self.state_dir / "heat.log",
+            api_paste=pathlib.Path(__file__).parent / "api-paste.ini"))
+
+    def start(self):
+        self._write_config()
+        from heat.common import config as heat_config
+        from heat.common import messaging
+        from heat.db import api as db_api
+        from heat.db import models
+        from heat.engine import resources
+        from heat.rpc import api as rpc_api
+        from heat.rpc import client as rpc_client
+        from oslo_log import log as oslo_log
+
+        from heat_deltacloud.heat import opts
+
+        conf = cfg.CONF
+        oslo_log.register_options(conf)
+        opts.register_opts(conf)
+        conf(["--config-file", str(self.conf_file)], project="heat",
+             prog="heat-engine", default_config_files=[],
+             default_config_dirs=[])
+        oslo_log.setup(conf, "heat")
+        heat_config.startup_sanity_check()
+        messaging.setup("fake://", optional=True)
+        self.engine_client = rpc_client.EngineClient()
+        engine = db_api.get_engine()
+        _sqlite_write_lock_at_begin(engine)
+        models.BASE.metadata.create_all(engine)
+        resources.initialise()
+        _short_scheduler_sleeps(self.poll_seconds)
+        from heat.engine import service
+        self.engine = service.EngineService(conf.host,
+                                            rpc_api.ENGINE_TOPIC)
+        self.engine.start()
+        LOG.info("embedded Heat started in %s", self.state_dir)
+        return self
+
+    def stop(self):
+        if self.engine is not None:
+            self.engine.stop()
+            self.engine = None
+
+    def context(self, username, password, auth_url, *, project_id=None,
+                region_name=None):
+        """A request context built the way heat-api builds one.
+
+        The headers go through Heat's own ``ContextMiddleware``, so the
+        engine sees exactly what the API would pass it.
+        """
+        import webob
+        from heat.common import context as heat_context
+
+        headers = {"X-Auth-User": username, "X-Auth-Key": password,
+                   "X-Auth-Url": auth_url,
+                   "X-Project-Id": project_id or username,
+                   "X-User-Id": username, "X-User-Name": username,
+                   "X-Roles": "member,reader"}
+        if region_name:
+            headers["X-Region-Name"] = region_name
+        request = webob.Request.blank("/", headers=headers)
+        heat_context.ContextMiddleware(None, {}).process_request(request)
+        return request.context
+
+    def wait_for_stack(self, context, identity, *, timeout=120.0,
+                       interval=0.2):
+        """Poll ``show_stack`` until the stack leaves IN_PROGRESS."""
+        deadline = time.monotonic() + timeout
+        while True:
+            stack = self.engine_client.show_stack(
+                context, identity, resolve_outputs=True)[0]
+            if stack["stack_status"] != "IN_PROGRESS":
+                return stack
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"stack {stack['stack_name']} still "
+                    f"{stack['stack_action']}_IN_PROGRESS after {timeout}s")
+            time.sleep(interval)
+
+
+def start(**kwargs):
+    """The process's embedded Heat, started on first call."""
+    global _instance
+    with _lock:
+        if _instance is None:
+            _instance = EmbeddedHeat(**kwargs).start()
+        return _instance
+
+
+def shutdown():
+    """Stop the embedded engine, if one runs.
+
+    Its threads are not daemons, so a process that started it must call
+    this before exiting.
+    """
+    with _lock:
+        if _instance is not None:
+            _instance.stop()

@@ -1,0 +1,93 @@
+"""Configuration options, with no side effects at import.
+
+``register_opts(conf)`` registers them on the ``ConfigOpts`` it is given;
+``list_opts()`` serves ``oslo-config-generator`` and the docs.
+"""
+
+from oslo_config import cfg
+
+GROUP = "deltacloud"
+
+BACKEND_OPTS = [
+    cfg.StrOpt(
+        "compute_backend", default="deltacloud",
+        help="Which compute backend heat-deltacloud's cloud_backend class "
+             "uses.  Backends are found through the "
+             "'heat_deltacloud.compute_backends' entry point namespace, so "
+             "another package can add one by entry point alone."),
+]
+
+DELTACLOUD_OPTS = [
+    cfg.URIOpt(
+        "url", schemes=["http", "https"],
+        help="The Deltacloud API root, for example "
+             "http://127.0.0.1:3001/api.  When unset, the URL a request "
+             "brings (X-Auth-Url) is used, which lets users point the "
+             "engine at any host: set it in production."),
+    cfg.StrOpt(
+        "driver",
+        help="The Deltacloud driver to ask for (X-Deltacloud-Driver).  "
+             "Unset means the server's default driver."),
+    cfg.StrOpt(
+        "provider",
+        help="The Deltacloud provider to ask for (X-Deltacloud-Provider).  "
+             "A request's region name, when it has one, takes precedence."),
+    cfg.FloatOpt(
+        "connect_timeout", default=5.0, min=0.1,
+        help="Seconds to wait for a connection to Deltacloud."),
+    cfg.FloatOpt(
+        "read_timeout", default=60.0, min=0.1,
+        help="Seconds to wait for Deltacloud to answer a request."),
+    cfg.IntOpt(
+        "retries", default=3, min=0,
+        help="How many times a read is retried after a connection error or "
+             "a 502/503/504 answer.  Creates are never retried."),
+    cfg.FloatOpt(
+        "backoff_factor", default=0.5, min=0,
+        help="The base of the exponential back-off between retries, in "
+             "seconds."),
+    cfg.StrOpt(
+        "format", default="xml", choices=["xml", "json"],
+        help="The document format to ask Deltacloud for.  Hardware "
+             "profiles are always read as XML."),
+    cfg.StrOpt(
+        "ca_file",
+        help="A CA bundle to verify Deltacloud's TLS certificate with."),
+    cfg.BoolOpt(
+        "insecure", default=False,
+        help="Skip TLS certificate verification.  Only for testing."),
+    cfg.StrOpt(
+        "cert_file",
+        help="A client certificate to present to Deltacloud."),
+    cfg.StrOpt(
+        "key_file",
+        help="The private key of cert_file."),
+    cfg.FloatOpt(
+        "delete_timeout", default=300.0, min=0,
+        help="How long deleting a server may wait for its instance to "
+             "reach a state it can be destroyed from (Deltacloud destroys "
+             "only stopped instances on most drivers)."),
+    cfg.FloatOpt(
+        "poll_interval", default=2.0, min=0,
+        help="Seconds between reads while waiting for an instance."),
+    cfg.BoolOpt(
+        "ignore_unsupported_user_data", default=False,
+        help="When the driver does not advertise the user_data feature, "
+             "drop servers' user data with a warning instead of failing "
+             "the create.  Templates whose instances rely on user data "
+             "will then boot without it."),
+    cfg.IntOpt(
+        "discovery_cache_ttl", default=300, min=0,
+        help="Seconds to keep a driver's /api document and hardware "
+             "profiles, per endpoint and credentials, so a stack does not "
+             "fetch them once per resource.  0 disables the cache."),
+]
+
+
+def register_opts(conf):
+    conf.register_opts(BACKEND_OPTS)
+    conf.register_opts(DELTACLOUD_OPTS, group=GROUP)
+
+
+def list_opts():
+    return [(None, BACKEND_OPTS), (GROUP, DELTACLOUD_OPTS)]

@@ -1,0 +1,106 @@
+"""Heat client plugins that speak Deltacloud.
+
+Each subclasses Heat's own plugin and changes only what must change:
+``_create()`` returns a shim from :mod:`heat_deltacloud.compat`, endpoint
+and microversion checks answer without Keystone, and the few helpers whose
+stock implementation assumes Neutron ports are replaced.  Everything else
+(status checks, not-found handling, constraints) is Heat's own code running
+on the shims.
+"""
+
+from heat.common import exception
+from heat.engine.clients.os import glance, keystone, neutron, nova
+from oslo_config import cfg
+
+from heat_deltacloud.compat import glance as compat_glance
+from heat_deltacloud.compat import neutron as compat_neutron
+from heat_deltacloud.compat import nova as compat_nova
+from heat_deltacloud.heat import connection
+from heat_deltacloud.heat.keystone import DeltacloudKeystone
+
+
+class _NoKeystoneMixin:
+    """Every Deltacloud "service" exists; there is no catalog to ask."""
+
+    def does_endpoint_exist(self, service_type, service_name):
+        return True
+
+    def deltacloud(self):
+        """The per-request Deltacloud client, shared by this context."""
+        try:
+            return self.clients.deltacloud()
+        except connection.MissingCredentials as exc:
+            raise exception.Error(str(exc)) from None
+
+
+class DeltacloudNovaClientPlugin(_NoKeystoneMixin, nova.NovaClientPlugin):
+
+    def _create(self, version=None):
+        conf = cfg.CONF.deltacloud
+        return compat_nova.Client(
+            self.deltacloud(), delete_timeout=conf.delete_timeout,
+            poll_interval=conf.poll_interval,
+            ignore_unsupported_user_data=conf.ignore_unsupported_user_data)
+
+    def get_max_microversion(self):
+        return compat_nova.Client.api_version
+
+    def associate_floatingip(self, server_id, floatingip_id):
+        # Heat's version looks up the server's Neutron port and its fixed
+        # IPv4 address; Deltacloud associates an address with an instance.
+        self.clients.client("neutron").update_floatingip(
+            floatingip_id, {"floatingip": {"port_id": server_id}})
+
+    def dissociate_floatingip(self, floatingip_id):
+        self.clients.client("neutron").update_floatingip(
+            floatingip_id, {"floatingip": {"port_id": None}})
+
+
+class DeltacloudGlanceClientPlugin(_NoKeystoneMixin,
+                                   glance.GlanceClientPlugin):
+
+    def _create(self, version=None):
+        return compat_glance.Client(self.deltacloud())
+
+    def get_image(self, image_identifier):
+        """Look the id up first: Deltacloud ids (``img1``) are not UUIDs,
+        and Heat's version tries ids only when they look like UUIDs."""
+        try:
+            return self.client().images.get(image_identifier)
+        except compat_glance.exceptions.HTTPNotFound:
+            return super().get_image(image_identifier)
+
+
+class DeltacloudNeutronClientPlugin(_NoKeystoneMixin,
+                                    neutron.NeutronClientPlugin):
+
+    def _create(self, version=None):
+        return compat_neutron.Client(self.deltacloud())
+
+    def has_extension(self, alias):
+        return False
+
+    def find_resourceid_by_name_or_id(self, resource, name_or_id,
+                                      cmd_resource=None):
+        if resource == self.RES_TYPE_NETWORK:
+            for net in compat_neutron.NETWORKS:
+                if name_or_id in (net["id"], net["name"]):
+                    return net["id"]
+        raise compat_neutron.exceptions.NotFound(
+            f"Unable to find {resource} with name or id '{name_or_id}'")
+
+
+class DeltacloudKeystoneClientPlugin(_NoKeystoneMixin,
+                                     keystone.KeystoneClientPlugin):
+
+    def _create(self, version=None):
+        return DeltacloudKeystone(self.context)
+
+
+#: The ``deltacloud`` compute backend: Heat client name -> plugin class.
+DELTACLOUD = {
+    "nova": DeltacloudNovaClientPlugin,
+    "glance": DeltacloudGlanceClientPlugin,
+    "neutron": DeltacloudNeutronClientPlugin,
+    "keystone": DeltacloudKeystoneClientPlugin,
+}
