@@ -15,6 +15,7 @@ import urllib.parse
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from heat_deltacloud.deltacloud import exceptions
@@ -36,6 +37,16 @@ def mask_url(url):
     if parts.port:
         host = f"{host}:{parts.port}"
     return urllib.parse.urlunsplit(parts._replace(netloc=f"***@{host}"))
+
+
+def _timed_out(exc):
+    """Whether a requests error is a read timeout in disguise.
+
+    Once urllib3 retries are exhausted, a read timeout reaches requests as
+    ``MaxRetryError`` and leaves it as a plain ``ConnectionError``.
+    """
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, ReadTimeoutError)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,6 +126,8 @@ class Transport:
             raise exceptions.Timeout(method=method, url=shown) from None
         except (requests.exceptions.ConnectionError,
                 requests.exceptions.RetryError) as exc:
+            if _timed_out(exc):
+                raise exceptions.Timeout(method=method, url=shown) from None
             raise exceptions.ConnectionFailed(
                 f"Could not connect to Deltacloud: {type(exc).__name__}",
                 method=method, url=shown) from None

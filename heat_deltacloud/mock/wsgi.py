@@ -104,7 +104,7 @@ class Abort(Exception):
     """Answer at once with a prepared response."""
 
     def __init__(self, response):
-        super().__init__(response.status)
+        super().__init__("abort")
         self.response = response
 
 
@@ -622,11 +622,10 @@ def _json_response(status, doc):
 def _dropped():
     """Headers promising a body that never comes: the server then closes
     the connection, which the client sees as a broken connection."""
-    def never(environ, start_response):
-        start_response("200 OK", [("Content-Type", "application/xml"),
-                                  ("Content-Length", "4096")])
-        return [b"<"]
-    return never
+    response = webob.Response(status=200, app_iter=[b"<"],
+                              content_type="application/xml", charset=None)
+    response.content_length = 4096
+    return response
 
 
 class Exchange:
