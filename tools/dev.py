@@ -19,6 +19,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / "bin"
 STAMP = VENV / "heat-deltacloud.stamp"
 LOG = VENV / "install.log"
+LINTED = ("heat_deltacloud", "tests", "tools", "benchmarks")
 
 
 def _requirements_digest():
@@ -58,8 +59,8 @@ def run(argv):
 
 def cmd_test(extra):
     ensure_venv()
-    status = run(["ruff", "check", "heat_deltacloud", "tests", "tools",
-                  "benchmarks"])
+    lint = [d for d in LINTED if (ROOT / d).exists()]
+    status = run(["ruff", "check", *lint])
     if status:
         return status
     return run(["pytest", *extra])
