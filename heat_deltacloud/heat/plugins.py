@@ -9,20 +9,45 @@ on the shims.
 """
 
 from heat.common import exception
-from heat.engine.clients.os import glance, keystone, neutron, nova
+from heat.engine.clients.os import cinder, glance, keystone, neutron, nova
 from oslo_config import cfg
 
+from heat_deltacloud.compat import cinder as compat_cinder
 from heat_deltacloud.compat import glance as compat_glance
 from heat_deltacloud.compat import neutron as compat_neutron
 from heat_deltacloud.compat import nova as compat_nova
+from heat_deltacloud.deltacloud import exceptions as dc
 from heat_deltacloud.heat import connection
 from heat_deltacloud.heat.keystone import DeltacloudKeystone
 
 
+class ServiceUnavailable(exception.Error):
+    pass
+
+
 class _NoKeystoneMixin:
-    """Every Deltacloud "service" exists; there is no catalog to ask."""
+    """Answers Heat's "does the service exist?" from Deltacloud's ``/api``.
+
+    There is no catalog to ask.  A service exists when the driver lists
+    the collection it is built on; otherwise Heat's validation reports
+    ``ResourceTypeUnavailable`` naming the resource type, with this reason.
+    """
+
+    #: The Deltacloud collection the service is built on (None: always).
+    collection = None
 
     def does_endpoint_exist(self, service_type, service_name):
+        if self.collection is None:
+            return True
+        try:
+            supported = self.deltacloud().supports(self.collection)
+        except dc.DeltacloudError as exc:
+            raise ServiceUnavailable(
+                f"cannot ask Deltacloud what it supports: {exc}") from None
+        if not supported:
+            raise ServiceUnavailable(
+                f"the Deltacloud driver has no '{self.collection}' "
+                "collection")
         return True
 
     def deltacloud(self):
@@ -34,6 +59,7 @@ class _NoKeystoneMixin:
 
 
 class DeltacloudNovaClientPlugin(_NoKeystoneMixin, nova.NovaClientPlugin):
+    collection = "instances"
 
     def _create(self, version=None):
         conf = cfg.CONF.deltacloud
@@ -58,6 +84,7 @@ class DeltacloudNovaClientPlugin(_NoKeystoneMixin, nova.NovaClientPlugin):
 
 class DeltacloudGlanceClientPlugin(_NoKeystoneMixin,
                                    glance.GlanceClientPlugin):
+    collection = "images"
 
     def _create(self, version=None):
         return compat_glance.Client(self.deltacloud())
@@ -73,6 +100,17 @@ class DeltacloudGlanceClientPlugin(_NoKeystoneMixin,
 
 class DeltacloudNeutronClientPlugin(_NoKeystoneMixin,
                                     neutron.NeutronClientPlugin):
+    """Floating IPs over Deltacloud addresses, and nothing else.
+
+    Floating-IP resources (AWS::EC2::EIP, EIPAssociation) are validated
+    through the nova plugin; resource types that default to Neutron (nets,
+    ports, routers, VPCs, ...) are refused at validation.
+    """
+
+    def does_endpoint_exist(self, service_type, service_name):
+        raise ServiceUnavailable(
+            "Deltacloud has no networks, ports or routers; only floating "
+            "IPs (AWS::EC2::EIP, AWS::EC2::EIPAssociation) are supported")
 
     def _create(self, version=None):
         return compat_neutron.Client(self.deltacloud())
@@ -90,11 +128,33 @@ class DeltacloudNeutronClientPlugin(_NoKeystoneMixin,
             f"Unable to find {resource} with name or id '{name_or_id}'")
 
 
+class DeltacloudCinderClientPlugin(_NoKeystoneMixin,
+                                   cinder.CinderClientPlugin):
+    collection = "storage_volumes"
+
+    def _create(self, version=None):
+        return compat_cinder.Client(self.deltacloud())
+
+    def get_volume_api_version(self):
+        """No catalog to ask; the shim speaks volume API 3."""
+
+    def get_max_microversion(self):
+        return compat_cinder.Client.api_version
+
+    def has_extension(self, alias):
+        return False
+
+
 class DeltacloudKeystoneClientPlugin(_NoKeystoneMixin,
                                      keystone.KeystoneClientPlugin):
 
     def _create(self, version=None):
         return DeltacloudKeystone(self.context)
+
+    def does_endpoint_exist(self, service_type, service_name):
+        raise ServiceUnavailable(
+            "Deltacloud has no identity service: users, access keys and "
+            "stack users are not supported")
 
 
 #: The ``deltacloud`` compute backend: Heat client name -> plugin class.
@@ -102,5 +162,6 @@ DELTACLOUD = {
     "nova": DeltacloudNovaClientPlugin,
     "glance": DeltacloudGlanceClientPlugin,
     "neutron": DeltacloudNeutronClientPlugin,
+    "cinder": DeltacloudCinderClientPlugin,
     "keystone": DeltacloudKeystoneClientPlugin,
 }

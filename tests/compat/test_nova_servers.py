@@ -139,3 +139,12 @@ def test_metadata_is_not_supported(compute):
     with pytest.raises(exceptions.HTTPNotImplemented,
                        match="no metadata"):
         compute.servers.set_meta("inst0", {"a": "b"})
+
+
+def test_meta_is_accepted_but_not_kept(compute, caplog):
+    import logging
+    caplog.set_level(logging.INFO)
+    server = compute.servers.create("web", "img1", "m1-small",
+                                    meta={"metering.groupname": "g"})
+    assert server.metadata == {}
+    assert "cannot store server metadata" in caplog.text

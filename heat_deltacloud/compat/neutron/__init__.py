@@ -104,5 +104,18 @@ class Client:
         with exceptions.translating():
             self.deltacloud.addresses.destroy(floatingip)
 
+    def __getattr__(self, name):
+        # Any other Neutron call (security groups, routers, ...) fails
+        # with an error naming it, not with an AttributeError.
+        if name.startswith("_"):
+            raise AttributeError(name)
+
+        def unsupported(*args, **kwargs):
+            raise exceptions.NeutronClientException(
+                f"Deltacloud has no Neutron '{name}': only networks "
+                "'public' and 'private' and floating IPs are available",
+                status_code=501)
+        return unsupported
+
 
 __all__ = ["Client", "exceptions"]

@@ -20,7 +20,6 @@ UNHONOURED_ARGUMENTS = {
     "config_drive": (None, False, ""),
     "disk_config": (None, "AUTO"),
     "admin_pass": (None, ""),
-    "meta": (None, {}),
     "min_count": (None, 1),
     "max_count": (None, 1),
     "access_ip_v4": (None, ""),
@@ -160,14 +159,19 @@ class ServerManager(base.Manager):
 
     def create(self, name, image, flavor, *, userdata=None, key_name=None,
                availability_zone=None, security_groups=None,
-               reservation_id=None, **kwargs):
+               reservation_id=None, meta=None, **kwargs):
         """Launch a server; arguments Deltacloud cannot honour are refused.
 
         ``flavor`` may carry hardware-profile overrides
         (``m1-large;memory=12288``, see :mod:`.flavors`).  Deltacloud has
         no reservation ids; Nova's own client ignores them too when one
-        server is made.
+        server is made.  It has no server metadata either: ``meta`` (Heat
+        sends instance tags and group names there) is accepted, logged and
+        not stored, so tagged templates still run; reads show ``{}``.
         """
+        if meta:
+            LOG.info("Deltacloud cannot store server metadata; not kept "
+                     "for %s: %s", name, sorted(meta))
         for arg, value in sorted(kwargs.items()):
             if arg not in UNHONOURED_ARGUMENTS:
                 raise TypeError(f"create() got an unexpected keyword "
