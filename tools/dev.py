@@ -60,9 +60,12 @@ def run(argv):
 def cmd_test(extra):
     ensure_venv()
     lint = [d for d in LINTED if (ROOT / d).exists()]
-    status = run(["ruff", "check", *lint])
-    if status:
-        return status
+    for step in (["ruff", "check", *lint],
+                 ["sphinx-build", "-q", "-W", "-b", "html", "docs/source",
+                  "docs/build/html"]):
+        status = run(step)
+        if status:
+            return status
     return run(["pytest", *extra])
 
 

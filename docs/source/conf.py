@@ -9,6 +9,7 @@ version = release = heat_deltacloud.__version__
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.viewcode",
+    "oslo_config.sphinxext",
 ]
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
