@@ -213,6 +213,11 @@ class Renderer:
             for address in inst[kind]:
                 _el(addresses, "address", address["address"],
                     type=address["type"])
+        if inst.get("firewalls"):
+            firewalls = _el(el, "firewalls")
+            for name in inst["firewalls"]:
+                _el(firewalls, "firewall",
+                    href=self.href("firewalls", name), id=name)
         volumes = _el(el, "storage_volumes")
         for volume in inst["storage_volumes"]:
             _el(volumes, "storage_volume",
@@ -254,6 +259,10 @@ class Renderer:
                  "rel": "storage_volume"} for v in inst["storage_volumes"]],
             "authentication_type": "key",
         }
+        if inst.get("firewalls"):
+            doc["firewalls"] = [{"id": f, "href": self.href("firewalls", f),
+                                 "rel": "firewall"}
+                                for f in inst["firewalls"]]
         if inst.get("create_image"):
             doc["create_image"] = True
         if inst.get("keyname") is not None:

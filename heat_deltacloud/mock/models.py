@@ -230,7 +230,7 @@ class Cloud:
 
     def create_instance(self, user, image_id, *, hwp_id=None, realm_id=None,
                         name=None, keyname=None, user_data=None,
-                        initial_state=None, overrides=None):
+                        initial_state=None, overrides=None, firewalls=()):
         hwp_id = hwp_id or "m1-small"
         if hwp_id not in self.hardware_profiles:
             raise MockError(400, f"Hardware profile '{hwp_id}' does not "
@@ -263,6 +263,7 @@ class Cloud:
                                        "type": "hostname"}],
                 "create_image": True, "storage_volumes": [],
                 "network_interfaces": [], "keyname": keyname,
+                "firewalls": list(firewalls),
                 "user_data": decoded}
             if state == "RUNNING" and (self.state_delay or
                                        self.pending_polls):

@@ -387,13 +387,18 @@ class MockApp:
         overrides = {name: params[f"hwp_{name}"]
                      for name in models.OVERRIDABLE
                      if params.get(f"hwp_{name}")}
+        firewalls = [value for key, value in sorted(params.items())
+                     if re.fullmatch(r"firewalls\d+", key)]
+        if firewalls and not self.controls.feature_enabled("instances",
+                                                           "firewalls"):
+            firewalls = []  # a driver without the feature ignores them
         instance = self.cloud.create_instance(
             user, ex.required("image_id"), hwp_id=params.get("hwp_id"),
             realm_id=params.get("realm_id"), name=params.get("name"),
             keyname=params.get("keyname"),
             user_data=params.get("user_data"),
             initial_state=params.get("initial_state"),
-            overrides=overrides)
+            overrides=overrides, firewalls=firewalls)
         return ex.one("instance", instance, status=201,
                       location=("instances", instance["id"]))
 

@@ -58,3 +58,46 @@ def test_floating_ips_only_from_the_public_network(network):
     with pytest.raises(neutron_exc.BadRequest, match="'public'"):
         network.create_floatingip(
             {"floatingip": {"floating_network_id": "private"}})
+
+
+def test_security_groups_over_firewalls(network, compute, deltacloud_mock):
+    deltacloud_mock.set_capability("firewalls")
+    deltacloud_mock.set_capability("instances", "firewalls")
+    group = network.create_security_group(
+        {"security_group": {"name": "web", "description": "Web"}})
+    assert group["security_group"]["id"] == "web"
+    rule = network.create_security_group_rule({"security_group_rule": {
+        "security_group_id": "web", "direction": "ingress",
+        "protocol": "tcp", "port_range_min": 80, "port_range_max": 80,
+        "remote_ip_prefix": "10.0.0.0/8"}})["security_group_rule"]
+    assert rule["id"].startswith("web/")
+    assert (rule["remote_ip_prefix"], rule["port_range_min"]) == (
+        "10.0.0.0/8", 80)
+    shown = network.show_security_group("web")["security_group"]
+    assert [r["id"] for r in shown["security_group_rules"]] == [rule["id"]]
+    server = compute.servers.create("web", "img1", "m1-small",
+                                    security_groups=["web", "default"])
+    [instance] = [i for i in deltacloud_mock.all_instances()
+                  if i["id"] == server.id]
+    assert instance["firewalls"] == ["web"]
+    with pytest.raises(neutron_exc.BadRequest, match="ingress rules only"):
+        network.create_security_group_rule({"security_group_rule": {
+            "security_group_id": "web", "direction": "egress"}})
+    network.delete_security_group_rule(rule["id"])
+    assert network.show_security_group("web")["security_group"][
+        "security_group_rules"] == []
+    network.delete_security_group("web")
+    with pytest.raises(neutron_exc.NotFound):
+        network.show_security_group("web")
+
+
+def test_security_groups_need_firewalls(network):
+    with pytest.raises(neutron_exc.NeutronClientException,
+                       match="no 'firewalls' collection"):
+        network.create_security_group({"security_group": {"name": "x"}})
+
+
+def test_other_neutron_calls_fail_by_name(network):
+    with pytest.raises(neutron_exc.NeutronClientException,
+                       match="no Neutron 'create_router'"):
+        network.create_router({"router": {}})

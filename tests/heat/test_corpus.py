@@ -44,25 +44,25 @@ REJECTED = {
         "AWS::CloudWatch::Alarm",
     "F17__WordPress_Single_Instance_With_HA.yaml": "AWS::CloudWatch::Alarm",
     "F17__AutoScalingCeilometer.yaml": "OS::Ceilometer::Alarm",
-    "F17__Neutron.template": "OS::Neutron::Net",
+    "F17__Neutron.template": "OS::Neutron::",
     "F17__S3_Single_Instance.template": "AWS::S3::Bucket",
     "F17__VPN_Service.template": "OS::Neutron::",
     "F17__WordPress_Single_Instance_With_Neutron.template":
-        "OS::Neutron::Net",
+        "OS::Neutron::",
 }
 #: Fail at create, with a reason naming what Deltacloud lacks (one of
 #: the ``|``-separated alternatives).
 FAILS = {
-    "F17__EC2WithEBSSample.template": "create_security_group",
+    "F17__EC2WithEBSSample.template": "'firewalls' collection",
     "F17__WordPress_2_Instances_With_EBS_EIP.template":
-        "create_security_group",
+        "'firewalls' collection",
     "F17__WordPress_Single_Instance_With_EIP.template":
-        "create_security_group",
-    "F18__WordPress_NoKey.yaml": "create_security_group",
+        "'firewalls' collection",
+    "F18__WordPress_NoKey.yaml": "'firewalls' collection",
     # A security group and a stack user are created in parallel: either
     # one fails first.
     "F17__PuppetMaster_Single_Instance.template":
-        "create_security_group|create_stack_domain_user",
+        "'firewalls' collection|create_stack_domain_user",
     "F17__InstanceGroup.template": "'scheduler_hints'",
     "F17__MySQL_Single_Instance.template": "create_stack_domain_user",
     "cfn__aws_asg.template": "create_stack_domain_user",

@@ -212,3 +212,42 @@ def test_wrong_password_is_refused_at_validation(heat, mock):
     assert "Authentication Failure" in str(err.value)
     assert secret not in str(err.value)
     assert heat.engine_client.list_stacks(ctx) == []
+
+
+SECURITY_GROUP = {
+    "AWSTemplateFormatVersion": "2010-09-09",
+    "Resources": {
+        "Web": {"Type": "AWS::EC2::SecurityGroup",
+                "Properties": {
+                    "GroupDescription": "web",
+                    "SecurityGroupIngress": [
+                        {"IpProtocol": "tcp", "FromPort": "80",
+                         "ToPort": "80", "CidrIp": "0.0.0.0/0"},
+                        {"IpProtocol": "tcp", "FromPort": "22",
+                         "ToPort": "22", "CidrIp": "10.0.0.0/8"}]}},
+        "Server": {"Type": "AWS::EC2::Instance",
+                   "Properties": {"ImageId": "img1",
+                                  "InstanceType": "m1-small",
+                                  "SecurityGroups": [{"Ref": "Web"}]}},
+    },
+}
+
+
+def test_security_groups_are_firewalls(heat, mock):
+    from heat_deltacloud.heat import connection
+    mock.set_capability("firewalls")
+    mock.set_capability("instances", "firewalls")
+    # The engine keeps each driver's /api for discovery_cache_ttl seconds.
+    connection.DISCOVERY.clear()
+    ctx = heat.context("alice", USERS["alice"], mock.url)
+    identity, stack = run_stack(heat, ctx, "secgroup", SECURITY_GROUP)
+    assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
+    [server] = instances_of(mock, "alice")
+    [firewall] = mock.app.cloud.list_firewalls("alice")
+    assert server["firewalls"] == [firewall["id"]]
+    assert sorted(r["port_from"] for r in firewall["rules"]) == ["22", "80"]
+    delete_stack(heat, ctx, identity)
+    assert mock.app.cloud.list_firewalls("alice") == []
+    assert instances_of(mock, "alice") == []
+    mock.reset()
+    connection.DISCOVERY.clear()

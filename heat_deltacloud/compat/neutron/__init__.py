@@ -1,10 +1,12 @@
-"""A neutronclient-shaped client: networks and floating IPs.
+"""A neutronclient-shaped client: networks, floating IPs, security groups.
 
 Deltacloud has no networks or ports.  The shim shows two fixed networks,
 ``public`` (external: where floating IPs come from) and ``private``, and
 no ports.  Floating IPs are Deltacloud addresses: a floating IP's id and
 address are the Deltacloud address id (the IP), and its ``port_id`` is the
-id of the instance it is associated with.
+id of the instance it is associated with.  Security groups are Deltacloud
+firewalls (on drivers that have them): ingress rules only; a rule's id is
+``<firewall id>/<rule id>`` so it can be deleted by id alone.
 """
 
 from heat_deltacloud.compat.neutron import exceptions
@@ -103,6 +105,86 @@ class Client:
     def delete_floatingip(self, floatingip):
         with exceptions.translating():
             self.deltacloud.addresses.destroy(floatingip)
+
+    # -- security groups over firewalls -------------------------------------
+
+    def _security_group(self, firewall):
+        return {"id": firewall.id, "name": firewall.name,
+                "description": firewall.description or "",
+                "security_group_rules": [
+                    self._rule(firewall.id, rule) for rule in firewall.rules]}
+
+    @staticmethod
+    def _rule(firewall_id, rule):
+        blocks = [s for s in rule.sources if s.type == "address"]
+        groups = [s for s in rule.sources if s.type == "group"]
+        return {"id": f"{firewall_id}/{rule.id}",
+                "security_group_id": firewall_id, "direction": "ingress",
+                "ethertype": "IPv4", "protocol": rule.protocol,
+                "port_range_min": int(rule.port_from)
+                if rule.port_from else None,
+                "port_range_max": int(rule.port_to)
+                if rule.port_to else None,
+                "remote_ip_prefix": f"{blocks[0].address}/{blocks[0].prefix}"
+                if blocks else None,
+                "remote_group_id": groups[0].name if groups else None}
+
+    def create_security_group(self, body=None):
+        group = (body or {}).get("security_group") or {}
+        name = group.get("name")
+        with exceptions.translating():
+            firewall = self.deltacloud.firewalls.create(
+                name, group.get("description") or name)
+        return {"security_group": self._security_group(firewall)}
+
+    def show_security_group(self, security_group, **params):
+        with exceptions.translating():
+            firewall = self.deltacloud.firewalls.get(security_group)
+        return {"security_group": self._security_group(firewall)}
+
+    def list_security_groups(self, retrieve_all=True, **filters):
+        with exceptions.translating():
+            firewalls = self.deltacloud.firewalls.list()
+        return {"security_groups": _matching(
+            [self._security_group(f) for f in firewalls], filters)}
+
+    def delete_security_group(self, security_group):
+        with exceptions.translating():
+            self.deltacloud.firewalls.destroy(security_group)
+
+    def create_security_group_rule(self, body=None):
+        """Add an ingress rule; egress rules have no Deltacloud form."""
+        rule = (body or {}).get("security_group_rule") or {}
+        if rule.get("direction", "ingress") != "ingress":
+            raise exceptions.BadRequest(
+                "Deltacloud firewalls have ingress rules only")
+        protocol = rule.get("protocol") or "tcp"
+        low = rule.get("port_range_min")
+        high = rule.get("port_range_max")
+        low = 0 if low is None else low
+        high = 65535 if high is None else high
+        groups = [(rule["remote_group_id"], "")] \
+            if rule.get("remote_group_id") else []
+        blocks = [] if groups else [rule.get("remote_ip_prefix") or
+                                    "0.0.0.0/0"]
+        firewall_id = rule.get("security_group_id")
+        with exceptions.translating():
+            before = {r.id for r in
+                      self.deltacloud.firewalls.get(firewall_id).rules}
+            firewall = self.deltacloud.firewalls.add_rule(
+                firewall_id, protocol, low, high, addresses=blocks,
+                groups=groups)
+        added = [r for r in firewall.rules if r.id not in before]
+        return {"security_group_rule": self._rule(firewall.id, added[-1])}
+
+    def delete_security_group_rule(self, security_group_rule):
+        firewall_id, sep, rule_id = str(security_group_rule).partition("/")
+        if not sep:
+            raise exceptions.NotFound(
+                f"Security group rule {security_group_rule} could not be "
+                "found.")
+        with exceptions.translating():
+            self.deltacloud.firewalls.delete_rule(firewall_id, rule_id)
 
     def __getattr__(self, name):
         # Any other Neutron call (security groups, routers, ...) fails
