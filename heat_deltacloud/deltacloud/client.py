@@ -14,17 +14,19 @@ FORMATS = ("xml", "json")
 
 
 class Discovery:
-    """What a driver says about itself: ``/api`` and hardware profiles.
+    """What rarely changes: ``/api``, hardware profiles and images.
 
-    Both are static for an endpoint and set of credentials, so clients that
-    share those may share one ``Discovery`` (the Heat backend does, so a
-    stack does not fetch them once per resource).  Thread-safe.
+    Clients with the same endpoint and credentials may share one
+    ``Discovery`` (the Heat backend does, for a bounded time, so a stack
+    does not fetch them once per resource).  Only the ``cached()`` look-ups
+    use it; ``get()`` and ``list()`` always ask the server.  Thread-safe.
     """
 
     def __init__(self):
         self.lock = threading.Lock()
         self.api = None
         self.hardware_profiles = {}
+        self.images = {}
 
 
 class Client:

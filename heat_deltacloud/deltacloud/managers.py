@@ -15,28 +15,38 @@ class RealmManager(Manager):
     kind = _kind("realms", "realm", "realm")
 
 
-class HardwareProfileManager(Manager):
-    """Hardware profiles, always read as XML (JSON drops ranges and enums).
+class _CachedMixin:
+    """``cached(id)``: a ``get`` kept in the client's Discovery."""
 
-    Profiles are static for a driver, so :meth:`cached` keeps each one in
-    the client's :class:`~.client.Discovery`.
-    """
-    kind = _kind("hardware_profiles", "hardware_profile", "hardware_profile")
-    xml_only = True
+    #: The Discovery attribute holding this collection's cached objects.
+    cache_name: str
 
     def cached(self, ident):
-        discovery = self.client.discovery
-        with discovery.lock:
-            found = discovery.hardware_profiles.get(ident)
+        table = getattr(self.client.discovery, self.cache_name)
+        with self.client.discovery.lock:
+            found = table.get(ident)
         if found is None:
             found = self.get(ident)
-            with discovery.lock:
-                discovery.hardware_profiles[ident] = found
+            with self.client.discovery.lock:
+                table[ident] = found
         return found
 
 
-class ImageManager(Manager):
+class HardwareProfileManager(_CachedMixin, Manager):
+    """Hardware profiles, always read as XML (JSON drops ranges and enums).
+
+    Profiles are static for a driver: :meth:`cached` keeps each one in the
+    client's :class:`~.client.Discovery`.
+    """
+    kind = _kind("hardware_profiles", "hardware_profile", "hardware_profile")
+    xml_only = True
+    cache_name = "hardware_profiles"
+
+
+class ImageManager(_CachedMixin, Manager):
+    """Images; :meth:`cached` keeps look-ups in the client's Discovery."""
     kind = _kind("images", "image", "image")
+    cache_name = "images"
 
     def create(self, instance_id, *, name=None, description=None):
         """Make an image from an instance."""

@@ -91,9 +91,10 @@ class DeltacloudGlanceClientPlugin(_NoKeystoneMixin,
 
     def get_image(self, image_identifier):
         """Look the id up first: Deltacloud ids (``img1``) are not UUIDs,
-        and Heat's version tries ids only when they look like UUIDs."""
+        and Heat's version tries ids only when they look like UUIDs.  The
+        look-up is shared by the stack's resources (discovery cache)."""
         try:
-            return self.client().images.get(image_identifier)
+            return self.client().images.get_cached(image_identifier)
         except compat_glance.exceptions.HTTPNotFound:
             return super().get_image(image_identifier)
 

@@ -251,3 +251,24 @@ def test_security_groups_are_firewalls(heat, mock):
     assert instances_of(mock, "alice") == []
     mock.reset()
     connection.DISCOVERY.clear()
+
+
+def test_discovery_costs_one_request_per_stack(heat, mock):
+    """/api, the hardware profile and the image are read once per stack,
+    not once per server (the request budget depends on it)."""
+    from heat_deltacloud.heat import connection
+    connection.DISCOVERY.clear()
+    mock.clear_requests()
+    ctx = heat.context("bob", USERS["bob"], mock.url)
+    template = {"heat_template_version": "2018-08-31", "resources": {
+        f"s{i}": {"type": "OS::Nova::Server",
+                  "properties": {"image": "img1", "flavor": "m1-small",
+                                 "user_data_format": "RAW"}}
+        for i in range(4)}}
+    identity, stack = run_stack(heat, ctx, "four", template)
+    assert stack["stack_status"] == "COMPLETE"
+    counts = mock.request_counts()
+    assert counts["POST /api/instances"] == 4
+    assert (counts["GET /api"], counts["GET /api/images/:id"],
+            counts["GET /api/hardware_profiles/:id"]) == (1, 1, 1)
+    delete_stack(heat, ctx, identity)

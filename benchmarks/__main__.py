@@ -1,0 +1,66 @@
+"""``python -m benchmarks [NAME ...]``: run, print a table, write JSON."""
+
+import json
+import pathlib
+import platform
+import sys
+import time
+
+from benchmarks import (client_parsing, concurrency, mock_throughput,
+                        request_budget)
+
+RESULTS = pathlib.Path(__file__).parent / "results"
+
+
+def _heat():
+    from heat_deltacloud.heat import embedded
+    # Heat's real 1 s poll schedule: request counts are not inflated.
+    return embedded.start(poll_seconds=1.0)
+
+
+SUITES = {
+    "request_budget": lambda: request_budget.run(_heat()),
+    "client_parsing": client_parsing.run,
+    "mock_throughput": mock_throughput.run,
+    "concurrency": lambda: concurrency.run(_heat()),
+}
+
+
+def table(name, rows):
+    print(f"\n== {name}")
+    shown = [{k: v for k, v in row.items() if k != "routes"}
+             for row in rows]
+    keys = list(shown[0])
+    widths = {k: max(len(k), *(len(str(r[k])) for r in shown))
+              for k in keys}
+    print("  ".join(k.ljust(widths[k]) for k in keys))
+    for row in shown:
+        print("  ".join(str(row[k]).ljust(widths[k]) for k in keys))
+    for row in rows:
+        if "routes" in row:
+            print(f"  routes for {row['servers']} servers: "
+                  + ", ".join(f"{k}={v}" for k, v in row["routes"].items()))
+
+
+def main(argv):
+    wanted = argv or list(SUITES)
+    report = {"date": time.strftime("%Y-%m-%d %H:%M:%S"),
+              "machine": {"python": platform.python_version(),
+                          "platform": platform.platform()},
+              "results": {}}
+    try:
+        for name in wanted:
+            rows = SUITES[name]()
+            report["results"][name] = rows
+            table(name, rows)
+    finally:
+        from heat_deltacloud.heat import embedded
+        embedded.shutdown()
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(report, indent=2))
+    print(f"\nwritten {RESULTS / 'latest.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

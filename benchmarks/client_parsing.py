@@ -1,0 +1,68 @@
+"""Listing 5,000 instances through the client vs bare parsing of the bytes.
+
+The client is fed from ``responses`` (no network); the baseline parses the
+same bytes with lxml (walking every instance's elements) or json.
+"""
+
+import json
+
+import responses
+from lxml import etree
+
+from heat_deltacloud.deltacloud import Client
+from heat_deltacloud.mock.documents import Renderer
+from heat_deltacloud.mock.models import Cloud
+
+from benchmarks.common import best_of
+
+URL = "http://127.0.0.1:3001/api"
+TARGET = 1.3
+
+
+def documents(count):
+    cloud = Cloud()
+    instances = [cloud.create_instance("mockuser", "img1",
+                                       hwp_id="m1-large", name=f"i{i}",
+                                       keyname="k", overrides={"cpu": "2"})
+                 for i in range(count)]
+    renderer = Renderer(URL)
+    root = etree.Element("instances")
+    for instance in instances:
+        renderer.instance_xml(root, instance)
+    xml = b"<?xml version='1.0' encoding='utf-8' ?>\n" + \
+        etree.tostring(root)
+    body = json.dumps({"instances": [renderer.instance_json(i)
+                                     for i in instances]}).encode()
+    return xml, body
+
+
+def bare_xml(body):
+    root = etree.fromstring(body)
+    return [(el.get("id"), el.findtext("state"),
+             [a.text for a in el.iterfind("public_addresses/address")])
+            for el in root]
+
+
+def run(count=5000):
+    xml, body = documents(count)
+    api = Renderer(URL).entry_point_xml([("instances", [])])
+    rows = []
+    for fmt, payload, bare in (("xml", xml, bare_xml),
+                               ("json", body, json.loads)):
+        with responses.RequestsMock() as rsps:
+            rsps.add("GET", URL, body=api, content_type="application/xml")
+            rsps.add("GET", URL + "/instances", body=payload,
+                     content_type=f"application/{fmt}")
+            client = Client(URL, "mockuser", "mockpassword", format="xml")
+            client.api  # noqa: B018 - fetched once, outside the timing
+            client.format = fmt
+            assert len(client.instances.list()) == count
+            client_time = best_of(client.instances.list)
+        bare_time = best_of(lambda p=payload, f=bare: f(p))
+        rows.append({"format": fmt, "instances": count,
+                     "client_s": round(client_time, 4),
+                     "bare_s": round(bare_time, 4),
+                     "ratio": round(client_time / bare_time, 2),
+                     "target": TARGET,
+                     "met": client_time / bare_time <= TARGET})
+    return rows
