@@ -151,26 +151,55 @@ def _authentication(el):
         password=_text(auth, "login/password"))
 
 
+def _children(el):
+    """The element's children by tag (the first of each), in one pass."""
+    found = {}
+    for child in el:
+        found.setdefault(child.tag, child)
+    return found
+
+
+def _child_text(children, tag):
+    child = children.get(tag)
+    if child is None or child.text is None:
+        return None
+    return child.text.strip()
+
+
+def _child_ref(children, tag):
+    child = children.get(tag)
+    return None if child is None else child.get("id")
+
+
 def instance(el):
-    actions = _links(el)
+    """An instance, reading its children once (lists can be thousands)."""
+    children = _children(el)
+    actions_el = children.get("actions")
+    actions = _links(el) if actions_el is not None else ()
+    hwp = children.get("hardware_profile")
+    volumes = children.get("storage_volumes")
     return models.Instance(
-        id=_attr(el, "id"), name=_text(el, "name"),
-        state=(_text(el, "state") or "UNKNOWN").upper(),
-        owner=_text(el, "owner_id"), image_id=_child_id(el, "image"),
-        realm_id=_child_id(el, "realm"),
-        hardware_profile_id=_child_id(el, "hardware_profile"),
-        hardware_overrides=types.MappingProxyType({
-            _attr(p, "name"): p.get("value")
-            for p in el.iterfind("hardware_profile/property")}),
-        actions=actions, launch_time=_text(el, "launch_time"),
+        id=_attr(el, "id"), name=_child_text(children, "name"),
+        state=(_child_text(children, "state") or "UNKNOWN").upper(),
+        owner=_child_text(children, "owner_id"),
+        image_id=_child_ref(children, "image"),
+        realm_id=_child_ref(children, "realm"),
+        hardware_profile_id=None if hwp is None else hwp.get("id"),
+        hardware_overrides=types.MappingProxyType(
+            {} if hwp is None else {_attr(p, "name"): p.get("value")
+                                    for p in hwp.iterfind("property")}),
+        actions=actions, launch_time=_child_text(children, "launch_time"),
         public_addresses=_addresses(el, "public_addresses/address"),
         private_addresses=_addresses(el, "private_addresses/address"),
-        storage_volumes=tuple(
+        storage_volumes=() if volumes is None else tuple(
             models.VolumeAttachment(id=_attr(v, "id"), device=v.get("device"))
-            for v in el.iterfind("storage_volumes/storage_volume")),
-        firewalls=_ids(el, "firewalls/firewall"),
-        authentication=_authentication(el),
-        network_interfaces=_ids(el, "network_interfaces/network_interface"),
+            for v in volumes.iterfind("storage_volume")),
+        firewalls=_ids(el, "firewalls/firewall")
+        if "firewalls" in children else (),
+        authentication=_authentication(el)
+        if "authentication" in children else None,
+        network_interfaces=_ids(el, "network_interfaces/network_interface")
+        if "network_interfaces" in children else (),
         create_image=any(link.rel == "create_image" for link in actions))
 
 
