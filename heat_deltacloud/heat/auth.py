@@ -1,4 +1,4 @@
-"""Paste filter: heat-api and heat-api-cfn requests authenticated by Deltacloud.
+"""Paste filter: heat-api and heat-api-cfn requests checked by Deltacloud.
 
 ::
 
@@ -195,9 +195,9 @@ def basic_credentials(authorization):
     values are), so the bytes Deltacloud receives later are the bytes the
     client sent, whichever way it sent them.
     """
-    token = authorization.split(None, 1)[1:] or [""]
+    token = authorization.partition(" ")[2].strip()
     try:
-        raw = base64.b64decode(token[0].strip(), validate=True)
+        raw = base64.b64decode(token, validate=True)
         raw.decode("utf-8")
     except (binascii.Error, ValueError):
         raise Malformed("the Basic credentials are not base64-encoded "
@@ -212,9 +212,11 @@ def basic_credentials(authorization):
 def checked_url(url):
     """``url`` if it can be a Deltacloud endpoint, else :class:`Malformed`."""
     _check_field(url, "X-Auth-Url", MAX_URL)
+    if " " in url:
+        raise Malformed("X-Auth-Url contains spaces")
     try:
         parts = urllib.parse.urlsplit(url)
-        parts.port  # noqa: B018 - raises on a bad port
+        _ = parts.port  # raises ValueError on a bad port
     except ValueError:
         raise Malformed("X-Auth-Url is not a URL") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -285,7 +287,7 @@ class DeltacloudAuth:
         if environ.get("HTTP_X_AUTH_USER") is not None:
             user = environ["HTTP_X_AUTH_USER"]
             key = environ.get("HTTP_X_AUTH_KEY")
-        elif authorization.split(None, 1)[:1] in (["Basic"], ["basic"]):
+        elif authorization.partition(" ")[0].lower() == "basic":
             user, key = basic_credentials(authorization)
             # Consumed: nothing downstream needs the raw header.
             del environ["HTTP_AUTHORIZATION"]
@@ -345,6 +347,9 @@ class DeltacloudAuth:
             return client.validate_credentials()
         except dc.Forbidden:
             return False
+        except UnicodeError:
+            raise Malformed("the credentials are not ISO-8859-1 text"
+                            ) from None
         except dc.DeltacloudError as exc:
             LOG.warning("Cannot check credentials with Deltacloud: %s",
                         _scrub(str(exc), creds.key))
@@ -401,9 +406,11 @@ class DeltacloudAuth:
                                          "title": exc.title,
                                          "message": message}}).encode()
             content_type = "application/json"
-        return webob.Response(status=exc.status, body=body,
-                              content_type=content_type, charset="UTF-8",
-                              headers=headers)
+        response = webob.Response(status=exc.status, body=body,
+                                  content_type=content_type,
+                                  charset="UTF-8")
+        response.headers.update(headers)
+        return response
 
 
 def strip_identity_headers(environ):
