@@ -55,16 +55,22 @@ def _attr(el, name):
     return value
 
 
-def _text(el, path):
-    child = el.find(path)
+def _text_of(child):
     if child is None or child.text is None:
         return None
     return child.text.strip()
 
 
-def _child_id(el, path):
-    child = el.find(path)
+def _id_of(child):
     return None if child is None else child.get("id")
+
+
+def _text(el, path):
+    return _text_of(el.find(path))
+
+
+def _child_id(el, path):
+    return _id_of(el.find(path))
 
 
 def _links(el):
@@ -159,18 +165,6 @@ def _children(el):
     return found
 
 
-def _child_text(children, tag):
-    child = children.get(tag)
-    if child is None or child.text is None:
-        return None
-    return child.text.strip()
-
-
-def _child_ref(children, tag):
-    child = children.get(tag)
-    return None if child is None else child.get("id")
-
-
 def instance(el):
     """An instance, reading its children once (lists can be thousands)."""
     children = _children(el)
@@ -179,16 +173,16 @@ def instance(el):
     hwp = children.get("hardware_profile")
     volumes = children.get("storage_volumes")
     return models.Instance(
-        id=_attr(el, "id"), name=_child_text(children, "name"),
-        state=(_child_text(children, "state") or "UNKNOWN").upper(),
-        owner=_child_text(children, "owner_id"),
-        image_id=_child_ref(children, "image"),
-        realm_id=_child_ref(children, "realm"),
-        hardware_profile_id=None if hwp is None else hwp.get("id"),
+        id=_attr(el, "id"), name=_text_of(children.get("name")),
+        state=(_text_of(children.get("state")) or "UNKNOWN").upper(),
+        owner=_text_of(children.get("owner_id")),
+        image_id=_id_of(children.get("image")),
+        realm_id=_id_of(children.get("realm")),
+        hardware_profile_id=_id_of(hwp),
         hardware_overrides=types.MappingProxyType(
             {} if hwp is None else {_attr(p, "name"): p.get("value")
                                     for p in hwp.iterfind("property")}),
-        actions=actions, launch_time=_child_text(children, "launch_time"),
+        actions=actions, launch_time=_text_of(children.get("launch_time")),
         public_addresses=_addresses(el, "public_addresses/address"),
         private_addresses=_addresses(el, "private_addresses/address"),
         storage_volumes=() if volumes is None else tuple(

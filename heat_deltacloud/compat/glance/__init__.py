@@ -5,6 +5,7 @@ up by name, so ``images.list(filters={"name": x})`` matches ids as well as
 names.
 """
 
+from heat_deltacloud.compat import base
 from heat_deltacloud.compat.glance import exceptions
 
 #: Deltacloud image state -> Glance image status.
@@ -42,13 +43,8 @@ def image_info(image):
     })
 
 
-class ImageManager:
-    def __init__(self, client):
-        self.client = client
-
-    @property
-    def dc(self):
-        return self.client.deltacloud
+class ImageManager(base.Manager):
+    """Glance v2 images are plain dicts, not :class:`base.Resource`."""
 
     def get(self, image_id):
         with exceptions.translating():
