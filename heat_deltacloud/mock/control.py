@@ -40,13 +40,15 @@ class Fault:
     ``route`` is a glob matched against the route template
     (``/api/instances/:id``) and against the actual path.  ``status``
     answers with that error; ``drop`` sends headers and then closes the
-    connection without the body; ``latency`` delays first.  Each applies
-    with ``probability`` (seeded), at most ``count`` times when given.
+    connection without the body; ``latency`` delays first.  With ``after``
+    the request is carried out first and only its response is replaced (a
+    lost answer).  Each applies with ``probability`` (seeded), at most
+    ``count`` times when given.
     """
 
     def __init__(self, method="*", route="*", *, status=None, latency=0.0,
                  drop=False, probability=1.0, count=None, seed=None,
-                 message=None):
+                 message=None, after=False):
         if status is None and not drop and not latency:
             raise ValueError("a fault needs a status, drop or latency")
         self.method = method.upper()
@@ -57,6 +59,7 @@ class Fault:
         self.probability = float(probability)
         self.count = count
         self.message = message
+        self.after = bool(after)
         self.random = random.Random(seed)  # noqa: S311 - seeded, not crypto
 
     def matches(self, method, template, path):
@@ -68,7 +71,7 @@ class Fault:
         return {"method": self.method, "route": self.route,
                 "status": self.status, "latency": self.latency,
                 "drop": self.drop, "probability": self.probability,
-                "count": self.count}
+                "count": self.count, "after": self.after}
 
 
 class Controls:

@@ -201,9 +201,12 @@ class MockApp:
             return _plain(404, "<h2>Sinatra doesn't know this ditty.</h2>"
                           ), path, user
         exchange = Exchange(self, request, fmt, match.groupdict(), template)
+        fault = None
         try:
             exchange.check_driver()
-            self._apply_fault(method, template, path)
+            fault = self.controls.fault_for(method, template, path)
+            if fault is not None and not fault.after:
+                self._apply_fault(fault)
             if fmt not in ("xml", "json"):
                 # HTML is the real server's browser UI; the mock has none.
                 return webob.Response(status=406, body=b"",
@@ -212,6 +215,8 @@ class MockApp:
             if auth:
                 user = self._authenticate(credentials, exchange)
             response = getattr(self, f"do_{handler}")(exchange, user)
+            if fault is not None and fault.after:
+                self._apply_fault(fault)
         except models.MockError as error:
             message = DEFAULT_MESSAGES.get(error.status, error.message) \
                 if index else error.message
@@ -240,10 +245,8 @@ class MockApp:
         return "/".join(segment.split(";", 1)[0]
                         for segment in path.split("/"))
 
-    def _apply_fault(self, method, template, path):
-        fault = self.controls.fault_for(method, template, path)
-        if fault is None:
-            return
+    @staticmethod
+    def _apply_fault(fault):
         if fault.latency:
             time.sleep(fault.latency)
         if fault.drop:

@@ -148,3 +148,22 @@ def test_meta_is_accepted_but_not_kept(compute, caplog):
                                     meta={"metering.groupname": "g"})
     assert server.metadata == {}
     assert "cannot store server metadata" in caplog.text
+
+
+def test_lost_create_answer_does_not_duplicate(compute, deltacloud_mock):
+    deltacloud_mock.add_fault("POST", "/api/instances", drop=True,
+                              after=True, count=1)
+    server = compute.servers.create("stack-web-abc123", "img1", "m1-small")
+    named = [i for i in deltacloud_mock.all_instances()
+             if i["name"] == "stack-web-abc123"]
+    assert [i["id"] for i in named] == [server.id]
+
+
+def test_lost_create_answer_without_an_instance_still_fails(
+        compute, deltacloud_mock):
+    deltacloud_mock.add_fault("POST", "/api/instances", drop=True, count=1)
+    with pytest.raises(exceptions.ClientException) as err:
+        compute.servers.create("stack-web-xyz", "img1", "m1-small")
+    assert err.value.code == 503
+    assert not [i for i in deltacloud_mock.all_instances()
+                if i["name"] == "stack-web-xyz"]

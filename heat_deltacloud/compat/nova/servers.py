@@ -6,6 +6,7 @@ import time
 
 from heat_deltacloud.compat import base
 from heat_deltacloud.compat.nova import exceptions, flavors, status
+from heat_deltacloud.deltacloud import exceptions as dc
 
 LOG = logging.getLogger(__name__)
 
@@ -193,9 +194,29 @@ class ServerManager(base.Manager):
             firewalls = [g for g in security_groups or () if g != "default"]
             if firewalls:
                 params["firewalls"] = firewalls
-            instance = self.dc.instances.create(base.getid(image),
-                                                **params)
+            try:
+                instance = self.dc.instances.create(base.getid(image),
+                                                    **params)
+            except (dc.Timeout, dc.ConnectionFailed):
+                instance = self._created_anyway(params.get("name"))
         return self._wrap(server_info(instance))
+
+    def _created_anyway(self, name):
+        """After a create whose answer was lost, find what it made.
+
+        A create is never retried blindly: if the instance was made, its
+        (unique, Heat-given) name finds it, so Heat's retry does not leave
+        a duplicate behind.  Re-raises when nothing, or more than one
+        instance, has that name.
+        """
+        if name:
+            found = [i for i in self.dc.instances.list()
+                     if i.name == name and i.state not in status.GONE]
+            if len(found) == 1:
+                LOG.warning("The answer to creating %s was lost; found "
+                            "instance %s with its name", name, found[0].id)
+                return found[0]
+        raise
 
     def _user_data(self, userdata):
         if self.dc.supports("instances", "user_data"):
