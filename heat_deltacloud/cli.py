@@ -9,12 +9,14 @@ the parsed arguments and returns an exit status; it raises
 import argparse
 import importlib
 import sys
+import warnings
 
 from heat_deltacloud import __version__
 from heat_deltacloud.errors import HeatDeltacloudError
 
 SUBCOMMAND_MODULES = (
     "heat_deltacloud.demo",
+    "heat_deltacloud.doctor",
 )
 
 
@@ -32,6 +34,9 @@ def build_parser():
 
 
 def main(argv=None):
+    # Heat's oslo.service imports eventlet, which warns on import; the
+    # commands never use it.
+    warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "handler"):
