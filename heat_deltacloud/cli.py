@@ -17,6 +17,7 @@ from heat_deltacloud.errors import HeatDeltacloudError
 SUBCOMMAND_MODULES = (
     "heat_deltacloud.demo",
     "heat_deltacloud.doctor",
+    "heat_deltacloud.deployable.cli",
 )
 
 

@@ -1,0 +1,102 @@
+"""The typed, immutable model of a deployable: the translator's input.
+
+Every object keeps the line of its element, so later checks can point at
+the source.
+"""
+
+import dataclasses
+
+SCALAR, PASSWORD = "scalar", "password"
+
+
+@dataclasses.dataclass(frozen=True)
+class Reference:
+    """``<reference>``: a return (``parameter``) or a service's status."""
+
+    assembly: str
+    parameter: str | None = None
+    service: str | None = None
+    line: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Parameter:
+    """``<parameter>``: a literal default, a launch-time value or a ref.
+
+    ``value`` is ``None`` when the user must supply the value.
+    """
+
+    name: str
+    type: str = SCALAR
+    value: str | None = None
+    reference: Reference | None = None
+    line: int | None = None
+
+    @property
+    def is_password(self):
+        return self.type == PASSWORD
+
+
+@dataclasses.dataclass(frozen=True)
+class Executable:
+    """``<executable>``: a URL or inline ``contents``."""
+
+    url: str | None = None
+    contents: str | None = None
+    line: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class File:
+    """``<file>``: a URL or inline ``contents`` named ``filename``."""
+
+    filename: str
+    url: str | None = None
+    contents: str | None = None
+    line: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Service:
+    name: str
+    executable: Executable
+    description: str | None = None
+    files: tuple[File, ...] = ()
+    parameters: tuple[Parameter, ...] = ()
+    line: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Return:
+    name: str
+    line: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Assembly:
+    name: str
+    hwp: str
+    image_id: str
+    image_build: str | None = None
+    services: tuple[Service, ...] = ()
+    returns: tuple[Return, ...] = ()
+    line: int | None = None
+
+    def service(self, name):
+        return next((s for s in self.services if s.name == name), None)
+
+    @property
+    def return_names(self):
+        return tuple(r.name for r in self.returns)
+
+
+@dataclasses.dataclass(frozen=True)
+class Deployable:
+    name: str
+    assemblies: tuple[Assembly, ...]
+    description: str | None = None
+    version: str | None = None
+    id: str | None = None
+
+    def assembly(self, name):
+        return next((a for a in self.assemblies if a.name == name), None)

@@ -1,0 +1,164 @@
+"""Hardened parsing of Deployable XML, checked against Conductor's grammar.
+
+The document is parsed without entities, DTDs or network access, refused
+if it declares a DOCTYPE or exceeds :data:`MAX_BYTES`, validated against
+the RelaxNG grammar shipped in ``data/deployable.rng`` and turned into the
+frozen :mod:`~heat_deltacloud.deployable.model`.
+"""
+
+import functools
+import importlib.resources
+import pathlib
+
+from lxml import etree
+
+from heat_deltacloud.deployable import model
+from heat_deltacloud.deployable.errors import DeployableError, Problem
+
+MAX_BYTES = 1024 * 1024
+
+
+@functools.cache
+def _grammar():
+    rng = importlib.resources.files(__package__) / "data" / "deployable.rng"
+    return etree.RelaxNG(etree.fromstring(rng.read_bytes(),
+                                          parser=_parser()))
+
+
+def _parser():
+    return etree.XMLParser(resolve_entities=False, no_network=True,
+                           load_dtd=False, dtd_validation=False,
+                           huge_tree=False)
+
+
+def read(path_or_bytes):
+    """The bytes of a document and the name to show in errors."""
+    if isinstance(path_or_bytes, bytes):
+        return path_or_bytes, "<deployable>"
+    path = pathlib.Path(path_or_bytes)
+    try:
+        with path.open("rb") as stream:
+            data = stream.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise DeployableError([Problem(None, "file", exc.strerror)],
+                              str(path)) from None
+    return data, str(path)
+
+
+def parse(data):
+    """The validated element tree of ``data``, or :class:`DeployableError`.
+    """
+    if len(data) > MAX_BYTES:
+        raise DeployableError([Problem(
+            None, "deployable", f"document larger than {MAX_BYTES} bytes")])
+    parser = _parser()
+    try:
+        root = etree.fromstring(data, parser=parser)
+    except etree.XMLSyntaxError as exc:
+        raise DeployableError(_log_problems(exc.error_log, "xml")) from None
+    doctype = root.getroottree().docinfo
+    if doctype.doctype or doctype.internalDTD is not None:
+        raise DeployableError([Problem(
+            1, "DOCTYPE", "document type declarations are refused")])
+    grammar = _grammar()
+    if not grammar.validate(root):
+        raise DeployableError(_log_problems(grammar.error_log, None))
+    return root
+
+
+def _log_problems(error_log, default_element):
+    problems = []
+    for entry in error_log:
+        path = getattr(entry, "path", None) or ""
+        element = default_element or path.rsplit("/", 1)[-1] or "deployable"
+        problems.append(Problem(entry.line or None, element,
+                                entry.message))
+    return problems or [Problem(None, default_element or "deployable",
+                                "invalid document")]
+
+
+def build(root):
+    """The :class:`~model.Deployable` of a grammar-valid tree."""
+    description = root.find("description")
+    return model.Deployable(
+        name=root.get("name"),
+        version=root.get("version"),
+        id=root.get("id"),
+        description=_text(description, strip=True),
+        assemblies=tuple(_assembly(a)
+                         for a in root.find("assemblies").findall(
+                             "assembly")),
+    )
+
+
+def _elements(parent, tag):
+    """Child elements named ``tag`` (comments skipped)."""
+    return [] if parent is None else parent.findall(tag)
+
+
+def _text(element, *, strip=False):
+    if element is None:
+        return None
+    text = element.text or ""
+    return text.strip() if strip else text
+
+
+def _assembly(element):
+    image = element.find("image")
+    return model.Assembly(
+        name=element.get("name"),
+        hwp=element.get("hwp"),
+        image_id=image.get("id"),
+        image_build=image.get("build"),
+        services=tuple(_service(s) for s in
+                       _elements(element.find("services"), "service")),
+        returns=tuple(model.Return(r.get("name"), r.sourceline) for r in
+                      _elements(element.find("returns"), "return")),
+        line=element.sourceline,
+    )
+
+
+def _service(element):
+    executable = element.find("executable")
+    return model.Service(
+        name=element.get("name"),
+        description=_text(element.find("description"), strip=True),
+        executable=model.Executable(
+            url=executable.get("url"),
+            contents=_text(executable.find("contents")),
+            line=executable.sourceline),
+        files=tuple(_file(f) for f in
+                    _elements(element.find("files"), "file")),
+        parameters=tuple(_parameter(p) for p in
+                         _elements(element.find("parameters"),
+                                   "parameter")),
+        line=element.sourceline,
+    )
+
+
+def _file(element):
+    url = element.get("url")
+    contents = element.find("contents")
+    if url is not None:
+        filename = url.rstrip("/").rsplit("/", 1)[-1]
+    else:
+        filename = contents.get("filename")
+    return model.File(filename=filename, url=url,
+                      contents=_text(contents), line=element.sourceline)
+
+
+def _parameter(element):
+    value = element.find("value")
+    ref = element.find("reference")
+    param_type = element.get("type")
+    if value is not None:
+        param_type = value.get("type") or param_type
+    return model.Parameter(
+        name=element.get("name"),
+        type=param_type or model.SCALAR,
+        value=_text(value),
+        reference=None if ref is None else model.Reference(
+            assembly=ref.get("assembly"), parameter=ref.get("parameter"),
+            service=ref.get("service"), line=ref.sourceline),
+        line=element.sourceline,
+    )
