@@ -1,0 +1,52 @@
+"""examples/wordpress: translated, then created on embedded Heat + mock."""
+
+import json
+
+import pytest
+
+from heat_deltacloud.deployable import Mapping, load, to_json, translate
+from heat_deltacloud.mock.server import MockServer
+
+pytestmark = [pytest.mark.heat]
+
+
+@pytest.fixture(scope="module")
+def cloud():
+    with MockServer(fix_user_data_feature=True) as server:
+        yield server
+
+
+def test_wordpress_example_creates_on_heat(heat, cloud, paths, helpers):
+    cloud.reset()
+    seeded = {i["id"] for i in cloud.all_instances()}
+    template = translate(load(paths.example / "deployable.xml"),
+                         Mapping.from_file(paths.example / "mapping.json"),
+                         wait_conditions=False)
+    assert helpers.required_params(template) == {
+        "WebWordpressDbPassword": "value-of-WebWordpressDbPassword"}
+    ctx = heat.context("mockuser", "mockpassword", cloud.url)
+    identity = heat.engine_client.create_stack(
+        ctx, "wordpress", json.loads(to_json(template)),
+        {"parameters": {"WebWordpressDbPassword": "s3cret"}}, {},
+        {"timeout_mins": 2})
+    stack = heat.wait_for_stack(ctx, identity, timeout=90)
+    assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
+    instances = {i["image_id"]: i for i in cloud.all_instances()
+                 if i["id"] not in seeded}
+    assert {k: i["hwp_id"] for k, i in instances.items()} == {
+        "img1": "m1-small", "img2": "m1-large"}
+    outputs = {o["output_key"]: o["output_value"]
+               for o in stack["outputs"]}
+    assert set(outputs) == {"WebPublicIp", "DbPublicIp"}
+    assert all(outputs.values())
+    assert all(i["has_user_data"] for i in instances.values())
+    # The database's address was allocated first (the web server's boot
+    # script names it), then attached to the database.
+    [address] = [a for a in cloud.all_addresses()
+                 if a["instance_id"] == instances["img2"]["id"]]
+    web = template["Resources"]["Web"]
+    assert {"Ref": "DbAddress"} in \
+        web["Properties"]["UserData"]["Fn::Base64"]["Fn::Join"][1]
+    assert "DependsOn" not in web
+    assert template["Resources"]["Db"]["DependsOn"] == ["Web"]
+    heat.engine_client.delete_stack(ctx, identity, cast=False)
