@@ -20,12 +20,15 @@ class Namer:
 
     def __init__(self):
         self._owners = {}
+        self._clashes = set()
         self.problems = []
 
     def claim(self, name, owner, line, element):
         """Reserve ``name`` for ``owner`` (a hashable identity)."""
         first = self._owners.setdefault(name, (owner, element))
-        if first[0] != owner:
+        clash = (element, first[1])
+        if first[0] != owner and clash not in self._clashes:
+            self._clashes.add(clash)
             self.problems.append(Problem(
                 line, element,
                 f"translates to the CFN name {name}, already used by "

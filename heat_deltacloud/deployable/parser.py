@@ -9,6 +9,7 @@ frozen :mod:`~heat_deltacloud.deployable.model`.
 import functools
 import importlib.resources
 import pathlib
+import re
 
 from lxml import etree
 
@@ -16,6 +17,10 @@ from heat_deltacloud.deployable import model
 from heat_deltacloud.deployable.errors import DeployableError, Problem
 
 MAX_BYTES = 1024 * 1024
+#: A DOCTYPE can only follow the XML declaration, comments and processing
+#: instructions: found there, the document is refused before parsing.
+_DOCTYPE = re.compile(
+    rb"\A(?:\xef\xbb\xbf)?(?:\s+|<\?.*?\?>|<!--.*?-->)*<!DOCTYPE", re.S)
 
 
 @functools.cache
@@ -51,15 +56,20 @@ def parse(data):
     if len(data) > MAX_BYTES:
         raise DeployableError([Problem(
             None, "deployable", f"document larger than {MAX_BYTES} bytes")])
+    doctype = _DOCTYPE.match(data)
+    if doctype:
+        raise DeployableError([Problem(
+            data[:doctype.end()].count(b"\n") + 1, "DOCTYPE",
+            "document type declarations are refused")])
     parser = _parser()
     try:
         root = etree.fromstring(data, parser=parser)
-    except etree.XMLSyntaxError as exc:
-        raise DeployableError(_log_problems(exc.error_log, "xml")) from None
-    doctype = root.getroottree().docinfo
-    if doctype.doctype or doctype.internalDTD is not None:
+    except etree.XMLSyntaxError:
+        raise DeployableError(_log_problems(parser.error_log, "xml")) \
+            from None
+    if root.getroottree().docinfo.doctype:
         raise DeployableError([Problem(
-            1, "DOCTYPE", "document type declarations are refused")])
+            None, "DOCTYPE", "document type declarations are refused")])
     grammar = _grammar()
     if not grammar.validate(root):
         raise DeployableError(_log_problems(grammar.error_log, None))

@@ -1,0 +1,32 @@
+"""tests/deployable/data: each <case>.xml beside the expected <case>.json
+(the template, translated with data/mapping.json) or <case>.errors (one
+problem a line, as the command line prints them)."""
+
+import pathlib
+
+import pytest
+
+from heat_deltacloud.deployable import (DeployableError, Mapping, load,
+                                        to_json, translate)
+
+DATA = pathlib.Path(__file__).resolve().parent / "data"
+CASES = sorted(p.stem for p in DATA.glob("*.xml"))
+
+
+def outcome(case):
+    mapping = Mapping.from_file(DATA / "mapping.json")
+    try:
+        return ".json", to_json(translate(load(DATA / f"{case}.xml"),
+                                          mapping))
+    except DeployableError as exc:
+        return ".errors", "".join(p.format(f"{case}.xml") + "\n"
+                                  for p in exc.problems)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_case(case):
+    suffix, text = outcome(case)
+    expected = [s for s in (".json", ".errors")
+                if (DATA / f"{case}{s}").exists()]
+    assert expected == [suffix]
+    assert text == (DATA / f"{case}{suffix}").read_text()
