@@ -30,3 +30,26 @@ def test_case(case):
                 if (DATA / f"{case}{s}").exists()]
     assert expected == [suffix]
     assert text == (DATA / f"{case}{suffix}").read_text()
+
+
+MOCK_IDS = {"Flavor": "m1-small", "Image": "img1"}
+
+
+def _value_for(name):
+    """Unmapped flavors and images: mock ids; anything else: text."""
+    prefix = next((p for p in MOCK_IDS if name.startswith(p)), None)
+    return MOCK_IDS.get(prefix, f"value-of-{name}")
+
+
+@pytest.mark.heat
+@pytest.mark.parametrize("case", [c for c in CASES
+                                  if (DATA / f"{c}.json").exists()])
+def test_heat_validates_case(case, heat, deltacloud_mock, helpers):
+    template = translate(load(DATA / f"{case}.xml"),
+                         Mapping.from_file(DATA / "mapping.json"))
+    params = {name: _value_for(name)
+              for name in helpers.required_params(template)}
+    ctx = heat.context("mockuser", "mockpassword", deltacloud_mock.url)
+    result = heat.engine_client.validate_template(
+        ctx, template, params={"parameters": params})
+    assert "Error" not in result, result
