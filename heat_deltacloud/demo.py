@@ -1,13 +1,14 @@
-"""``heat-deltacloud demo``: a two-tier stack on embedded Heat and mock.
+"""``heat-deltacloud demo``: a stack on embedded Heat and the mock.
 
-Starts the mock Deltacloud server and Heat 27 inside this process, creates
-a stack of a database and a web server (the web server's user data names
-the database's address), shows each resource event as it happens, prints
-the addresses and outputs, then deletes the stack and checks that the mock
-holds no instance of it.
+Starts the mock Deltacloud server and Heat 27 inside this process,
+translates the given Aeolus Deployable (or, without one, uses a built-in
+two-tier template), creates the stack, shows each resource event as it
+happens, prints the instances, their addresses and the outputs, then
+deletes the stack and checks that the mock holds no instance of it.
 """
 
 import json
+import re
 import time
 
 from heat_deltacloud.errors import HeatDeltacloudError
@@ -49,8 +50,16 @@ TEMPLATE = {
 
 def register(subparsers):
     parser = subparsers.add_parser(
-        "demo", help="run a two-tier stack on embedded Heat and the mock",
+        "demo", help="run a stack on embedded Heat and the mock",
         description=__doc__.split("\n\n")[1])
+    parser.add_argument("deployable", nargs="?", metavar="DEPLOYABLE.xml",
+                        help="an Aeolus Deployable to translate and launch "
+                             "(wait conditions off: the Deltacloud backend "
+                             "has no Keystone stack users)")
+    parser.add_argument("--mapping", metavar="FILE",
+                        help="hardware profile and image mapping (JSON)")
+    parser.add_argument("--param", action="append", default=[],
+                        metavar="KEY=VALUE", help="a template parameter")
     parser.add_argument("--keep", action="store_true",
                         help="leave the stack running instead of deleting")
     parser.add_argument("--timeout", type=float, default=120,
@@ -96,9 +105,32 @@ def run(args):
         embedded.shutdown()
 
 
+def _stack(args):
+    """``(name, template, parameters)`` to launch."""
+    params = {}
+    for item in args.param:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise HeatDeltacloudError(f"--param {item!r}: expected "
+                                      "KEY=VALUE")
+        params[key] = value
+    if not args.deployable:
+        return "demo", TEMPLATE, params
+    from heat_deltacloud import deployable
+    mapping = deployable.Mapping.from_file(args.mapping) \
+        if args.mapping else deployable.Mapping()
+    document = deployable.load(args.deployable)
+    template = deployable.translate(document, mapping,
+                                    wait_conditions=False)
+    # Heat stack names: a letter, then letters, digits, '_', '.', '-'.
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", document.name or "").strip("-")
+    return f"d-{name}" if not name[:1].isalpha() else name, template, params
+
+
 def _run(args, embedded):
     from heat_deltacloud.mock.server import MockServer
 
+    name, template, params = _stack(args)
     with MockServer(users={USER: PASSWORD},
                     fix_user_data_feature=True) as mock:
         _say(f"mock Deltacloud listening on {mock.url}")
@@ -106,8 +138,10 @@ def _run(args, embedded):
         _say(f"embedded Heat 27 engine started ({heat.state_dir})")
         ctx = heat.context(USER, PASSWORD, mock.url)
         identity = heat.engine_client.create_stack(
-            ctx, "demo", TEMPLATE, {}, {}, {"timeout_mins": 5})
-        _say("creating stack 'demo' (KeyPair, Database, Web):")
+            ctx, name, template, params, {}, {"timeout_mins": 5})
+        resources = sorted(template.get("Resources") or
+                           template.get("resources"))
+        _say(f"creating stack '{name}' ({', '.join(resources)}):")
         seen = set()
         stack = _follow(heat, ctx, identity, seen, "CREATE", args.timeout)
         _say(f"stack {stack['stack_name']}: {stack['stack_action']}_"
@@ -126,7 +160,7 @@ def _run(args, embedded):
         if args.keep:
             return 0
         heat.engine_client.delete_stack(ctx, identity, cast=True)
-        _say("deleting stack 'demo':")
+        _say(f"deleting stack '{name}':")
         ctx.show_deleted = True  # a deleted stack is shown only so
         stack = _follow(heat, ctx, identity, seen, "DELETE", args.timeout)
         left = [i["id"] for i in mock.all_instances() if i["owner"] == USER]

@@ -69,9 +69,16 @@ def cmd_test(extra):
     return run(["pytest", *extra])
 
 
+#: The main job: the example two-tier Deployable (web and database with a
+#: two-way reference) on embedded Heat and the embedded mock.
+DEMO = ["examples/wordpress/deployable.xml",
+        "--mapping", "examples/wordpress/mapping.json",
+        "--param", "WebWordpressDbPassword=wordpress"]
+
+
 def cmd_demo(extra):
     ensure_venv()
-    return run(["heat-deltacloud", "demo", *extra])
+    return run(["heat-deltacloud", "demo", *(extra or DEMO)])
 
 
 COMMANDS = {"test": cmd_test, "demo": cmd_demo}
