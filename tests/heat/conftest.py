@@ -78,7 +78,12 @@ class WSGIServer:
         return self
 
     def __exit__(self, *exc_info):
+        from waitress import wasyncore
+
         self._server.close()
+        # Clients' keep-alive connections would keep the loop running.
+        wasyncore.close_all(self._server._map)
+        self._server.task_dispatcher.shutdown()
         self._thread.join(timeout=5)
 
 
