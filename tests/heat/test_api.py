@@ -43,41 +43,27 @@ CFN_INSTANCE = {
     "Outputs": {"WebIp": {"Value": {"Fn::GetAtt": ["Web", "PublicIp"]}}},
 }
 
-#: Heat 27's cloudformation policies check ``project_id:%(project_id)s``,
-#: but its cfn API passes no target, so every call is refused.  A cfn call
-#: only ever acts in the caller's own project, so the role suffices.
-CFN_POLICY = {
-    "cloudformation:ListStacks": "role:reader",
-    "cloudformation:CreateStack": "role:member",
-    "cloudformation:DescribeStacks": "role:reader",
-    "cloudformation:DeleteStack": "role:member",
-    "cloudformation:UpdateStack": "role:member",
-    "cloudformation:CancelUpdateStack": "role:member",
-    "cloudformation:DescribeStackEvents": "role:reader",
-    "cloudformation:ValidateTemplate": "role:reader",
-    "cloudformation:GetTemplate": "role:reader",
-    "cloudformation:EstimateTemplateCost": "role:reader",
-    "cloudformation:DescribeStackResource":
-        "role:reader or role:heat_stack_user",
-    "cloudformation:DescribeStackResources": "role:reader",
-    "cloudformation:ListStackResources": "role:reader",
-}
+@pytest.fixture(scope="module")
+def served_apis(embedded_heat):
+    """heat-api and heat-api-cfn from heat_deltacloud.heat.apis."""
+    from heat_deltacloud.heat import apis
+
+    with apis.serve(embedded_heat) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
-def cfn_policy(tmp_path_factory):
-    """Point Heat at CFN_POLICY before heat-api-cfn is loaded."""
-    from oslo_config import cfg
-
-    path = tmp_path_factory.mktemp("policy") / "policy.yaml"
-    path.write_text(json.dumps(CFN_POLICY))  # JSON is YAML
-    cfg.CONF.set_override("policy_file", str(path), group="oslo_policy")
-    yield path
-    cfg.CONF.clear_override("policy_file", group="oslo_policy")
+def heat_api_server(served_apis):
+    return served_apis.servers["heat-api"]
 
 
 @pytest.fixture(scope="module")
-def cfn_server(cfn_policy, heat_cfn_server):
+def heat_cfn_server(served_apis):
+    return served_apis.servers["heat-api-cfn"]
+
+
+@pytest.fixture(scope="module")
+def cfn_server(heat_cfn_server):
     return heat_cfn_server
 
 
@@ -401,3 +387,44 @@ def test_http_basic_on_heat_api_cfn(cfn_server, auth_users_mock):
                  "X-Auth-Url": auth_users_mock.url})
     assert resp.status_code == 200, resp.text
     assert b"ListStacksResponse" in resp.content
+
+
+# -- heat_deltacloud.heat.apis -----------------------------------------------
+
+def test_served_apis_have_urls_and_the_cfn_policy(served_apis):
+    from oslo_config import cfg
+
+    from heat_deltacloud.heat import apis
+
+    assert served_apis.urls == {"heat-api": served_apis.heat_api,
+                                "heat-api-cfn": served_apis.heat_api_cfn}
+    for url in served_apis.urls.values():
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url)
+    with open(cfg.CONF.oslo_policy.policy_file) as policy_file:
+        policy = json.load(policy_file)
+    assert policy == apis.CFN_POLICY
+
+
+def test_stop_closes_the_port(embedded_heat):
+    from heat_deltacloud.heat import apis
+
+    served = apis.serve(embedded_heat, apps=("heat-api",), cfn_policy=False)
+    url = served.heat_api
+    assert requests.get(f"{url}/", timeout=10).status_code == 300
+    served.stop()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{url}/", timeout=5)
+
+
+def test_unknown_compute_backend_fails_when_the_api_loads(embedded_heat):
+    from heat.common import exception
+    from oslo_config import cfg
+
+    from heat_deltacloud.heat import apis
+
+    cfg.CONF.set_override("compute_backend", "no-such-cloud")
+    try:
+        with pytest.raises(exception.Invalid, match="deltacloud"):
+            apis.serve(embedded_heat, apps=("heat-api",), cfn_policy=False)
+    finally:
+        cfg.CONF.clear_override("compute_backend")
