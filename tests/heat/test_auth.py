@@ -5,9 +5,12 @@ checked by the real mock server over HTTP.
 """
 
 import base64
+import configparser
 import importlib.metadata
 import json
 import logging
+import pathlib
+import sys
 
 import pytest
 import webob
@@ -535,3 +538,64 @@ def test_entry_point_builds_the_filter(downstream, deltacloud_mock):
                          cache_ttl="5")(downstream)
     assert isinstance(middleware, auth.DeltacloudAuth)
     assert middleware.cache.ttl == 5
+
+
+# -- the shipped paste files -------------------------------------------------
+
+PACKAGE_PASTE = pathlib.Path(__file__).resolve().parents[2] / \
+    "heat_deltacloud" / "heat" / "api-paste.ini"
+SNIPPET = PACKAGE_PASTE.parents[2] / "etc" / "heat-deltacloud" / \
+    "api-paste.ini.snippet"
+
+
+def paste_sections(path):
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(path)
+    return parser
+
+
+@pytest.mark.parametrize("name", ["deltacloud_auth", "deltacloud_auth_cfn"])
+def test_shipped_paste_filters_load(name, downstream):
+    from paste.deploy import loadfilter
+
+    from heat_deltacloud.heat import auth
+
+    factory = loadfilter(f"config:{PACKAGE_PASTE}", name=name)
+    middleware = factory(downstream)
+    assert isinstance(middleware, auth.DeltacloudAuth)
+    assert middleware.error_format == (
+        "aws" if name.endswith("cfn") else "json")
+
+
+def test_egg_form_of_the_entry_point(tmp_path, downstream):
+    from paste.deploy import loadfilter
+
+    from heat_deltacloud.heat import auth
+
+    ini = tmp_path / "paste.ini"
+    ini.write_text("[filter:auth]\nuse = egg:heat-deltacloud#deltacloud_auth"
+                   "\ncache_ttl = 7\n")
+    middleware = loadfilter(f"config:{ini}", name="auth")(downstream)
+    assert isinstance(middleware, auth.DeltacloudAuth)
+    assert middleware.cache.ttl == 7
+
+
+def test_snippet_matches_the_shipped_file():
+    shipped, snippet = paste_sections(PACKAGE_PASTE), \
+        paste_sections(SNIPPET)
+    for section in ("composite:api", "composite:api-cfn"):
+        assert snippet[section]["deltacloud"] == \
+            shipped[section]["deltacloud"]
+    for section in ("filter:deltacloud_auth", "filter:deltacloud_auth_cfn"):
+        assert dict(snippet[section]) == dict(shipped[section])
+
+
+def test_shipped_file_keeps_heats_own_flavors():
+    heat_ini = pathlib.Path(sys.prefix) / "etc" / "heat" / "api-paste.ini"
+    if not heat_ini.exists():
+        pytest.skip("Heat's api-paste.ini is not installed in this prefix")
+    ours, heats = paste_sections(PACKAGE_PASTE), paste_sections(heat_ini)
+    for section in heats.sections():
+        assert dict(ours[section]) == dict(heats[section]) | (
+            {"deltacloud": ours[section]["deltacloud"]}
+            if section.startswith("composite:api") else {}), section
