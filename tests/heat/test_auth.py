@@ -599,3 +599,20 @@ def test_shipped_file_keeps_heats_own_flavors():
         assert dict(ours[section]) == dict(heats[section]) | (
             {"deltacloud": ours[section]["deltacloud"]}
             if section.startswith("composite:api") else {}), section
+
+
+def test_policy_snippet_matches_the_served_rules():
+    import yaml
+
+    from heat_deltacloud.heat import apis
+
+    snippet = SNIPPET.with_name("policy.yaml.snippet")
+    assert yaml.safe_load(snippet.read_text()) == apis.CFN_POLICY
+
+
+def test_heat_conf_snippet_selects_the_deltacloud_flavor():
+    snippet = paste_sections(SNIPPET.with_name("heat.conf.snippet"))
+    assert snippet["paste_deploy"]["flavor"] == "deltacloud"
+    assert snippet["DEFAULT"]["cloud_backend"] == \
+        "heat_deltacloud.heat.backend.DeltacloudClients"
+    assert snippet["deltacloud"]["url"]
