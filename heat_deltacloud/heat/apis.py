@@ -124,7 +124,12 @@ class APIServer:
             LOG.debug("%s stopped", self.name)
 
     def stop(self, timeout=5.0):
+        from waitress import wasyncore
+
         self._server.close()
+        # Clients' keep-alive connections would keep the loop running.
+        wasyncore.close_all(self._server._map)
+        self._server.task_dispatcher.shutdown(timeout=timeout)
         self._thread.join(timeout)
 
     def __repr__(self):

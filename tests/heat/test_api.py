@@ -410,8 +410,10 @@ def test_stop_closes_the_port(embedded_heat):
 
     served = apis.serve(embedded_heat, apps=("heat-api",), cfn_policy=False)
     url = served.heat_api
-    assert requests.get(f"{url}/", timeout=10).status_code == 300
-    served.stop()
+    with requests.Session() as keep_alive:
+        assert keep_alive.get(f"{url}/", timeout=10).status_code == 300
+        served.stop()
+        assert not served.servers["heat-api"]._thread.is_alive()
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{url}/", timeout=5)
 
