@@ -5,7 +5,6 @@ because other test modules in this folder bring fixtures of their own.
 """
 
 import socket
-import threading
 
 import pytest
 
@@ -61,32 +60,6 @@ def closed_port_url():
     return f"http://127.0.0.1:{port}/api"
 
 
-class WSGIServer:
-    """A WSGI app served by waitress on 127.0.0.1, any port, in a thread."""
-
-    def __init__(self, app, name):
-        from waitress.server import create_server
-
-        self._server = create_server(app, host="127.0.0.1", port=0,
-                                     threads=4, ident=name)
-        self.url = f"http://127.0.0.1:{self._server.effective_port}"
-        self._thread = threading.Thread(target=self._server.run, name=name,
-                                        daemon=True)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        from waitress import wasyncore
-
-        self._server.close()
-        # Clients' keep-alive connections would keep the loop running.
-        wasyncore.close_all(self._server._map)
-        self._server.task_dispatcher.shutdown()
-        self._thread.join(timeout=5)
-
-
 @pytest.fixture(scope="module")
 def embedded_heat():
     """The process's embedded Heat engine (fake:// messaging, sqlite)."""
@@ -94,20 +67,21 @@ def embedded_heat():
     return embedded.start()
 
 
-def _load_heat_app(name):
-    from heat.common import config as heat_config
-    return heat_config.load_paste_app(name)
+@pytest.fixture(scope="module")
+def served_apis(embedded_heat):
+    """heat-api and heat-api-cfn loaded by Heat from our api-paste.ini
+    (flavor deltacloud), served on 127.0.0.1 next to the engine."""
+    from heat_deltacloud.heat import apis
+
+    with apis.serve(embedded_heat) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
-def heat_api_server(embedded_heat):
-    """heat-api, loaded by Heat from our api-paste.ini (flavor deltacloud)."""
-    with WSGIServer(_load_heat_app("heat-api"), "heat-api") as server:
-        yield server
+def heat_api_server(served_apis):
+    return served_apis.servers["heat-api"]
 
 
 @pytest.fixture(scope="module")
-def heat_cfn_server(embedded_heat):
-    """heat-api-cfn, loaded the same way."""
-    with WSGIServer(_load_heat_app("heat-api-cfn"), "heat-api-cfn") as srv:
-        yield srv
+def heat_cfn_server(served_apis):
+    return served_apis.servers["heat-api-cfn"]
