@@ -430,3 +430,61 @@ def test_unknown_compute_backend_fails_when_the_api_loads(embedded_heat):
             apis.serve(embedded_heat, apps=("heat-api",), cfn_policy=False)
     finally:
         cfg.CONF.clear_override("compute_backend")
+
+
+def test_password_stays_out_of_logs_and_answers_end_to_end(
+        heat_api_server, cfn_server, auth_users_mock, caplog):
+    """Through heat-api, Heat's context filter, RPC and the engine."""
+    import logging
+
+    # The embedded Heat quiets these; caplog restores their levels.
+    for name in (None, "heat", "heat_deltacloud", "oslo_messaging",
+                 "oslo.messaging", "oslo_policy"):
+        caplog.set_level(logging.DEBUG, logger=name)
+    # Messages are formatted as they are logged: some arguments (Heat's
+    # resources) cannot be formatted once their stack is gone.
+    server_side = []
+    clients = ("heatclient", "botocore", "boto3", "urllib3")
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            if not record.name.startswith(clients):
+                server_side.append((record.name, self.format(record)))
+
+    collect = Collect(logging.DEBUG)
+    logging.getLogger().addHandler(collect)
+    try:
+        _refuse_then_run_a_stack(heat_api_server, cfn_server,
+                                 auth_users_mock.url)
+    finally:
+        logging.getLogger().removeHandler(collect)
+    # heatclient's curl-style DEBUG log shows X-Auth-Key (it masks only
+    # tokens): that is the client's log.  Nothing server-side may.
+    assert any(name.startswith("heat.") for name, _ in server_side)
+    for name, message in server_side:
+        assert E2E_SECRET not in message, name
+        assert ALICE[1] not in message, name
+
+
+E2E_SECRET = "Wr0ng-Zq7-e2e-secret"
+
+
+def _refuse_then_run_a_stack(heat_api, cfn_api, deltacloud_url):
+    import botocore.exceptions
+    from heatclient import exc
+
+    hc = heatclient(heat_api, "alice", E2E_SECRET, deltacloud_url)
+    with pytest.raises(exc.HTTPUnauthorized) as refused:
+        list(hc.stacks.list())
+    assert E2E_SECRET not in str(refused.value)
+    cfn = cloudformation(cfn_api, "alice", E2E_SECRET, deltacloud_url)
+    with pytest.raises(botocore.exceptions.ClientError) as refused_cfn:
+        cfn.list_stacks()
+    assert E2E_SECRET not in str(refused_cfn.value.response)
+
+    hc = heatclient(heat_api, *ALICE, deltacloud_url)
+    stack_id = hc.stacks.create(stack_name="quiet",
+                                template=HOT_SERVER)["stack"]["id"]
+    assert wait_heat(hc, stack_id).stack_status == "CREATE_COMPLETE"
+    hc.stacks.delete(stack_id)
+    wait_heat(hc, stack_id)
