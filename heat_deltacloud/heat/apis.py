@@ -143,8 +143,10 @@ def _url_host(host):
 class APIServers:
     """The running APIs, by paste app name."""
 
-    def __init__(self, servers):
+    def __init__(self, servers, policy_file=None):
         self.servers = dict(servers)
+        #: The policy file :func:`serve` wrote, if it wrote one.
+        self.policy_file = policy_file
 
     @property
     def urls(self):
@@ -163,6 +165,12 @@ class APIServers:
     def stop(self):
         for server in self.servers.values():
             server.stop()
+        if self.policy_file is not None:
+            from oslo_config import cfg
+
+            if cfg.CONF.oslo_policy.policy_file == str(self.policy_file):
+                cfg.CONF.clear_override("policy_file", group="oslo_policy")
+            self.policy_file = None
 
     def __enter__(self):
         return self
@@ -191,18 +199,18 @@ def serve(heat=None, *, apps=APPS, host="127.0.0.1", port=0, threads=4,
         raise RuntimeError("the embedded Heat engine is not running")
     if port and len(apps) > 1:
         raise ValueError("a fixed port serves only one app")
+    policy_file = None
     if cfn_policy and HEAT_API_CFN in apps:
-        use_cfn_policy(heat.state_dir)
-    # Load every app before serving any, so that a configuration error
-    # leaves no server behind.
-    loaded = [(name, load_app(name)) for name in apps]
+        policy_file = use_cfn_policy(heat.state_dir)
     servers = []
     try:
+        # Load every app before serving any, so that a configuration error
+        # leaves no server behind.
+        loaded = [(name, load_app(name)) for name in apps]
         for name, app in loaded:
             servers.append((name, APIServer(app, name, host=host,
                                             port=port, threads=threads)))
     except BaseException:
-        for _, server in servers:
-            server.stop()
+        APIServers(servers, policy_file).stop()
         raise
-    return APIServers(servers)
+    return APIServers(servers, policy_file)

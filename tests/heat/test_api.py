@@ -44,25 +44,6 @@ CFN_INSTANCE = {
 }
 
 @pytest.fixture(scope="module")
-def served_apis(embedded_heat):
-    """heat-api and heat-api-cfn from heat_deltacloud.heat.apis."""
-    from heat_deltacloud.heat import apis
-
-    with apis.serve(embedded_heat) as served:
-        yield served
-
-
-@pytest.fixture(scope="module")
-def heat_api_server(served_apis):
-    return served_apis.servers["heat-api"]
-
-
-@pytest.fixture(scope="module")
-def heat_cfn_server(served_apis):
-    return served_apis.servers["heat-api-cfn"]
-
-
-@pytest.fixture(scope="module")
 def cfn_server(heat_cfn_server):
     return heat_cfn_server
 
