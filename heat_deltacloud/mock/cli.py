@@ -11,14 +11,19 @@ from heat_deltacloud.mock.server import MockServer
 
 def read_users(path):
     """Users from a JSON object ``{"user": "password"}`` or from
-    ``user:password`` lines (blank lines and ``#`` comments ignored)."""
+    ``user:password`` lines (blank lines and ``#`` comments ignored; the
+    password is everything after the first colon)."""
     with open(path, encoding="utf-8") as handle:
         text = handle.read()
     if text.lstrip().startswith("{"):
-        users = json.loads(text)
+        try:
+            users = json.loads(text)
+        except ValueError as exc:
+            raise ValueError(f"{path}: not valid JSON ({exc})") from None
         if not all(isinstance(k, str) and isinstance(v, str)
                    for k, v in users.items()):
-            raise ValueError("users must map names to password strings")
+            raise ValueError(f"{path}: users must map names to password "
+                             "strings")
         return users
     users = {}
     for number, line in enumerate(text.splitlines(), start=1):
@@ -37,19 +42,21 @@ def build_parser():
         prog="heat-deltacloud-mock",
         description="A stateful Deltacloud server behaving like the real "
                     "server's mock driver (credentials mockuser / "
-                    "mockpassword, plus --users).")
+                    "mockpassword, plus --users). Control plane under "
+                    "/_mock/.")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to bind (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0,
                         help="port to bind; 0 picks a free one (default)")
     parser.add_argument("--users", metavar="FILE",
-                        help="extra users: JSON {user: password} or "
-                             "user:password lines")
+                        help="extra users: a JSON object {user: password} "
+                             "or user:password lines")
     parser.add_argument("--state-delay", type=float, default=0.0,
                         metavar="S", help="new instances stay PENDING for "
-                                          "S seconds (default 0)")
+                                          "at least S seconds (default 0)")
     parser.add_argument("--pending-polls", type=int, default=0,
-                        metavar="N", help="...and for N reads of them")
+                        metavar="N", help="new instances answer PENDING to "
+                                          "their first N reads (default 0)")
     parser.add_argument("--fix-user-data", action="store_true",
                         help="advertise the user_data feature (the real "
                              "mock does not, because of a typo)")

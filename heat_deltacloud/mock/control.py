@@ -10,8 +10,11 @@ import random
 import threading
 import time
 
-#: Collections the mock can serve, each with the features it can
-#: advertise: (feature, operation, params, on by default).
+#: Collections the mock can serve, in the entry point's order, each with
+#: the features it can advertise: (feature, operation, params, shown by
+#: default).  ``user_data`` is off by default because the real driver
+#: declares it as ``user_Data``; ``firewalls`` only makes sense with the
+#: firewalls collection switched on.
 CATALOG = {
     "instances": [("metrics", "create", ["metrics"], True),
                   ("realm_filter", "index", ["realm_id"], True),
@@ -26,12 +29,16 @@ CATALOG = {
     "keys": [],
     "addresses": [],
     "storage_volumes": [],
+    "storage_snapshots": [],
     "drivers": [],
     "firewalls": [],
 }
 #: Collections off by default, as in the real mock driver.
 OFF_BY_DEFAULT = frozenset({"firewalls"})
+#: The request log keeps this many records (the counts are complete).
 LOG_LIMIT = 10000
+#: Longest latency a fault may inject, so a typo cannot hang a test run.
+MAX_LATENCY = 60.0
 
 
 class Fault:
@@ -39,11 +46,11 @@ class Fault:
 
     ``route`` is a glob matched against the route template
     (``/api/instances/:id``) and against the actual path.  ``status``
-    answers with that error; ``drop`` sends headers and then closes the
-    connection without the body; ``latency`` delays first.  With ``after``
-    the request is carried out first and only its response is replaced (a
-    lost answer).  Each applies with ``probability`` (seeded), at most
-    ``count`` times when given.
+    answers with that error document; ``drop`` closes the connection
+    without any response; ``latency`` (seconds) delays first.  With
+    ``after`` the request is carried out and only its answer is replaced
+    or lost.  A fault applies with ``probability`` (drawn from a generator
+    seeded with ``seed``), at most ``count`` times when given.
     """
 
     def __init__(self, method="*", route="*", *, status=None, latency=0.0,
@@ -51,15 +58,24 @@ class Fault:
                  message=None, after=False):
         if status is None and not drop and not latency:
             raise ValueError("a fault needs a status, drop or latency")
-        self.method = method.upper()
-        self.route = route
-        self.status = status
+        if status is not None and not 400 <= int(status) <= 599:
+            raise ValueError("a fault status must be 400-599")
+        if not 0.0 <= float(latency) <= MAX_LATENCY:
+            raise ValueError(f"latency must be 0-{MAX_LATENCY:g} seconds")
+        if not 0.0 <= float(probability) <= 1.0:
+            raise ValueError("probability must be between 0 and 1")
+        if count is not None and int(count) < 1:
+            raise ValueError("count must be at least 1")
+        self.method = str(method).upper()
+        self.route = str(route)
+        self.status = None if status is None else int(status)
         self.latency = float(latency)
         self.drop = bool(drop)
         self.probability = float(probability)
-        self.count = count
+        self.count = None if count is None else int(count)
         self.message = message
         self.after = bool(after)
+        self.seed = seed
         self.random = random.Random(seed)  # noqa: S311 - seeded, not crypto
 
     def matches(self, method, template, path):
@@ -71,13 +87,16 @@ class Fault:
         return {"method": self.method, "route": self.route,
                 "status": self.status, "latency": self.latency,
                 "drop": self.drop, "probability": self.probability,
-                "count": self.count, "after": self.after}
+                "count": self.count, "seed": self.seed,
+                "after": self.after, "message": self.message}
 
 
 class Controls:
+    """Switches, faults and the request log of one mock app."""
+
     def __init__(self, *, user_data_feature=False):
         self._lock = threading.Lock()
-        self._user_data_feature = user_data_feature
+        self._user_data_feature = bool(user_data_feature)
         self.reset()
 
     def reset(self):
@@ -90,38 +109,38 @@ class Controls:
             self.switches = {("instances", "user_data"):
                              self._user_data_feature}
 
-    # -- capabilities --------------------------------------------------------
+    # -- capabilities ---------------------------------------------------------
 
     def set_capability(self, collection, feature=None, enabled=True):
-        if collection not in CATALOG or (
-                feature is not None and feature not in
-                [f[0] for f in CATALOG[collection]]):
+        """Show or hide a collection (``feature=None``) or a feature."""
+        known = [f[0] for f in CATALOG.get(collection, ())]
+        if collection not in CATALOG or (feature is not None and
+                                         feature not in known):
             raise KeyError(f"unknown capability {collection}/{feature}")
         with self._lock:
             self.switches[(collection, feature)] = bool(enabled)
 
     def collection_enabled(self, name):
         with self._lock:
-            return self.switches.get((name, None),
-                                     name not in OFF_BY_DEFAULT)
+            return self._collection_enabled(name)
+
+    def _collection_enabled(self, name):
+        return self.switches.get((name, None), name not in OFF_BY_DEFAULT)
 
     def entry_point(self):
         """``[(collection, [(feature, operation, params)])]`` shown."""
-        shown = []
-        for name, features in CATALOG.items():
-            if not self.collection_enabled(name):
-                continue
-            with self._lock:
-                on = [(f, op, params) for f, op, params, default in features
-                      if self.switches.get((name, f), default)]
-            shown.append((name, on))
-        return shown
+        with self._lock:
+            return [(name, [(f, op, params)
+                            for f, op, params, default in features
+                            if self.switches.get((name, f), default)])
+                    for name, features in CATALOG.items()
+                    if self._collection_enabled(name)]
 
     def feature_enabled(self, collection, feature):
         return any(f == feature for name, features in self.entry_point()
                    if name == collection for f, _, _ in features)
 
-    # -- faults --------------------------------------------------------------
+    # -- faults ---------------------------------------------------------------
 
     def add_fault(self, fault):
         with self._lock:
@@ -132,12 +151,16 @@ class Controls:
         with self._lock:
             self.faults = []
 
+    def describe_faults(self):
+        with self._lock:
+            return [f.describe() for f in self.faults]
+
     def fault_for(self, method, template, path):
+        """The first matching fault that fires this time, if any."""
         with self._lock:
             for fault in self.faults:
-                if not fault.matches(method, template, path):
-                    continue
-                if fault.count is not None and fault.count <= 0:
+                if not fault.matches(method, template, path) or \
+                        fault.count == 0:
                     continue
                 if fault.random.random() >= fault.probability:
                     continue
@@ -146,7 +169,7 @@ class Controls:
                 return fault
         return None
 
-    # -- request log ---------------------------------------------------------
+    # -- request log ----------------------------------------------------------
 
     def begin(self):
         with self._lock:
@@ -154,6 +177,7 @@ class Controls:
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
 
     def record(self, method, template, path, status, user):
+        """Log one answered request; ``user`` is the Basic-auth name."""
         with self._lock:
             self.in_flight -= 1
             self.counts[f"{method} {template}"] += 1

@@ -3,6 +3,8 @@
 Shapes follow the real server's views (``server/views/**.xml.haml``) and
 models' ``to_hash`` (JSON): element order, attribute names, CDATA for free
 text, absolute hrefs built from the request's Host, JSON's renamed fields.
+Each kind of object has one ``<kind>_xml(parent, obj)`` and one
+``<kind>_json(obj)`` method; :data:`KINDS` names its collection.
 """
 
 from lxml import etree
@@ -11,20 +13,29 @@ from heat_deltacloud.mock.models import STATE_ACTIONS
 
 VERSION = "1.1.3"
 XML_DECLARATION = b"<?xml version='1.0' encoding='utf-8' ?>\n"
+#: Object kind -> the collection (and list element) it belongs to.
+KINDS = {"realm": "realms", "hardware_profile": "hardware_profiles",
+         "image": "images", "instance": "instances", "key": "keys",
+         "address": "addresses", "storage_volume": "storage_volumes",
+         "storage_snapshot": "storage_snapshots", "firewall": "firewalls"}
+UNITS = {"cpu": "count", "memory": "MB", "storage": "GB",
+         "architecture": "label"}
+
+
+def _attrs(attrs):
+    """Haml's habits: nil attributes vanish, the rest sort by name."""
+    return {k: str(v) for k, v in sorted(attrs.items()) if v is not None}
 
 
 def _el(parent, tag, text=None, cdata=False, **attrs):
-    el = etree.SubElement(parent, tag, {k: str(v) for k, v in
-                                        sorted(attrs.items())
-                                        if v is not None})
+    el = etree.SubElement(parent, tag, _attrs(attrs))
     if text is not None:
         el.text = etree.CDATA(str(text)) if cdata else str(text)
     return el
 
 
-def _root(tag, **attrs):
-    return etree.Element(tag, {k: str(v) for k, v in sorted(attrs.items())
-                               if v is not None})
+def element(tag, **attrs):
+    return etree.Element(tag, _attrs(attrs))
 
 
 def to_xml(root, declaration=True):
@@ -32,8 +43,19 @@ def to_xml(root, declaration=True):
     return XML_DECLARATION + body if declaration else body
 
 
+def _number(value):
+    """Numbers as Ruby prints them: 1740.8, 10240 (not 10240.0)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _default(prop):
+    return _number(prop.get("value", prop.get("default")))
+
+
 class Renderer:
-    """Renders for one request: knows the API root URL and the format."""
+    """Renders for one request: knows the API's absolute root URL."""
 
     def __init__(self, api_url, driver="mock", provider=None):
         self.api = api_url
@@ -43,11 +65,16 @@ class Renderer:
     def href(self, *parts):
         return "/".join([self.api, *parts])
 
-    # -- /api --------------------------------------------------------------
+    def link(self, collection, ident, rel):
+        """JSON's ``{id, href, rel}`` reference to another object."""
+        return {"id": ident, "href": self.href(collection, ident),
+                "rel": rel}
+
+    # -- /api -----------------------------------------------------------------
 
     def entry_point_xml(self, collections):
-        root = _root("api", driver=self.driver, provider=self.provider,
-                     version=VERSION)
+        root = element("api", driver=self.driver, provider=self.provider,
+                       version=VERSION)
         for name, features in collections:
             link = _el(root, "link", href=self.href(name), rel=name)
             for feature, operation, params in features:
@@ -69,7 +96,39 @@ class Renderer:
                                     features]}
                       for name, features in collections]}}
 
-    # -- realms --------------------------------------------------------------
+    # -- drivers and the state machine ----------------------------------------
+
+    def drivers_xml(self):
+        root = element("drivers")
+        driver = _el(root, "driver", href=self.href("drivers", "mock"),
+                     id="mock")
+        _el(driver, "name", "Mock")
+        return to_xml(root, declaration=False)
+
+    def driver_xml(self):
+        root = element("driver", href=self.href("drivers", "mock"),
+                       id="mock")
+        _el(root, "name", "Mock")
+        return to_xml(root, declaration=False)
+
+    @staticmethod
+    def instance_states(machine):
+        """``[{name, transitions: [{to, action} | {to, auto}]}]``."""
+        return [{"name": state, "transitions": [
+            {"to": t["to"], "auto": "true"} if t.get("auto")
+            else {"to": t["to"], "action": t["action"]}
+            for t in machine["transitions"] if t["from"] == state]}
+            for state in machine["states"]]
+
+    def instance_states_xml(self, states):
+        root = element("states")
+        for state in states:
+            el = _el(root, "state", name=state["name"])
+            for transition in state["transitions"]:
+                _el(el, "transition", **transition)
+        return to_xml(root, declaration=False)
+
+    # -- realms ---------------------------------------------------------------
 
     def realm_xml(self, parent, realm):
         el = _el(parent, "realm", href=self.href("realms", realm["id"]),
@@ -85,16 +144,7 @@ class Renderer:
                 "name": realm["name"], "state": realm["state"],
                 "limit": realm.get("limit") or "unlimited"}
 
-    # -- hardware profiles ---------------------------------------------------
-
-    @staticmethod
-    def _number(value):
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        return str(value)
-
-    def _default(self, prop):
-        return self._number(prop.get("value", prop.get("default")))
+    # -- hardware profiles ----------------------------------------------------
 
     def hardware_profile_xml(self, parent, profile):
         el = _el(parent, "hardware_profile",
@@ -104,18 +154,18 @@ class Renderer:
         _el(el, "name", profile["name"])
         for prop in profile["properties"]:
             p = _el(el, "property", kind=prop["kind"], name=prop["name"],
-                    unit=prop["unit"], value=self._default(prop))
+                    unit=prop["unit"], value=_default(prop))
             if prop["kind"] == "fixed":
                 continue
             _el(p, "param", href=self.href("instances"), method="post",
                 name=f"hwp_{prop['name']}", operation="create")
             if prop["kind"] == "range":
-                _el(p, "range", first=self._number(prop["first"]),
-                    last=self._number(prop["last"]))
+                _el(p, "range", first=_number(prop["first"]),
+                    last=_number(prop["last"]))
             else:
                 enum = _el(p, "enum")
                 for value in prop["values"]:
-                    _el(enum, "entry", value=self._number(value))
+                    _el(enum, "entry", value=_number(value))
         return el
 
     def hardware_profile_json(self, profile):
@@ -123,61 +173,55 @@ class Renderer:
                "href": self.href("hardware_profiles", profile["id"]),
                "name": profile["name"]}
         if profile["properties"]:
-            doc["properties"] = {p["name"]: self._default(p)
+            doc["properties"] = {p["name"]: _default(p)
                                  for p in profile["properties"]}
         return doc
 
-    # -- images --------------------------------------------------------------
+    # -- images (every image lists every hardware profile) --------------------
 
     def image_xml(self, parent, image, profiles):
-        el = _el(parent, "image", href=self.href("images", image["id"]),
-                 id=image["id"])
-        for field in ("name", "description", "owner_id", "architecture",
-                      "state", "creation_time"):
+        ident = image["id"]
+        el = _el(parent, "image", href=self.href("images", ident), id=ident)
+        for field in ("name", "description", "owner_id", "architecture"):
             _el(el, field, image.get(field) or "")
+        for field in ("state", "creation_time"):
+            if image.get(field):
+                _el(el, field, image[field])
         hwps = _el(el, "hardware_profiles")
         for profile in profiles:
             _el(hwps, "hardware_profile",
-                href=self.href("hardware_profiles", profile),
-                id=profile, rel="hardware_profile")
+                href=self.href("hardware_profiles", profile), id=profile,
+                rel="hardware_profile")
         _el(el, "root_type", "transient")
         actions = _el(el, "actions")
         _el(actions, "link", href=f"{self.href('instances')};image_id="
-            f"{image['id']}", method="post", rel="create_instance")
-        _el(actions, "link", href=self.href("images", image["id"]),
+            f"{ident}", method="post", rel="create_instance")
+        _el(actions, "link", href=self.href("images", ident),
             method="delete", rel="destroy_image")
         return el
 
     def image_json(self, image, profiles):
         return {"id": image["id"], "href": self.href("images", image["id"]),
-                "name": image["name"], "description": image.get(
-                    "description"), "owner": image["owner_id"],
+                "name": image["name"],
+                "description": image.get("description"),
+                "owner": image["owner_id"],
                 "architecture": image["architecture"],
-                "state": image["state"],
+                "state": image["state"], "root_type": "transient",
                 "creation_time": image.get("creation_time"),
-                "root_type": "transient",
                 "hardware_profiles": [
-                    {"id": p, "href": self.href("hardware_profiles", p),
-                     "rel": "hardware_profile"} for p in profiles],
-                "actions": [
-                    {"href": f"{self.href('instances')};image_id="
-                             f"{image['id']}", "rel": "create_instance",
-                     "method": "post"},
-                    {"href": self.href("images", image["id"]),
-                     "rel": "destroy_image", "method": "delete"}]}
+                    self.link("hardware_profiles", p, "hardware_profile")
+                    for p in profiles]}
 
-    # -- instances -----------------------------------------------------------
+    # -- instances ------------------------------------------------------------
 
-    def _instance_actions(self, inst):
+    def instance_actions(self, inst):
+        """``[(rel, method, href)]``: the state's actions, then run and
+        create_image as the real views append them."""
         ident = inst["id"]
-        links = []
-        for action in STATE_ACTIONS.get(inst["state"], ()):
-            if action == "destroy":
-                links.append(("destroy", "delete",
-                              self.href("instances", ident)))
-            else:
-                links.append((action, "post",
-                              self.href("instances", ident, action)))
+        links = [("destroy", "delete", self.href("instances", ident))
+                 if action == "destroy" else
+                 (action, "post", self.href("instances", ident, action))
+                 for action in STATE_ACTIONS.get(inst["state"].upper(), ())]
         links.append(("run", "post",
                       self.href("instances", ident, f"run;id={ident}")))
         if inst.get("create_image"):
@@ -200,13 +244,11 @@ class Renderer:
         hwp = _el(el, "hardware_profile",
                   href=self.href("hardware_profiles", inst["hwp_id"]),
                   id=inst["hwp_id"])
-        units = {"cpu": "count", "memory": "MB", "storage": "GB",
-                 "architecture": "label"}
         for name, value in inst["hwp_overrides"].items():
             _el(hwp, "property", kind="fixed", name=name,
-                unit=units.get(name), value=value)
+                unit=UNITS.get(name), value=value)
         actions = _el(el, "actions")
-        for rel, method, href in self._instance_actions(inst):
+        for rel, method, href in self.instance_actions(inst):
             _el(actions, "link", href=href, method=method, rel=rel)
         for kind in ("public_addresses", "private_addresses"):
             addresses = _el(el, kind)
@@ -234,9 +276,8 @@ class Renderer:
         return el
 
     def instance_json(self, inst):
-        ident = inst["id"]
         doc = {
-            "id": ident, "href": self.href("instances", ident),
+            "id": inst["id"], "href": self.href("instances", inst["id"]),
             "name": inst.get("name"), "state": inst["state"],
             "owner": inst["owner_id"],
             "image": {"href": self.href("images", inst["image_id"]),
@@ -245,31 +286,45 @@ class Renderer:
                       "id": inst["realm_id"], "rel": "realm"},
             "actions": [{"href": href, "rel": rel, "method": method}
                         for rel, method, href in
-                        self._instance_actions(inst)],
-            "hardware_profile": {
-                "id": inst["hwp_id"],
-                "href": self.href("hardware_profiles", inst["hwp_id"]),
-                "rel": "hardware_profile",
-                "properties": dict(inst["hwp_overrides"])},
+                        self.instance_actions(inst)],
+            "hardware_profile": dict(
+                self.link("hardware_profiles", inst["hwp_id"],
+                          "hardware_profile"),
+                properties=dict(inst["hwp_overrides"])),
             "public_addresses": list(inst["public_addresses"]),
             "private_addresses": list(inst["private_addresses"]),
-            "storage_volumes": [
-                {"id": v["id"], "href": self.href("storage_volumes",
-                                                  v["id"]),
-                 "rel": "storage_volume"} for v in inst["storage_volumes"]],
-            "authentication_type": "key",
         }
-        if inst.get("firewalls"):
-            doc["firewalls"] = [{"id": f, "href": self.href("firewalls", f),
-                                 "rel": "firewall"}
-                                for f in inst["firewalls"]]
         if inst.get("create_image"):
             doc["create_image"] = True
+        if inst.get("firewalls"):
+            doc["firewalls"] = [self.link("firewalls", f, "firewall")
+                                for f in inst["firewalls"]]
+        doc["storage_volumes"] = [
+            self.link("storage_volumes", v["id"], "storage_volume")
+            for v in inst["storage_volumes"]]
+        doc["authentication_type"] = "key"
         if inst.get("keyname") is not None:
             doc["authentication"] = {"keyname": inst["keyname"]}
         return doc
 
-    # -- keys ----------------------------------------------------------------
+    def run_xml(self, inst, command, output):
+        root = element("instance", href=self.href("instances", inst["id"]),
+                       id=inst["id"])
+        _el(root, "public_address", self._first_public(inst))
+        _el(root, "command", command)
+        _el(root, "output", output)
+        return to_xml(root, declaration=False)
+
+    def run_json(self, inst, command, output):
+        return {"instance": {"id": inst["id"],
+                             "public_address": self._first_public(inst),
+                             "command": command, "output": output}}
+
+    @staticmethod
+    def _first_public(inst):
+        return next((a["address"] for a in inst["public_addresses"]), "")
+
+    # -- keys -----------------------------------------------------------------
 
     def key_xml(self, parent, key):
         el = _el(parent, "key", href=self.href("keys", key["id"]),
@@ -290,27 +345,22 @@ class Renderer:
                 "pem_rsa_key": key["pem"],
                 "fingerprint": key["fingerprint"]}
 
-    # -- addresses -----------------------------------------------------------
+    # -- addresses ------------------------------------------------------------
 
     def address_xml(self, parent, address):
-        ident = address["id"]
+        ident, instance = address["id"], address["instance_id"]
         el = _el(parent, "address", href=self.href("addresses", ident),
                  id=ident)
         _el(el, "ip", ident)
         actions = _el(el, "actions")
         _el(actions, "link", href=self.href("addresses", ident),
             method="delete", rel="destroy")
-        if address["instance_id"]:
-            _el(actions, "link",
-                href=self.href("addresses", ident, "disassociate"),
-                method="post", rel="disassociate")
-            _el(el, "instance",
-                href=self.href("instances", address["instance_id"]),
-                id=address["instance_id"])
-        else:
-            _el(actions, "link",
-                href=self.href("addresses", ident, "associate"),
-                method="post", rel="associate")
+        rel = "disassociate" if instance else "associate"
+        _el(actions, "link", href=self.href("addresses", ident, rel),
+            method="post", rel=rel)
+        if instance:
+            _el(el, "instance", href=self.href("instances", instance),
+                id=instance)
         return el
 
     def address_json(self, address):
@@ -321,13 +371,14 @@ class Renderer:
             doc["instance_id"] = address["instance_id"]
         return doc
 
-    # -- storage volumes -----------------------------------------------------
+    # -- storage volumes and snapshots ----------------------------------------
 
-    def volume_xml(self, parent, volume):
+    def storage_volume_xml(self, parent, volume):
         ident = volume["id"]
         el = _el(parent, "storage_volume",
                  href=self.href("storage_volumes", ident), id=ident)
-        _el(el, "created", volume.get("created") or "")
+        if volume.get("created"):
+            _el(el, "created", volume["created"])
         _el(el, "capacity", volume["capacity"], unit="GB")
         _el(el, "name", volume.get("name") or ident)
         if volume.get("device"):
@@ -342,71 +393,92 @@ class Renderer:
             _el(mount, "instance",
                 href=self.href("instances", volume["instance_id"]),
                 id=volume["instance_id"])
-            _el(mount, "device", name=volume.get("device"))
+            if volume.get("device"):
+                _el(mount, "device", name=volume["device"])
         return el
 
-    def volume_json(self, volume):
-        doc = {"id": volume["id"],
-               "href": self.href("storage_volumes", volume["id"]),
-               "name": volume.get("name") or volume["id"],
-               "created": volume.get("created"),
-               "capacity": volume["capacity"], "device": volume.get(
-                   "device"), "state": volume["state"],
-               "description": volume.get("description"),
-               "instance": {}}
-        if volume.get("realm_id"):
-            doc["realm"] = {"id": volume["realm_id"],
-                            "href": self.href("realms", volume["realm_id"]),
-                            "rel": "realm"}
-        if volume.get("instance_id"):
-            doc["instance"] = {
-                "id": volume["instance_id"],
-                "href": self.href("instances", volume["instance_id"]),
-                "rel": "instance"}
-        return doc
+    def storage_volume_json(self, volume):
+        realm = volume.get("realm_id")
+        return {
+            "id": volume["id"],
+            "href": self.href("storage_volumes", volume["id"]),
+            "name": volume.get("name") or volume["id"],
+            "description": volume.get("description"),
+            "state": volume["state"], "created": volume.get("created"),
+            # Ruby's realm_url(nil) is the realms collection URL.
+            "realm": {"id": realm, "href": self.href(
+                *(("realms", realm) if realm else ("realms",))),
+                "rel": "realm"},
+            "device": volume.get("device"), "kind": None,
+            "capacity": volume["capacity"], "actions": [],
+            "instance": self.link("instances", volume["instance_id"],
+                                  "instance")
+            if volume.get("instance_id") else {}}
 
-    # -- firewalls -----------------------------------------------------------
+    def storage_snapshot_xml(self, parent, snapshot):
+        ident = snapshot["id"]
+        el = _el(parent, "storage_snapshot",
+                 href=self.href("storage_snapshots", ident), id=ident)
+        _el(el, "name", ident)
+        _el(el, "created", snapshot.get("created") or "")
+        volume = snapshot["storage_volume_id"]
+        _el(el, "storage_volume", href=self.href("storage_volumes", volume),
+            id=volume)
+        return el
+
+    def storage_snapshot_json(self, snapshot):
+        return {"id": snapshot["id"],
+                "href": self.href("storage_snapshots", snapshot["id"]),
+                "state": snapshot["state"],
+                "storage_volume": self.link(
+                    "storage_volumes", snapshot["storage_volume_id"],
+                    "storage_volume"),
+                "created": snapshot.get("created")}
+
+    # -- firewalls ------------------------------------------------------------
 
     def firewall_xml(self, parent, fw):
-        el = _el(parent, "firewall", href=self.href("firewalls", fw["id"]),
-                 id=fw["id"])
+        href = self.href("firewalls", fw["id"])
+        el = _el(parent, "firewall", href=href, id=fw["id"])
         actions = _el(el, "actions")
-        _el(actions, "link", href=self.href("firewalls", fw["id"]),
-            method="delete", rel="destroy")
-        _el(el, "name", fw["name"])
-        _el(el, "description", fw.get("description") or "")
+        _el(actions, "link", href=href, method="delete", rel="destroy")
+        _el(actions, "link", href=f"{href}/rules", method="post",
+            rel="update")
+        _el(el, "name", fw["name"], cdata=True)
+        _el(el, "description", fw.get("description") or "", cdata=True)
         _el(el, "owner_id", fw["owner"])
         rules = _el(el, "rules")
         for rule in fw["rules"]:
-            r = _el(rules, "rule", href=self.href(
-                "firewalls", fw["id"], "rules", rule["id"]), id=rule["id"])
-            _el(r, "allow_protocol", rule["protocol"])
-            _el(r, "port_from", rule["port_from"])
-            _el(r, "port_to", rule["port_to"])
-            _el(r, "direction", "ingress")
-            _el(r, "rule_action", "accept")
-            _el(r, "log_rule", "false")
+            rule_href = f"{href}/rules/{rule['id']}"
+            r = _el(rules, "rule", href=rule_href, id=rule["id"])
+            _el(_el(r, "actions"), "link", href=rule_href, method="delete",
+                rel="destroy")
+            for name, value in self._rule_fields(rule).items():
+                _el(r, name, value)
             sources = _el(r, "sources")
             for source in rule["sources"]:
                 _el(sources, "source", **source)
         return el
 
+    @staticmethod
+    def _rule_fields(rule):
+        return {"allow_protocol": rule["protocol"],
+                "port_from": rule["port_from"], "port_to": rule["port_to"],
+                "direction": "ingress", "rule_action": "accept",
+                "log_rule": "false"}
+
     def firewall_json(self, fw):
         return {"id": fw["id"], "href": self.href("firewalls", fw["id"]),
                 "name": fw["name"], "description": fw.get("description"),
                 "owner_id": fw["owner"],
-                "rules": [{"id": r["id"], "allow_protocol": r["protocol"],
-                           "port_from": r["port_from"],
-                           "port_to": r["port_to"],
-                           "direction": "ingress", "rule_action": "accept",
-                           "log_rule": "false",
+                "rules": [{"id": r["id"], **self._rule_fields(r),
                            "sources": list(r["sources"])}
                           for r in fw["rules"]]}
 
-    # -- errors --------------------------------------------------------------
+    # -- errors ---------------------------------------------------------------
 
     def error_xml(self, status, message, path, params):
-        root = _root("error", status=status, url=path)
+        root = element("error", status=status, url=path)
         _el(root, "backend", driver=self.driver,
             provider=self.provider or "default")
         _el(root, "code", status)
@@ -414,7 +486,7 @@ class Renderer:
         _el(root, "backtrace", "", cdata=True)
         request = _el(root, "request")
         for name, value in params:
-            _el(request, "param", f'"{value}"', cdata=True, name=name)
+            _el(request, "param", value, cdata=True, name=name)
         return to_xml(root)
 
     @staticmethod

@@ -3,15 +3,19 @@
 Methods are named after Deltacloud operations and raise :class:`MockError`
 with the status and message the real mock driver would produce.  Every
 object has an owner; a user sees and touches only what it owns (fixture
-objects belong to ``mockuser``), except public realms, hardware profiles
-and images.  One re-entrant lock guards all state.
+objects belong to ``mockuser``), except realms, hardware profiles and
+images, which are public.  One re-entrant lock guards all state, and every
+public method returns copies, so callers render outside the lock from a
+consistent snapshot.
 """
 
 import base64
 import copy
+import functools
 import ipaddress
 import json
 import pathlib
+import re
 import secrets
 import threading
 import time
@@ -19,7 +23,7 @@ import time
 FIXTURES = pathlib.Path(__file__).parent / "data" / "mock-fixtures.json"
 MOCK_USER = "mockuser"
 
-#: Instance state -> the actions the mock offers in it.
+#: Instance state -> the actions the mock offers in it (and stores).
 STATE_ACTIONS = {
     "RUNNING": ("reboot", "stop"),
     "STOPPED": ("start", "destroy"),
@@ -32,7 +36,12 @@ TRANSITIONS = {
     ("STOPPED", "start"): "RUNNING",
     ("STOPPED", "destroy"): None,
 }
+#: Hardware-profile properties a create may override (``hwp_<name>``).
 OVERRIDABLE = ("cpu", "memory", "storage", "architecture")
+#: The first address a fresh allocation follows when none exist.
+ADDRESS_FLOOR = ipaddress.ip_address("192.168.0.0")
+PEM_ALPHABET = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                "0123456789=/+")
 
 
 class MockError(Exception):
@@ -44,447 +53,519 @@ class MockError(Exception):
         self.message = message
 
 
+def not_found():
+    return MockError(404, "Not Found")
+
+
 def load_fixtures(path=FIXTURES):
-    return json.loads(pathlib.Path(path).read_text())
+    return json.loads(pathlib.Path(path).read_text(encoding="utf-8"))
 
 
-def _fake_pem():
-    chars = ("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-             "0123456789+/=")
-    lines = ["".join(secrets.choice(chars) for _ in range(75))
+def ruby_time(seconds):
+    """``Time.now.to_s`` as the Ruby driver stamps new volumes."""
+    return time.strftime("%Y-%m-%d %H:%M:%S +0000", time.gmtime(seconds))
+
+
+def decode_user_data(text):
+    """Base64 as leniently as Ruby's ``Base64.decode64``: characters
+    outside the alphabet are skipped and a short tail is tolerated."""
+    cleaned = re.sub(r"[^A-Za-z0-9+/]", "", text)
+    cleaned = cleaned[:len(cleaned) - (len(cleaned) % 4 == 1)]
+    return base64.b64decode(cleaned + "=" * (-len(cleaned) % 4))
+
+
+def fake_pem():
+    """Random filler shaped like the real mock's keys (not a real key)."""
+    lines = ["".join(secrets.choice(PEM_ALPHABET) for _ in range(75))
              for _ in range(21)]
-    lines.append("".join(secrets.choice(chars) for _ in range(68)))
+    lines.append("".join(secrets.choice(PEM_ALPHABET) for _ in range(68)))
     return ("-----BEGIN RSA PRIVATE KEY-----\n" + "\n".join(lines) +
             "-----END RSA PRIVATE KEY-----")
 
 
-def _fingerprint():
+def fake_fingerprint():
     return ":".join(f"{b:02x}" for b in secrets.token_bytes(20))
 
 
+def hostname_address(instance, kind):
+    return {"address": f"{instance['image_id']}.{instance['id']}.{kind}.com",
+            "type": "hostname"}
+
+
+def locked(method):
+    """Run ``method`` under the cloud's lock and return a deep copy."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with self.lock:
+            return copy.deepcopy(method(self, *args, **kwargs))
+    return wrapper
+
+
+def _matches(obj, filters):
+    return all(obj.get(name) == value for name, value in filters.items())
+
+
 class Cloud:
-    """All of the mock's state, seeded from the fixtures."""
+    """All of the mock's state, seeded from the fixtures.
+
+    ``state_delay`` (seconds) and ``pending_polls`` (API reads) make new
+    instances start ``PENDING``: they turn ``RUNNING`` once the delay has
+    passed *and* ``pending_polls`` reads have answered ``PENDING``.
+    """
 
     def __init__(self, fixtures=None, *, state_delay=0.0, pending_polls=0,
                  clock=time.time):
-        self.fixtures = fixtures or load_fixtures()
-        self.state_delay = state_delay
-        self.pending_polls = pending_polls
+        self.fixtures = copy.deepcopy(fixtures or load_fixtures())
+        self.state_delay = float(state_delay)
+        self.pending_polls = int(pending_polls)
         self.clock = clock
         self.lock = threading.RLock()
         self.reset()
 
-    # -- seeding ---------------------------------------------------------
+    # -- seeding --------------------------------------------------------------
 
     def reset(self):
+        """Back to the seeded state."""
         fx = copy.deepcopy(self.fixtures)
         with self.lock:
             self.realms = {r["id"]: r for r in fx["realms"]}
             self.hardware_profiles = {p["id"]: p
                                       for p in fx["hardware_profiles"]}
             self.images = {i["id"]: i for i in fx["images"]}
-            self.instances = {}
-            for inst in fx["instances"]:
-                profile = inst.pop("instance_profile")
-                inst.update(hwp_id=profile["id"],
-                            hwp_overrides=profile["overrides"],
-                            keyname=inst.get("keyname"), user_data=None)
-                inst.setdefault("network_interfaces", [])
-                inst.setdefault("storage_volumes", [])
-                inst.pop("actions", None)
-                self.instances[inst["id"]] = inst
-            self.keys = {}
-            for key in fx["keys"]:
-                self.keys[key["id"]] = {
-                    "id": key["id"], "owner": MOCK_USER,
-                    "credential_type": key["credential_type"],
-                    "fingerprint": key["fingerprint"],
-                    "pem": key["pem_rsa_key"]}
+            self.instances = {i["id"]: self._seed_instance(i)
+                              for i in fx["instances"]}
+            self.keys = {(MOCK_USER, k["id"]): {
+                "id": k["id"], "owner": MOCK_USER,
+                "credential_type": k["credential_type"],
+                "fingerprint": k["fingerprint"], "pem": k["pem_rsa_key"]}
+                for k in fx["keys"]}
             self.addresses = {a["id"]: dict(a, owner=MOCK_USER)
                               for a in fx["addresses"]}
             self.volumes = {v["id"]: dict(v, owner=MOCK_USER,
-                                          capacity=str(v["capacity"]),
-                                          name=v["id"])
+                                          capacity=str(v["capacity"]))
                             for v in fx["storage_volumes"]}
+            self.snapshots = {s["id"]: dict(s, owner=MOCK_USER)
+                              for s in fx["storage_snapshots"]}
             self.firewalls = {}
             self._serial = 0
 
-    # -- helpers ---------------------------------------------------------
+    @staticmethod
+    def _seed_instance(inst):
+        profile = inst.pop("instance_profile")
+        inst.pop("actions", None)  # recomputed from the state
+        inst.update(hwp_id=profile["id"], hwp_overrides=profile["overrides"],
+                    keyname=inst.get("keyname"), user_data=None,
+                    firewalls=[])
+        inst.setdefault("network_interfaces", [])
+        inst.setdefault("storage_volumes", [])
+        return inst
 
-    def _owned(self, table, ident, user, missing_status=404):
-        obj = table.get(ident)
-        if obj is None or obj.get("owner", obj.get("owner_id")) != user:
-            raise MockError(missing_status, "Not Found" if
-                            missing_status == 404 else "Forbidden")
+    # -- helpers --------------------------------------------------------------
+
+    @staticmethod
+    def _owned(table, key, user, error=not_found):
+        """``table[key]`` if ``user`` owns it; otherwise ``error()``:
+        someone else's object looks exactly like a missing one."""
+        obj = table.get(key)
+        if obj is None or obj["owner" if "owner" in obj else "owner_id"] \
+                != user:
+            raise error()
         return obj
 
-    def _unique(self, prefix, table):
+    def _new_id(self, prefix, table):
+        """``<prefix><unix seconds>`` as the real mock makes them, with a
+        suffix when the second is already taken (the real ids collide)."""
         ident = f"{prefix}{int(self.clock())}"
         while ident in table:
             self._serial += 1
             ident = f"{prefix}{int(self.clock())}_{self._serial}"
         return ident
 
-    # -- realms, hardware profiles, images ---------------------------------
+    # -- realms and hardware profiles (public) --------------------------------
 
-    def realm(self, ident):
+    def _error_hook(self, ident):
+        """Realm ids 500, 501, 502 and 504 fail, as the real mock's test
+        hooks do (for a show and for an ``id`` filter alike)."""
         trigger = self.fixtures["realm_error_triggers"].get(ident)
-        if trigger:
+        if isinstance(trigger, dict):
             raise MockError(trigger["status"], trigger["message"])
-        found = self.realms.get(ident)
-        if found is None:
-            raise MockError(404, "Not Found")
-        return found
 
-    def list_realms(self, realm_id=None):
-        if realm_id is not None:
-            return [self.realm(realm_id)]
-        return list(self.realms.values())
+    @locked
+    def realm(self, ident):
+        self._error_hook(ident)
+        if ident not in self.realms:
+            raise not_found()
+        return self.realms[ident]
 
+    @locked
+    def list_realms(self, ident=None):
+        self._error_hook(ident)
+        return [r for r in self.realms.values()
+                if ident is None or r["id"] == ident]
+
+    @locked
     def hardware_profile(self, ident):
-        found = self.hardware_profiles.get(ident)
-        if found is None:
-            raise MockError(404, "Not Found")
-        return found
+        if ident not in self.hardware_profiles:
+            raise not_found()
+        return self.hardware_profiles[ident]
 
-    def list_hardware_profiles(self, architecture=None):
-        def sort_key(p):
-            props = {q["name"]: q for q in p["properties"]}
+    @locked
+    def list_hardware_profiles(self, architecture=None, ident=None):
+        def sort_key(profile):
+            props = {p["name"]: p for p in profile["properties"]}
             if "cpu" not in props or "memory" not in props:
-                return (1, 0, 0)
+                return (1, 0.0, 0.0)
             return (0, *(float(props[n].get("value", props[n].get(
                 "default"))) for n in ("cpu", "memory")))
 
-        def matches(p):
-            if architecture is None:
-                return True
-            for prop in p["properties"]:
+        def arch_matches(profile):
+            for prop in profile["properties"]:
                 if prop["name"] == "architecture":
-                    values = prop.get("values") or [prop.get("value")]
-                    return architecture in values
+                    return architecture in (prop.get("values") or
+                                            [prop.get("value")])
             return False
         return sorted((p for p in self.hardware_profiles.values()
-                       if matches(p)), key=sort_key)
+                       if (ident is None or p["id"] == ident) and
+                       (architecture is None or arch_matches(p))),
+                      key=sort_key)
 
+    # -- images (public) ------------------------------------------------------
+
+    @locked
     def image(self, ident):
-        found = self.images.get(ident)
-        if found is None:
-            raise MockError(404, "Not Found")
-        return found
+        if ident not in self.images:
+            raise not_found()
+        return self.images[ident]
 
+    @locked
     def list_images(self, user, **filters):
         if filters.get("owner_id") == "self":
             filters["owner_id"] = user
-        images = [i for i in self.images.values()
-                  if all(i.get(k) == v for k, v in filters.items())]
-        return sorted(images, key=lambda i: (i["owner_id"],
-                                             i["description"] or ""))
+        return sorted((i for i in self.images.values()
+                       if _matches(i, filters)),
+                      key=lambda i: (i["owner_id"], i["description"] or ""))
 
+    @locked
     def create_image(self, user, instance_id, name=None, description=None):
-        with self.lock:
-            instance = self._owned(self.instances, instance_id, user)
-            if not instance.get("create_image"):
-                raise MockError(500, "CreateImageNotSupported")
-            if not name:
-                raise MockError(500, "An image needs a name")
-            image = {"id": name, "name": name, "owner_id": "root",
-                     "description": description, "architecture": "i386",
-                     "state": "AVAILABLE",
-                     "creation_time": time.strftime(
-                         "%a %b %d %H:%M:%S UTC %Y", time.gmtime())}
-            self.images[name] = image
-            return image
+        instance = self._owned(self.instances, instance_id, user)
+        if not instance.get("create_image"):
+            raise MockError(500, "CreateImageNotSupported")
+        if not name:
+            raise MockError(500, "The image needs a name (its id)")
+        image = {"id": name, "name": name, "owner_id": "root",
+                 "description": description, "architecture": "i386",
+                 "state": "AVAILABLE"}
+        self.images[name] = image
+        return image
 
+    @locked
     def destroy_image(self, user, ident):
-        with self.lock:
-            self.images.pop(ident, None)
+        self.images.pop(ident, None)
 
-    # -- instances ---------------------------------------------------------
+    # -- instances ------------------------------------------------------------
 
-    def _advance(self, instance):
-        """Move a PENDING instance on once its delay and polls are done."""
-        if instance["state"] != "PENDING" or "pending_until" not in instance:
+    def _settle(self, instance, polled=False):
+        """Move a PENDING instance on once its delay and polls are done;
+        ``polled`` says an API read is about to show it."""
+        pending = instance.get("pending")
+        if pending is None:
             return
-        instance["polls_left"] -= 1
-        if instance["polls_left"] <= 0 and \
-                self.clock() >= instance["pending_until"]:
+        if polled and pending["polls_left"] > 0:
+            pending["polls_left"] -= 1
+        elif pending["polls_left"] <= 0 and \
+                self.clock() >= pending["until"]:
             instance["state"] = "RUNNING"
-            del instance["pending_until"], instance["polls_left"]
+            del instance["pending"]
 
+    @locked
     def instance(self, user, ident):
-        with self.lock:
-            instance = self._owned(self.instances, ident, user)
-            self._advance(instance)
-            return copy.deepcopy(instance)
+        instance = self._owned(self.instances, ident, user)
+        self._settle(instance, polled=True)
+        return instance
 
+    @locked
     def list_instances(self, user, **filters):
-        with self.lock:
-            found = []
-            for instance in self.instances.values():
-                if instance["owner_id"] != user:
-                    continue
-                self._advance(instance)
-                if all(instance.get(k) == v for k, v in filters.items()):
-                    found.append(copy.deepcopy(instance))
-            return found
+        found = []
+        for instance in self.instances.values():
+            if instance["owner_id"] != user:
+                continue
+            self._settle(instance, polled=True)
+            if _matches(instance, filters):
+                found.append(instance)
+        return found
 
+    def _next_instance_id(self):
+        number = 0
+        while f"inst{number}" in self.instances:
+            number += 1
+        return f"inst{number}"
+
+    @locked
     def create_instance(self, user, image_id, *, hwp_id=None, realm_id=None,
                         name=None, keyname=None, user_data=None,
                         initial_state=None, overrides=None, firewalls=()):
-        hwp_id = hwp_id or "m1-small"
+        hwp_id = "m1-small" if hwp_id is None else hwp_id
         if hwp_id not in self.hardware_profiles:
             raise MockError(400, f"Hardware profile '{hwp_id}' does not "
                                  "exists.")
-        decoded = None
-        if user_data:
-            try:
-                decoded = base64.b64decode(user_data)
-            except ValueError:
-                raise MockError(400, "user_data is not base64") from None
-        with self.lock:
-            number = 0
-            while f"inst{number}" in self.instances:
-                number += 1
-            ident = f"inst{number}"
-            state = {"STARTED": "RUNNING", None: "RUNNING"}.get(
-                initial_state, initial_state)
-            instance = {
-                "id": ident, "owner_id": user, "image_id": image_id,
-                "name": name if name is not None
-                else f"i-{int(self.clock())}",
-                "realm_id": realm_id or next(iter(self.realms)),
-                "state": state, "hwp_id": hwp_id,
-                "hwp_overrides": dict(overrides or {}),
-                "public_addresses": [{"address": f"{image_id}.{ident}."
-                                                 "public.com",
-                                      "type": "hostname"}],
-                "private_addresses": [{"address": f"{image_id}.{ident}."
-                                                  "private.com",
-                                       "type": "hostname"}],
-                "create_image": True, "storage_volumes": [],
-                "network_interfaces": [], "keyname": keyname,
-                "firewalls": list(firewalls),
-                "user_data": decoded}
-            if state == "RUNNING" and (self.state_delay or
-                                       self.pending_polls):
-                instance.update(state="PENDING",
-                                pending_until=self.clock() + self.state_delay,
-                                polls_left=self.pending_polls)
-            self.instances[ident] = instance
-            return copy.deepcopy(instance)
+        ident = self._next_instance_id()
+        state = initial_state or "RUNNING"
+        instance = {
+            "id": ident, "owner_id": user, "image_id": image_id,
+            "name": name if name is not None else f"i-{int(self.clock())}",
+            "realm_id": next(iter(self.realms)) if realm_id is None
+            else realm_id,
+            "state": "RUNNING" if state == "STARTED" else state,
+            "hwp_id": hwp_id, "hwp_overrides": dict(overrides or {}),
+            "create_image": True, "storage_volumes": [],
+            "network_interfaces": [], "keyname": keyname,
+            "firewalls": list(firewalls),
+            "user_data": None if user_data is None
+            else decode_user_data(user_data)}
+        instance["public_addresses"] = [hostname_address(instance,
+                                                         "public")]
+        instance["private_addresses"] = [hostname_address(instance,
+                                                          "private")]
+        if instance["state"] == "RUNNING" and (self.state_delay or
+                                               self.pending_polls):
+            instance["state"] = "PENDING"
+            instance["pending"] = {
+                "until": self.clock() + self.state_delay,
+                "polls_left": self.pending_polls}
+        self.instances[ident] = instance
+        return instance
 
+    @locked
     def instance_action(self, user, ident, action):
-        """Run start/stop/reboot/destroy per the state machine.
+        """start, stop, reboot or destroy, as the real API layer allows.
 
-        A missing (or someone else's) instance is 403, an action illegal in
-        the current state 405, as the real API layer answers.
+        A missing (or someone else's) instance is 403 and an action the
+        state machine does not offer in the current state is 405.  Returns
+        the changed instance, or None when it was destroyed.
         """
-        with self.lock:
-            instance = self._owned(self.instances, ident, user,
-                                   missing_status=403)
-            self._advance(instance)
-            key = (instance["state"], action)
-            if key not in TRANSITIONS:
-                raise MockError(405, "Method Not Allowed")
-            new_state = TRANSITIONS[key]
-            if new_state is None:
-                del self.instances[ident]
-                return None
-            instance["state"] = new_state
-            return copy.deepcopy(instance)
+        instance = self._owned(self.instances, ident, user,
+                               error=lambda: MockError(403, "Forbidden"))
+        self._settle(instance)
+        key = (instance["state"].upper(), action)
+        if key not in TRANSITIONS:
+            raise MockError(405, "Method Not Allowed")
+        new_state = TRANSITIONS[key]
+        if new_state is None:
+            del self.instances[ident]
+            return None
+        instance["state"] = new_state
+        return instance
 
+    @locked
     def set_instance_state(self, ident, state):
-        """Control plane: force an instance into any state."""
-        with self.lock:
-            instance = self.instances.get(ident)
-            if instance is None:
-                raise MockError(404, "Not Found")
-            instance["state"] = state.upper()
-            instance.pop("pending_until", None)
-            return copy.deepcopy(instance)
+        """Control plane: force any instance into any state."""
+        if ident not in self.instances:
+            raise not_found()
+        instance = self.instances[ident]
+        instance["state"] = state.upper()
+        instance.pop("pending", None)
+        return instance
 
+    @locked
     def all_instances(self):
-        with self.lock:
-            for instance in self.instances.values():
-                self._advance(instance)
-            return [copy.deepcopy(i) for i in self.instances.values()]
+        """Every user's instances; looking does not count as a poll."""
+        for instance in self.instances.values():
+            self._settle(instance)
+        return list(self.instances.values())
 
-    # -- keys --------------------------------------------------------------
+    # -- keys (per-user names) ------------------------------------------------
 
+    @locked
     def key(self, user, ident):
-        with self.lock:
-            return dict(self._owned(self.keys, ident, user))
+        return self._owned(self.keys, (user, ident), user)
 
+    @locked
     def list_keys(self, user, **filters):
-        with self.lock:
-            return [dict(k) for k in self.keys.values()
-                    if k["owner"] == user and
-                    all(k.get(f) == v for f, v in filters.items())]
+        return [k for k in self.keys.values()
+                if k["owner"] == user and _matches(k, filters)]
 
+    @locked
     def create_key(self, user, name):
-        with self.lock:
-            if name in self.keys:
-                raise MockError(403, "Key with same name already exists")
-            key = {"id": name, "owner": user, "credential_type": "key",
-                   "fingerprint": _fingerprint(), "pem": _fake_pem()}
-            self.keys[name] = key
-            return dict(key)
+        if (user, name) in self.keys:
+            raise MockError(403, "Key with same name already exists")
+        key = {"id": name, "owner": user, "credential_type": "key",
+               "fingerprint": fake_fingerprint(), "pem": fake_pem()}
+        self.keys[(user, name)] = key
+        return key
 
+    @locked
     def destroy_key(self, user, ident):
-        with self.lock:
-            self._owned(self.keys, ident, user)
-            del self.keys[ident]
+        self._owned(self.keys, (user, ident), user)
+        del self.keys[(user, ident)]
 
-    # -- addresses ---------------------------------------------------------
+    # -- addresses (global IPs, owned) ----------------------------------------
 
+    @locked
     def address(self, user, ident):
-        with self.lock:
-            return dict(self._owned(self.addresses, ident, user))
+        return self._owned(self.addresses, ident, user)
 
+    @locked
     def list_addresses(self, user, **filters):
-        with self.lock:
-            return [dict(a) for a in self.addresses.values()
-                    if a["owner"] == user and
-                    all(a.get(f) == v for f, v in filters.items())]
+        return [a for a in self.addresses.values()
+                if a["owner"] == user and _matches(a, filters)]
 
+    @locked
     def create_address(self, user):
-        with self.lock:
-            highest = max((ipaddress.ip_address(a) for a in self.addresses),
-                          default=ipaddress.ip_address("192.168.0.0"))
-            ident = str(highest + 1)
-            address = {"id": ident, "instance_id": None, "owner": user}
-            self.addresses[ident] = address
-            return dict(address)
+        highest = max((ipaddress.ip_address(a) for a in self.addresses),
+                      default=ADDRESS_FLOOR)
+        address = {"id": str(highest + 1), "instance_id": None,
+                   "owner": user}
+        self.addresses[address["id"]] = address
+        return address
 
+    @locked
     def associate_address(self, user, ident, instance_id):
-        with self.lock:
-            address = self._owned(self.addresses, ident, user)
-            instance = self._owned(self.instances, instance_id, user)
-            if address["instance_id"]:
-                raise MockError(403, "AddressInUse")
-            address["instance_id"] = instance_id
-            instance["public_addresses"] = [{"address": ident,
-                                             "type": "ipv4"}]
+        address = self._owned(self.addresses, ident, user)
+        if address["instance_id"]:
+            raise MockError(403, "AddressInUse")
+        instance = self._owned(self.instances, instance_id, user)
+        address["instance_id"] = instance_id
+        instance["public_addresses"] = [{"address": ident, "type": "ipv4"}]
 
+    @locked
     def disassociate_address(self, user, ident):
-        with self.lock:
-            address = self._owned(self.addresses, ident, user)
-            if not address["instance_id"]:
-                raise MockError(403, "AddressNotInUse")
-            instance = self.instances.get(address["instance_id"])
-            if instance is not None:
-                instance["public_addresses"] = [{
-                    "address": f"{instance['image_id']}.{instance['id']}."
-                               "public.com", "type": "hostname"}]
-            address["instance_id"] = None
+        address = self._owned(self.addresses, ident, user)
+        if not address["instance_id"]:
+            raise MockError(403, "AddressNotInUse")
+        instance = self.instances.get(address["instance_id"])
+        if instance is not None:
+            instance["public_addresses"] = [hostname_address(instance,
+                                                             "public")]
+        address["instance_id"] = None
 
+    @locked
     def destroy_address(self, user, ident):
-        with self.lock:
-            address = self._owned(self.addresses, ident, user)
-            if address["instance_id"]:
-                raise MockError(403, "AddressInUse")
-            del self.addresses[ident]
+        address = self._owned(self.addresses, ident, user)
+        if address["instance_id"]:
+            raise MockError(403, "AddressInUse")
+        del self.addresses[ident]
 
+    @locked
     def all_addresses(self):
-        with self.lock:
-            return [dict(a) for a in self.addresses.values()]
+        return list(self.addresses.values())
 
-    # -- storage volumes ---------------------------------------------------
+    # -- storage volumes ------------------------------------------------------
 
+    @locked
     def volume(self, user, ident):
-        with self.lock:
-            return dict(self._owned(self.volumes, ident, user))
+        return self._owned(self.volumes, ident, user)
 
+    @locked
     def list_volumes(self, user, **filters):
-        with self.lock:
-            return [dict(v) for v in self.volumes.values()
-                    if v["owner"] == user and
-                    all(v.get(f) == val for f, val in filters.items())]
+        return [v for v in self.volumes.values()
+                if v["owner"] == user and _matches(v, filters)]
 
+    @locked
     def create_volume(self, user, capacity=None, name=None,
                       description=None):
-        with self.lock:
-            ident = self._unique("volume_", self.volumes)
-            volume = {"id": ident, "owner": user, "name": name or
-                      f"Volume{ident}", "capacity": str(capacity or "1"),
-                      "state": "AVAILABLE", "device": None,
-                      "instance_id": None, "realm_id": None,
-                      "description": description,
-                      "created": time.strftime("%a %b %d %H:%M:%S UTC %Y",
-                                               time.gmtime())}
-            self.volumes[ident] = volume
-            return dict(volume)
+        ident = self._new_id("volume_", self.volumes)
+        volume = {"id": ident, "owner": user,
+                  "name": name or f"Volume{ident}",
+                  "capacity": str(capacity or "1"), "state": "AVAILABLE",
+                  "device": None, "instance_id": None, "realm_id": None,
+                  "description": description,
+                  "created": ruby_time(self.clock())}
+        self.volumes[ident] = volume
+        return volume
 
+    @locked
     def attach_volume(self, user, ident, instance_id, device):
-        with self.lock:
-            volume = self._owned(self.volumes, ident, user)
-            instance = self._owned(self.instances, instance_id, user)
-            volume.update(state="IN-USE", instance_id=instance_id,
-                          device=device)
-            instance["storage_volumes"].append({"id": ident,
-                                                "device": device})
-            return dict(volume)
+        volume = self._owned(self.volumes, ident, user)
+        instance = self._owned(self.instances, instance_id, user)
+        volume.update(state="IN-USE", instance_id=instance_id,
+                      device=device)
+        instance["storage_volumes"].append({"id": ident, "device": device})
+        return volume
 
+    @locked
     def detach_volume(self, user, ident):
-        with self.lock:
-            volume = self._owned(self.volumes, ident, user)
-            instance = self.instances.get(volume["instance_id"])
-            if instance is not None:
-                instance["storage_volumes"] = [
-                    v for v in instance["storage_volumes"]
-                    if v["id"] != ident]
-            volume.update(state="AVAILABLE", instance_id=None, device=None)
-            return dict(volume)
+        volume = self._owned(self.volumes, ident, user)
+        instance = self.instances.get(volume["instance_id"])
+        if instance is not None:
+            instance["storage_volumes"] = [
+                v for v in instance["storage_volumes"] if v["id"] != ident]
+        volume.update(state="AVAILABLE", instance_id=None, device=None)
+        return volume
 
+    @locked
     def destroy_volume(self, user, ident):
-        with self.lock:
-            if ident in self.volumes:
-                self._owned(self.volumes, ident, user)
-                del self.volumes[ident]
+        if ident in self.volumes:
+            self._owned(self.volumes, ident, user)
+            del self.volumes[ident]
 
-    # -- firewalls (off unless switched on) --------------------------------
+    # -- storage snapshots ----------------------------------------------------
 
+    @locked
+    def snapshot(self, user, ident):
+        return self._owned(self.snapshots, ident, user)
+
+    @locked
+    def list_snapshots(self, user, **filters):
+        return [s for s in self.snapshots.values()
+                if s["owner"] == user and _matches(s, filters)]
+
+    @locked
+    def create_snapshot(self, user, volume_id, name=None, description=None):
+        self._owned(self.volumes, volume_id, user)
+        snapshot = {"id": self._new_id("store_snapshot_", self.snapshots),
+                    "owner": user, "storage_volume_id": volume_id,
+                    "state": "COMPLETED", "name": name,
+                    "description": description,
+                    "created": ruby_time(self.clock())}
+        self.snapshots[snapshot["id"]] = snapshot
+        return snapshot
+
+    @locked
+    def destroy_snapshot(self, user, ident):
+        if ident in self.snapshots:
+            self._owned(self.snapshots, ident, user)
+            del self.snapshots[ident]
+
+    # -- firewalls (per-user names; off unless switched on) -------------------
+
+    @locked
     def firewall(self, user, ident):
-        with self.lock:
-            return copy.deepcopy(self._owned(self.firewalls, ident, user))
+        return self._owned(self.firewalls, (user, ident), user)
 
+    @locked
     def list_firewalls(self, user, **filters):
-        with self.lock:
-            return [copy.deepcopy(f) for f in self.firewalls.values()
-                    if f["owner"] == user and
-                    all(f.get(k) == v for k, v in filters.items())]
+        return [f for f in self.firewalls.values()
+                if f["owner"] == user and _matches(f, filters)]
 
+    @locked
     def create_firewall(self, user, name, description):
-        with self.lock:
-            if name in self.firewalls:
-                raise MockError(409, "Firewall already exists")
-            firewall = {"id": name, "name": name, "owner": user,
-                        "description": description, "rules": []}
-            self.firewalls[name] = firewall
-            return copy.deepcopy(firewall)
+        if (user, name) in self.firewalls:
+            raise MockError(409, "Firewall already exists")
+        firewall = {"id": name, "name": name, "owner": user,
+                    "description": description, "rules": []}
+        self.firewalls[(user, name)] = firewall
+        return firewall
 
+    @locked
     def add_firewall_rule(self, user, ident, protocol, port_from, port_to,
                           sources):
-        with self.lock:
-            firewall = self._owned(self.firewalls, ident, user)
-            if not sources:
-                raise MockError(400, "A rule needs at least one source")
-            self._serial += 1
-            firewall["rules"].append({
-                "id": f"rule{self._serial}", "protocol": protocol,
-                "port_from": port_from, "port_to": port_to,
-                "sources": sources})
-            return copy.deepcopy(firewall)
+        firewall = self._owned(self.firewalls, (user, ident), user)
+        self._serial += 1
+        firewall["rules"].append({
+            "id": f"rule{self._serial}", "protocol": protocol,
+            "port_from": port_from, "port_to": port_to,
+            "sources": list(sources)})
+        return firewall
 
+    @locked
     def delete_firewall_rule(self, user, ident, rule_id):
-        with self.lock:
-            firewall = self._owned(self.firewalls, ident, user)
-            rules = [r for r in firewall["rules"] if r["id"] != rule_id]
-            if len(rules) == len(firewall["rules"]):
-                raise MockError(404, "Not Found")
-            firewall["rules"] = rules
+        firewall = self._owned(self.firewalls, (user, ident), user)
+        rules = [r for r in firewall["rules"] if r["id"] != rule_id]
+        if len(rules) == len(firewall["rules"]):
+            raise not_found()
+        firewall["rules"] = rules
 
+    @locked
     def destroy_firewall(self, user, ident):
-        with self.lock:
-            self._owned(self.firewalls, ident, user)
-            del self.firewalls[ident]
+        self._owned(self.firewalls, (user, ident), user)
+        del self.firewalls[(user, ident)]

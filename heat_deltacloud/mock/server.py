@@ -6,24 +6,43 @@
 
 import threading
 
+from waitress.channel import HTTPChannel
 from waitress.server import create_server
+from waitress.task import WSGITask
 
-from heat_deltacloud.mock import control, wsgi
+from heat_deltacloud.mock import control, controlplane, wsgi
+
+
+class _DroppingTask(WSGITask):
+    """Closes the connection, writing nothing, when the app raises
+    :class:`~.wsgi.ConnectionDropped` (an injected fault)."""
+
+    def service(self):
+        try:
+            super().service()  # the exception skips finish(): no output
+        except wsgi.ConnectionDropped:
+            self.close_on_finish = True
+
+
+class _Channel(HTTPChannel):
+    task_class = _DroppingTask
 
 
 class MockServer:
     """A mock Deltacloud on ``host`` (loopback by default), port 0 = any.
 
-    The control methods act directly on the app; the same operations are
+    ``options`` go to :func:`heat_deltacloud.mock.wsgi.make_app`.  The
+    control methods act directly on the app; the same operations are
     served over HTTP under ``/_mock/``.
     """
 
     def __init__(self, host="127.0.0.1", port=0, *, threads=8, **options):
         self.app = wsgi.make_app(**options)
-        self.host = host
         self._server = create_server(self.app, host=host, port=port,
                                      threads=threads, ident="deltacloud",
                                      clear_untrusted_proxy_headers=True)
+        self._server.channel_class = _Channel
+        self.host = host
         self.port = self._server.effective_port
         self.url = f"http://{host}:{self.port}/api"
         self._thread = None
@@ -32,9 +51,11 @@ class MockServer:
         return f"<MockServer {self.url}>"
 
     def start(self):
-        self._thread = threading.Thread(target=self._server.run,
-                                        name="deltacloud-mock", daemon=True)
-        self._thread.start()
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._server.run, name="deltacloud-mock",
+                daemon=True)
+            self._thread.start()
         return self
 
     def stop(self):
@@ -49,13 +70,14 @@ class MockServer:
     def __exit__(self, *exc_info):
         self.stop()
 
-    # -- control -------------------------------------------------------------
+    # -- control (twins of the /_mock/ endpoints) -----------------------------
 
     def reset(self):
         """Back to the seeded state; clears faults, switches and the log."""
         self.app.reset()
 
     def request_log(self):
+        """``[{"method", "route", "path", "status", "user", "time"}]``."""
         return self.app.controls.requests()["requests"]
 
     def request_counts(self):
@@ -63,28 +85,38 @@ class MockServer:
         return self.app.controls.requests()["counts"]
 
     def peak_concurrency(self):
+        """Most API requests in progress at once since the last clear."""
         return self.app.controls.requests()["peak_concurrency"]
 
     def clear_requests(self):
         self.app.controls.clear_requests()
 
     def add_fault(self, method="*", route="*", **kwargs):
-        """Inject a fault; see :class:`heat_deltacloud.mock.control.Fault`."""
+        """Inject a fault; see :class:`heat_deltacloud.mock.control.Fault`.
+        Returns its index in :meth:`faults`."""
         return self.app.controls.add_fault(control.Fault(method, route,
                                                          **kwargs))
+
+    def faults(self):
+        return self.app.controls.describe_faults()
 
     def clear_faults(self):
         self.app.controls.clear_faults()
 
     def set_capability(self, collection, feature=None, enabled=True):
+        """Show or hide a collection, or one of its features, in /api."""
         self.app.controls.set_capability(collection, feature, enabled)
 
     def set_instance_state(self, instance_id, state):
-        return self.app.cloud.set_instance_state(instance_id, state)
+        """Force any user's instance into ``state`` (e.g. ERROR)."""
+        return controlplane.admin_view(
+            self.app.cloud.set_instance_state(instance_id, state))
 
     def all_instances(self):
         """Every instance of every user (``owner`` says whose)."""
-        return [wsgi.admin_view(i) for i in self.app.cloud.all_instances()]
+        return [controlplane.admin_view(i)
+                for i in self.app.cloud.all_instances()]
 
     def all_addresses(self):
+        """Every address of every user (``owner`` says whose)."""
         return self.app.cloud.all_addresses()

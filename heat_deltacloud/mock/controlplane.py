@@ -1,0 +1,111 @@
+"""``/_mock/``: the control plane, outside the Deltacloud API.
+
+JSON in and out, no authentication.  Each endpoint has a twin method on
+:class:`~.server.MockServer`.
+"""
+
+import json
+import re
+
+import webob
+
+from heat_deltacloud.mock import control, models
+
+
+def admin_view(instance):
+    """An instance for the admin view: its owner, no private internals."""
+    shown = {k: v for k, v in instance.items()
+             if k not in ("user_data", "pending", "owner_id")}
+    shown["owner"] = instance["owner_id"]
+    shown["has_user_data"] = instance.get("user_data") is not None
+    return shown
+
+
+def _reset(app, body, args):
+    app.reset()
+    return {}
+
+
+def _requests(app, body, args):
+    return app.controls.requests()
+
+
+def _clear_requests(app, body, args):
+    app.controls.clear_requests()
+    return {}
+
+
+def _add_fault(app, body, args):
+    return {"id": app.controls.add_fault(control.Fault(**body))}
+
+
+def _faults(app, body, args):
+    return {"faults": app.controls.describe_faults()}
+
+
+def _clear_faults(app, body, args):
+    app.controls.clear_faults()
+    return {}
+
+
+def _capabilities(app, body, args):
+    return {"api": app.controls.entry_point()}
+
+
+def _set_capability(app, body, args):
+    app.controls.set_capability(body["collection"], body.get("feature"),
+                                body.get("enabled", True))
+    return _capabilities(app, body, args)
+
+
+def _instances(app, body, args):
+    return {"instances": [admin_view(i) for i in app.cloud.all_instances()]}
+
+
+def _addresses(app, body, args):
+    return {"addresses": app.cloud.all_addresses()}
+
+
+def _set_state(app, body, args):
+    return admin_view(app.cloud.set_instance_state(args["id"],
+                                                   body["state"]))
+
+
+#: (method, path pattern) -> handler(app, JSON body, path arguments).
+ROUTES = [
+    ("POST", r"/_mock/reset", _reset),
+    ("GET", r"/_mock/requests", _requests),
+    ("DELETE", r"/_mock/requests", _clear_requests),
+    ("POST", r"/_mock/faults", _add_fault),
+    ("GET", r"/_mock/faults", _faults),
+    ("DELETE", r"/_mock/faults", _clear_faults),
+    ("POST", r"/_mock/capabilities", _set_capability),
+    ("GET", r"/_mock/capabilities", _capabilities),
+    ("GET", r"/_mock/instances", _instances),
+    ("POST", r"/_mock/instances/(?P<id>[^/]+)/state", _set_state),
+    ("GET", r"/_mock/addresses", _addresses),
+]
+
+
+def handle(app, request):
+    for method, pattern, handler in ROUTES:
+        match = re.fullmatch(pattern, request.path_info)
+        if match and method == request.method:
+            break
+    else:
+        return _json(404, {"error": f"no control {request.method} "
+                                    f"{request.path_info}"})
+    try:
+        body = json.loads(request.body or b"{}")
+        if not isinstance(body, dict):
+            raise ValueError("the body must be a JSON object")
+        return _json(200, handler(app, body, match.groupdict()))
+    except (ValueError, KeyError, TypeError) as exc:
+        return _json(400, {"error": str(exc)})
+    except models.MockError as exc:
+        return _json(exc.status, {"error": exc.message})
+
+
+def _json(status, doc):
+    return webob.Response(status=status, body=json.dumps(doc).encode(),
+                          content_type="application/json", charset=None)

@@ -1,0 +1,90 @@
+"""``heat-deltacloud-mock`` as a subprocess: first line, serving, signals,
+users files."""
+
+import json
+import signal
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from heat_deltacloud.mock import cli
+
+COMMAND = [sys.executable, "-m", "heat_deltacloud.mock.cli"]
+
+
+def start(*args):
+    return subprocess.Popen([*COMMAND, "--port", "0", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_serves_until_signalled(tmp_path, signum):
+    users = tmp_path / "users"
+    users.write_text("# extra users\ncarol:c-pw:with-colon\n\n")
+    process = start("--users", str(users), "--pending-polls", "1",
+                    "--fix-user-data")
+    try:
+        line = process.stdout.readline()
+        assert line.startswith("listening on http://127.0.0.1:")
+        assert line.endswith("/api\n")
+        url = line.split()[-1]
+        auth = ("carol", "c-pw:with-colon")
+        headers = {"Accept": "application/xml"}
+        assert requests.get(f"{url}?force_auth=1", auth=auth,
+                            headers=headers, timeout=5).status_code == 200
+        api = requests.get(url, headers=headers, timeout=5).text
+        assert 'name="user_data"' in api
+        created = requests.post(f"{url}/instances", auth=auth,
+                                headers=headers, data={"image_id": "img1"},
+                                timeout=5)
+        assert "<state>PENDING</state>" in created.text
+        process.send_signal(signum)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=5)
+    assert "c-pw" not in process.stderr.read()
+
+
+@pytest.mark.parametrize("content, users", [
+    ('{"dave": "d-pw", "erin": "e:pw"}', {"dave": "d-pw", "erin": "e:pw"}),
+    ("dave:d-pw\n  # comment\nerin:\n", {"dave": "d-pw", "erin": ""}),
+])
+def test_users_file_formats(tmp_path, content, users):
+    path = tmp_path / "users"
+    path.write_text(content)
+    assert cli.read_users(path) == users
+
+
+@pytest.mark.parametrize("content, message", [
+    ("no-colon-here\n", "expected user:password"),
+    (":pw\n", "expected user:password"),
+    ('{"dave": 1}', "must map names to password strings"),
+    ('{"dave": ', "not valid JSON"),
+])
+def test_bad_users_files_exit_2(tmp_path, content, message):
+    path = tmp_path / "users"
+    path.write_text(content)
+    result = subprocess.run([*COMMAND, "--users", str(path)],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert result.stdout == ""
+
+
+def test_missing_users_file_exits_2(tmp_path, capsys):
+    assert cli.main(["--users", str(tmp_path / "absent")]) == 2
+    assert "absent" in capsys.readouterr().err
+
+
+def test_help_lists_every_option():
+    text = cli.build_parser().format_help()
+    for option in ("--host", "--port", "--users", "--state-delay",
+                   "--pending-polls", "--fix-user-data"):
+        assert option in text
+    assert json.dumps(cli.build_parser().parse_args([]).host) == \
+        '"127.0.0.1"'
