@@ -616,3 +616,52 @@ def test_heat_conf_snippet_selects_the_deltacloud_flavor():
     assert snippet["DEFAULT"]["cloud_backend"] == \
         "heat_deltacloud.heat.backend.DeltacloudClients"
     assert snippet["deltacloud"]["url"]
+
+
+# -- whatever a client sends -------------------------------------------------
+
+_LATIN1 = {"min_codepoint": 0, "max_codepoint": 255}
+
+
+def test_any_header_bytes_get_200_400_401_or_503_never_500(
+        make_filter, downstream, deltacloud_mock):
+    """Header values are whatever bytes a client sent (latin-1 in WSGI)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    app = make_filter()
+    header = st.text(alphabet=st.characters(**_LATIN1), max_size=40)
+    scheme = st.sampled_from(["Basic ", "basic ", "Bearer ", "AWS4 ", ""])
+    basic_token = st.one_of(
+        header, st.binary(max_size=30).map(
+            lambda raw: base64.b64encode(raw).decode()))
+
+    @settings(max_examples=150, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(user=st.one_of(st.none(), header, st.just("mockuser")),
+           key=st.one_of(st.none(), header),
+           authorization=st.one_of(st.none(), st.tuples(
+               scheme, basic_token).map("".join)),
+           # No random http(s) URL: nothing may leave 127.0.0.1.
+           url=st.one_of(st.none(), st.just(deltacloud_mock.url),
+                         header.filter(lambda u: "http" not in u.lower())))
+    def check(user, key, authorization, url):
+        environ = {}
+        for name, value in (("HTTP_X_AUTH_USER", user),
+                            ("HTTP_X_AUTH_KEY", key),
+                            ("HTTP_AUTHORIZATION", authorization),
+                            ("HTTP_X_AUTH_URL", url)):
+            if value is not None:
+                environ[name] = value
+        before = len(downstream.calls)
+        response = webob.Request.blank(
+            "/v1/mockuser/stacks", environ=environ).get_response(app)
+        assert response.status_code in (200, 400, 401, 503), response.text
+        assert (len(downstream.calls) > before) == (
+            response.status_code == 200)
+        if response.status_code == 401:
+            assert "WWW-Authenticate" in response.headers
+        if key and len(key) >= 6:
+            assert key not in response.text
+
+    check()
