@@ -11,10 +11,10 @@ Deltacloud URLs are not configured here: each request context carries its
 own (``auth_url``), so one embedded Heat serves any number of mock servers.
 """
 
-import contextlib
 import logging
 import pathlib
 import secrets
+import shutil
 import tempfile
 import threading
 import time
@@ -25,11 +25,18 @@ import warnings
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 from oslo_service import backend as _service_backend  # noqa: E402
+from oslo_service.backend import exceptions as _backend_errors  # noqa: E402
 
 # Heat's engine must run on threads, not eventlet, and this must be chosen
 # before heat.engine.service is imported (heat/cmd/engine.py does the same).
-with contextlib.suppress(Exception):  # already chosen: keep that choice
+try:
     _service_backend.init_backend(_service_backend.BackendType.THREADING)
+except _backend_errors.BackendAlreadySelected as _exc:
+    raise ImportError(
+        "embedded Heat needs oslo.service's threading backend, but "
+        f"{_service_backend.get_backend_type()} was already chosen: import "
+        "heat_deltacloud.heat.embedded before anything that starts Heat's "
+        "services") from _exc
 
 from oslo_config import cfg  # noqa: E402
 
@@ -123,6 +130,8 @@ class EmbeddedHeat:
 
     def __init__(self, state_dir=None, *, convergence=True,
                  poll_seconds=0.1, metadata_url="http://127.0.0.1:8000/v1"):
+        #: A state directory made here is removed again by stop().
+        self._owns_state_dir = state_dir is None
         self.state_dir = pathlib.Path(state_dir or tempfile.mkdtemp(
             prefix="heat-deltacloud-"))
         self.convergence = convergence
@@ -183,6 +192,8 @@ class EmbeddedHeat:
         if self.engine is not None:
             self.engine.stop()
             self.engine = None
+        if self._owns_state_dir:
+            shutil.rmtree(self.state_dir, ignore_errors=True)
 
     def context(self, username, password, auth_url, *, project_id=None,
                 region_name=None):
