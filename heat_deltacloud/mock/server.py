@@ -6,6 +6,7 @@
 
 import threading
 
+from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import create_server
 from waitress.task import WSGITask
@@ -59,10 +60,21 @@ class MockServer:
         return self
 
     def stop(self):
-        self._server.close()
-        if self._thread is not None:
+        """Close the listening socket and every open connection, end the
+        loop and the worker threads; returns within about a second unless
+        a request is still sleeping in an injected latency."""
+        server, connections = self._server, self._server._map
+        if self._thread is None:
+            wasyncore.close_all(connections)
+        else:
+            # Closing from the loop's own thread empties its map, which
+            # ends the loop; keep-alive connections would otherwise keep
+            # it running.
+            server.trigger.pull_trigger(
+                lambda: wasyncore.close_all(connections))
             self._thread.join(timeout=5)
             self._thread = None
+        server.task_dispatcher.shutdown(timeout=1)
 
     def __enter__(self):
         return self.start()
