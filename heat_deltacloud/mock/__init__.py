@@ -1,7 +1,10 @@
 """A stateful Deltacloud server behaving like the real server's mock driver.
 
-``models`` holds the state machine (no HTTP), ``documents`` renders XML and
-JSON, ``wsgi`` is the thin WebOb layer with the URL table and the control
-plane, ``server`` runs it on a real threaded server, ``cli`` is the
-``heat-deltacloud-mock`` command.
+``models`` holds the state machine (no HTTP), ``api`` the URL table and its
+handlers, ``documents`` the XML and JSON rendering, ``protocol`` content
+negotiation and the routing layer's answers, ``wsgi`` the thin WebOb
+application (:func:`heat_deltacloud.mock.wsgi.make_app`), ``control`` and
+``controlplane`` the test controls under ``/_mock/``, ``server`` the
+threaded runner (:class:`heat_deltacloud.mock.server.MockServer`) and
+``cli`` the ``heat-deltacloud-mock`` command.
 """
