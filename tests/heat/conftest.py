@@ -61,6 +61,12 @@ def closed_port_url():
 
 
 @pytest.fixture(scope="module")
+def heat(embedded_heat):
+    """Short name for :func:`embedded_heat`."""
+    return embedded_heat
+
+
+@pytest.fixture(scope="module")
 def embedded_heat():
     """The process's embedded Heat engine (fake:// messaging, sqlite)."""
     from heat_deltacloud.heat import embedded

@@ -104,12 +104,6 @@ def seeded_fixtures():
 
 
 @pytest.fixture(scope="module")
-def heat():
-    from heat_deltacloud.heat import embedded
-    return embedded.start()
-
-
-@pytest.fixture(scope="module")
 def cloud():
     with MockServer(fixtures=seeded_fixtures(),
                     fix_user_data_feature=True) as server:

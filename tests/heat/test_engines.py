@@ -58,12 +58,6 @@ def test_legacy_engine_creates_and_deletes():
     assert outcome["output"] == f"img1.{instance}.public.com"
 
 
-@pytest.fixture(scope="module")
-def heat():
-    from heat_deltacloud.heat import embedded
-    return embedded.start()
-
-
 def test_authenticated_checks_the_credentials(heat, deltacloud_mock):
     from heat.common import exception
 

@@ -9,12 +9,6 @@ import pytest
 pytestmark = [pytest.mark.heat]
 
 
-@pytest.fixture(scope="module")
-def heat():
-    from heat_deltacloud.heat import embedded
-    return embedded.start()
-
-
 @pytest.fixture
 def nova(heat, deltacloud_mock):
     ctx = heat.context("mockuser", "mockpassword", deltacloud_mock.url)

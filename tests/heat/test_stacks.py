@@ -19,12 +19,6 @@ USERS = {"alice": "alice-pw", "bob": "bob-pw"}
 
 
 @pytest.fixture(scope="module")
-def heat():
-    from heat_deltacloud.heat import embedded
-    return embedded.start()
-
-
-@pytest.fixture(scope="module")
 def cloud():
     """A mock that takes user data (AWS::EC2::Instance always sends it)."""
     with MockServer(users=USERS, fix_user_data_feature=True) as server:
