@@ -5,6 +5,7 @@ the source.
 """
 
 import dataclasses
+import types
 
 SCALAR, PASSWORD = "scalar", "password"
 
@@ -56,6 +57,19 @@ class File:
     line: int | None = None
 
 
+def _index(items):
+    """name -> first item of that name (lookups stay O(1) at any size)."""
+    index = {}
+    for item in items:
+        index.setdefault(item.name, item)
+    return types.MappingProxyType(index)
+
+
+def _index_field():
+    return dataclasses.field(init=False, repr=False, compare=False,
+                             default=None)
+
+
 @dataclasses.dataclass(frozen=True)
 class Service:
     name: str
@@ -81,9 +95,13 @@ class Assembly:
     services: tuple[Service, ...] = ()
     returns: tuple[Return, ...] = ()
     line: int | None = None
+    _services: types.MappingProxyType = _index_field()
+
+    def __post_init__(self):
+        object.__setattr__(self, "_services", _index(self.services))
 
     def service(self, name):
-        return next((s for s in self.services if s.name == name), None)
+        return self._services.get(name)
 
     @property
     def return_names(self):
@@ -97,6 +115,11 @@ class Deployable:
     description: str | None = None
     version: str | None = None
     id: str | None = None
+    _assemblies: types.MappingProxyType = _index_field()
+
+    def __post_init__(self):
+        object.__setattr__(self, "_assemblies", _index(self.assemblies))
 
     def assembly(self, name):
-        return next((a for a in self.assemblies if a.name == name), None)
+        """The first assembly called ``name`` (or None)."""
+        return self._assemblies.get(name)

@@ -11,15 +11,19 @@ points forward gives its target an ``AWS::EC2::EIP``.
 """
 
 import dataclasses
+import heapq
 import re
 
 from heat_deltacloud.deployable.errors import DeployableError, Problem
+from heat_deltacloud.deployable.graph import (cycle_through, ordered,
+                                              strongly_connected)
 from heat_deltacloud.deployable.validate import references, where
 
 #: Facts Heat knows without asking the instance, and the attribute of
 #: ``AWS::EC2::Instance`` that yields them (Heat has no host names: the
 #: DNS name attributes return the address).
-ADDRESS_FACTS = {"ipaddress": "PrivateIp", "hostname": "PrivateDnsName"}
+ADDRESS_FACTS = {"ipaddress": "PrivateIp", "hostname": "PrivateDnsName",
+                 "fqdn": "PrivateDnsName"}
 
 #: Service, parameter and return names become directory, file and
 #: environment names on the instance.
@@ -38,11 +42,15 @@ class Plan:
 
 
 def make(deployable, *, wait_conditions):
+    """The :class:`Plan` of a checked deployable, or every problem the
+    translation has with it (names, references, unbreakable cycles)."""
     problems = (_names(deployable)
                 + _references(deployable, wait_conditions))
+    order, addresses, cycles = _assembly_order(
+        deployable, _assembly_dependencies(deployable, wait_conditions))
+    problems += cycles
     if problems:
         raise DeployableError(problems)
-    order, addresses = _assembly_order(deployable)
     return Plan(order, addresses,
                 {a.name: _service_order(a) for a in deployable.assemblies})
 
@@ -105,67 +113,96 @@ def _references(deployable, wait_conditions):
     return problems
 
 
-def _assembly_dependencies(deployable):
-    """assembly -> {provider: hard?} for references between assemblies."""
+def _assembly_dependencies(deployable, wait_conditions):
+    """assembly -> {provider: hard?} for references between assemblies.
+
+    Without wait conditions hard references are already problems; they
+    are left out so that they do not show up as cycles as well.
+    """
     deps = {a.name: {} for a in deployable.assemblies}
     for assembly, _service, parameter in references(deployable):
         ref = parameter.reference
         if ref.parameter is None or ref.assembly == assembly.name:
             continue
         hard = ref.parameter not in ADDRESS_FACTS
+        if hard and not wait_conditions:
+            continue
         deps[assembly.name][ref.assembly] = \
             deps[assembly.name].get(ref.assembly, False) or hard
     return deps
 
 
-def _assembly_order(deployable):
-    deps = _assembly_dependencies(deployable)
-    placed, addresses = [], set()
-    remaining = [a.name for a in deployable.assemblies]
+def _assembly_order(deployable, deps):
+    """Creation order, assemblies given an address up front, problems.
 
-    def waiting(name, hard_only):
-        return [d for d, hard in deps[name].items()
-                if d not in placed and (hard or not hard_only)]
+    Kahn's algorithm over two queues in document order: an assembly whose
+    providers all exist is taken first; failing that, the first one whose
+    *hard* providers exist, and its missing providers get addresses.
+    """
+    names = [a.name for a in deployable.assemblies]
+    position = {name: i for i, name in enumerate(names)}
+    missing = {name: len(deps[name]) for name in names}
+    missing_hard = {name: sum(deps[name].values()) for name in names}
+    consumers = {name: [] for name in names}
+    for name in names:
+        for provider, hard in deps[name].items():
+            consumers[provider].append((name, hard))
+    ready = [position[n] for n in names if not missing[n]]
+    hard_ready = [position[n] for n in names if not missing_hard[n]]
+    heapq.heapify(ready)
+    heapq.heapify(hard_ready)
+    placed, addresses = {}, set()
+    while len(placed) < len(names):
+        name = _next(ready, names, placed)
+        if name is None:
+            name = _next(hard_ready, names, placed)
+            if name is None:
+                break
+            addresses.update(p for p in deps[name] if p not in placed)
+        placed[name] = None
+        for consumer, hard in consumers[name]:
+            missing[consumer] -= 1
+            if not missing[consumer]:
+                heapq.heappush(ready, position[consumer])
+            missing_hard[consumer] -= hard
+            if hard and not missing_hard[consumer]:
+                heapq.heappush(hard_ready, position[consumer])
+    stuck = {n: [p for p, hard in deps[n].items() if hard]
+             for n in names if n not in placed}
+    return tuple(placed), frozenset(addresses), \
+        _cycles(deployable, stuck)
 
-    while remaining:
-        ready = next((n for n in remaining if not waiting(n, False)), None)
-        if ready is None:
-            ready = next((n for n in remaining if not waiting(n, True)),
-                         None)
-            if ready is None:
-                raise DeployableError([_cycle(deployable, remaining[0],
-                                              lambda n: waiting(n, True))])
-            addresses.update(waiting(ready, False))
-        placed.append(ready)
-        remaining.remove(ready)
-    return tuple(placed), frozenset(addresses)
+
+def _next(queue, names, placed):
+    """The first name in ``queue`` not yet placed (or None)."""
+    while queue:
+        name = names[heapq.heappop(queue)]
+        if name not in placed:
+            return name
+    return None
 
 
-def _cycle(deployable, start, hard_waiting):
-    path, node = [], start
-    while node not in path:
-        path.append(node)
-        node = hard_waiting(node)[0]
-    cycle = path[path.index(node):] + [node]
-    assembly = deployable.assembly(cycle[0])
-    return Problem(assembly.line, f"assembly {assembly.name}", (
-        f"cyclic references the translation cannot break: "
-        f"{' -> '.join(cycle)} (a custom fact is only known once its "
-        f"assembly has finished booting)"))
+def _cycles(deployable, hard_graph):
+    problems = []
+    for component in strongly_connected(hard_graph):
+        if len(component) < 2:
+            continue
+        assembly = deployable.assembly(component[0])
+        cycle = " -> ".join(cycle_through(hard_graph, component))
+        problems.append(Problem(assembly.line, f"assembly {assembly.name}", (
+            f"cyclic references the translation cannot break: {cycle} "
+            f"(a custom fact is only known once its assembly has finished "
+            f"booting)")))
+    return problems
 
 
 def _service_order(assembly):
     """Services in document order, moved after the services they reference.
     """
-    after = {s.name: {p.reference.service for p in s.parameters
+    after = {s.name: [p.reference.service for p in s.parameters
                       if p.reference is not None
                       and p.reference.service is not None
-                      and p.reference.assembly == assembly.name}
+                      and p.reference.assembly == assembly.name]
              for s in assembly.services}
-    done, order = set(), []
-    while len(order) < len(assembly.services):
-        service = next(s for s in assembly.services
-                       if s.name not in done and after[s.name] <= done)
-        done.add(service.name)
-        order.append(service)
-    return tuple(order)
+    return tuple(assembly.service(name) for name in
+                 ordered([s.name for s in assembly.services], after))

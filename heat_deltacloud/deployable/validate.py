@@ -10,6 +10,8 @@ All problems are collected; :func:`check` raises them together.
 """
 
 from heat_deltacloud.deployable.errors import DeployableError, Problem
+from heat_deltacloud.deployable.graph import (cycle_through,
+                                              strongly_connected)
 
 
 def where(assembly, service=None, parameter=None):
@@ -72,7 +74,7 @@ def _unresolved(deployable):
     return problems
 
 
-def service_graph(deployable):
+def _service_graph(deployable):
     """Edges (assembly, service) -> referenced (assembly, service)."""
     graph = {(a.name, s.name): [] for a in deployable.assemblies
              for s in a.services}
@@ -84,45 +86,16 @@ def service_graph(deployable):
     return graph
 
 
-def strongly_connected(graph):
-    """Tarjan's components of ``graph`` (node -> successors), in order."""
-    index, low, stack, on_stack, components = {}, {}, [], set(), []
-
-    def visit(node):
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        on_stack.add(node)
-        for succ in graph.get(node, ()):
-            if succ not in index:
-                visit(succ)
-                low[node] = min(low[node], low[succ])
-            elif succ in on_stack:
-                low[node] = min(low[node], index[succ])
-        if low[node] == index[node]:
-            component = []
-            while True:
-                member = stack.pop()
-                on_stack.discard(member)
-                component.append(member)
-                if member == node:
-                    break
-            components.append(component[::-1])
-
-    for node in graph:
-        if node not in index:
-            visit(node)
-    return components
-
-
 def _service_cycles(deployable):
     lines = {(a.name, s.name): s.line for a in deployable.assemblies
              for s in a.services}
+    graph = _service_graph(deployable)
     problems = []
-    for component in strongly_connected(service_graph(deployable)):
+    for component in strongly_connected(graph):
         if len(component) < 2:
             continue
         path = " -> ".join(f"{a}[{s}]" for a, s in
-                           component + component[:1])
+                           cycle_through(graph, component))
         first = component[0]
         problems.append(Problem(
             lines.get(first), f"service {first[0]}.{first[1]}",
