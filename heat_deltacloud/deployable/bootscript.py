@@ -13,17 +13,34 @@ import dataclasses
 import functools
 import importlib.resources
 
+from heat_deltacloud.deployable import model
+from heat_deltacloud.deployable.plan import FILENAME
+
 EOF_MARK = "AUDREY_EOF"
 
 
 @functools.cache
 def prelude():
-    return (importlib.resources.files(__package__) / "data" /
+    """``data/boot-prelude.sh`` without its comment lines (user data is
+    small on some clouds; the file itself documents the functions)."""
+    text = (importlib.resources.files(__package__) / "data" /
             "boot-prelude.sh").read_text(encoding="utf-8")
+    return "".join(line for line in text.splitlines(keepends=True)
+                   if not line.lstrip().startswith("#"))
 
 
 def _heredoc(command, value):
     return [f"{command} <<'{EOF_MARK}'\n", value, f"\n{EOF_MARK}\n"]
+
+
+def _word(text):
+    """``text`` as one single-quoted shell word."""
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def _path(variable, *names):
+    """``"$VARIABLE"/'name'/...``: nothing in the names is expanded."""
+    return f'"${variable}"' + "".join(f"/{_word(n)}" for n in names)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,7 +50,7 @@ class Substituted:
     cfn: object
 
     def parts(self, path):
-        return _heredoc(f'audrey_write "{path}"', self.cfn)
+        return _heredoc(f"audrey_write {path}", self.cfn)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,7 +60,7 @@ class LocalFact:
     fact: str
 
     def parts(self, path):
-        return [f'audrey_fact {self.fact} > "{path}"\n']
+        return [f"audrey_fact {_word(self.fact)} > {path}\n"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,7 +71,8 @@ class RemoteFact:
     data: object
 
     def parts(self, path):
-        return _heredoc(f'audrey_data {self.fact} > "{path}"', self.data)
+        return _heredoc(f"audrey_data {_word(self.fact)} > {path}",
+                        self.data)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,7 +82,7 @@ class ServiceStatus:
     service: str
 
     def parts(self, path):
-        return [f'cp "$AUDREY_STATUS/{self.service}" "{path}"\n']
+        return [f"cp {_path('AUDREY_STATUS', self.service)} {path}\n"]
 
 
 def _b64_lines(text):
@@ -75,15 +93,10 @@ def _b64_lines(text):
 
 def _place(url, contents, path, mode):
     if url is not None:
-        return [f"audrey_fetch '{_quote(url)}' \"{path}\" {mode} || "
-                f"audrey_fail 'cannot fetch {_quote(url)}'\n"]
-    return [f'audrey_unpack "{path}" {mode} <<\'{EOF_MARK}\'\n'
+        return [f"audrey_fetch {_word(url)} {path} {mode} || "
+                f"audrey_fail {_word(f'cannot fetch {url}')}\n"]
+    return [f"audrey_unpack {path} {mode} <<'{EOF_MARK}'\n"
             f"{_b64_lines(contents)}{EOF_MARK}\n"]
-
-
-def _quote(text):
-    """Text for a single-quoted shell word."""
-    return text.replace("'", "'\\''")
 
 
 def _join(parts):
@@ -97,6 +110,32 @@ def _join(parts):
     return merged
 
 
+def _service_parts(service, values, deferred):
+    """Place one service's executable, files and early parameter values;
+    values read only when the service runs go to ``deferred``."""
+    parts = [f"mkdir -p {_path('AUDREY_TOOLING', service.name)} "
+             f"{_path('AUDREY_PARAMS', service.name)}\n"]
+    exe = service.executable
+    start = _path("AUDREY_TOOLING", service.name, "start")
+    parts += _place(exe.url, exe.contents, start, "0755")
+    kept = None if exe.url is None else model.url_name(exe.url)
+    if kept and kept != "start" and FILENAME.match(kept):
+        parts.append(
+            f"cp {start} {_path('AUDREY_TOOLING', service.name, kept)}\n")
+    for file in service.files:
+        parts += _place(file.url, file.contents,
+                        _path("AUDREY_TOOLING", service.name, file.filename),
+                        "0644")
+    for parameter in service.parameters:
+        value = values[service.name, parameter.name]
+        path = _path("AUDREY_PARAMS", service.name, parameter.name)
+        if isinstance(value, (LocalFact, ServiceStatus)):
+            deferred += value.parts(path)
+        else:
+            parts += value.parts(path)
+    return parts
+
+
 def script(label, services, values, returns, wait_url=None):
     """``Fn::Join`` parts of the boot script.
 
@@ -104,34 +143,17 @@ def script(label, services, values, returns, wait_url=None):
     of the value classes above; ``returns`` are the fact names published
     through the wait condition whose handle is ``wait_url``.
     """
-    parts = ["#!/bin/sh\n", f"# {label}\n", prelude()]
+    parts = ["#!/bin/sh\n", f"# heat-deltacloud boot script: {label}\n",
+             prelude()]
     if wait_url is not None:
         parts += _heredoc('audrey_write "$AUDREY_DIR/wait-url"', wait_url)
-    deferred = {}
+    deferred = {service.name: [] for service in services}
     for service in services:
-        tooling = f"$AUDREY_TOOLING/{service.name}"
-        params = f"$AUDREY_PARAMS/{service.name}"
-        parts.append(f'mkdir -p "{tooling}" "{params}"\n')
-        exe = service.executable
-        parts += _place(exe.url, exe.contents, f"{tooling}/start", "0755")
-        if exe.url is not None:
-            name = exe.url.rstrip("/").rsplit("/", 1)[-1]
-            parts.append(f'cp "{tooling}/start" "{tooling}/{name}"\n')
-        for file in service.files:
-            parts += _place(file.url, file.contents,
-                            f"{tooling}/{file.filename}", "0644")
-        for parameter in service.parameters:
-            value = values[service.name, parameter.name]
-            path = f"{params}/{parameter.name}"
-            if isinstance(value, (LocalFact, ServiceStatus)):
-                deferred.setdefault(service.name, []).extend(
-                    value.parts(path))
-            else:
-                parts += value.parts(path)
+        parts += _service_parts(service, values, deferred[service.name])
     for service in services:
-        parts += deferred.get(service.name, [])
-        parts.append(f"audrey_run {service.name} || audrey_fail "
+        parts += deferred[service.name]
+        parts.append(f"audrey_run {_word(service.name)} || audrey_fail "
                      f"\"service {service.name} exited with status $?\"\n")
     parts.append("audrey_report SUCCESS 'all services completed'"
-                 + "".join(f" {name}" for name in returns) + "\n")
+                 + "".join(f" {_word(name)}" for name in returns) + "\n")
     return _join(parts)

@@ -6,8 +6,19 @@ the source.
 
 import dataclasses
 import types
+import urllib.parse
 
 SCALAR, PASSWORD = "scalar", "password"
+
+
+def url_name(url):
+    """The file name of a URL's contents on the instance: the last segment
+    of its path, as Audrey's config server named them ("" if none)."""
+    try:
+        path = urllib.parse.urlsplit(url).path
+    except ValueError:
+        return ""
+    return path.rstrip("/").rsplit("/", 1)[-1]
 
 
 @dataclasses.dataclass(frozen=True)

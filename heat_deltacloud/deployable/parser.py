@@ -150,7 +150,7 @@ def _file(element):
     url = element.get("url")
     contents = element.find("contents")
     if url is not None:
-        filename = url.rstrip("/").rsplit("/", 1)[-1]
+        filename = model.url_name(url)
     else:
         filename = contents.get("filename")
     return model.File(filename=filename, url=url,

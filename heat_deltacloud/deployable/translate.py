@@ -166,9 +166,15 @@ class _Translation:
                 "Properties": {"EIP": {"Ref": name + "Address"},
                                "InstanceId": {"Ref": name}}},
                 "association")
+        public = {"Fn::GetAtt": [name, "PublicIp"]}
+        if assembly.name in self.plan.addresses:
+            public = {"Ref": name + "Address"}
         self.outputs[name + "PublicIp"] = {
-            "Description": f"Address of assembly {assembly.name}",
-            "Value": {"Fn::GetAtt": [name, "PublicIp"]}}
+            "Description": f"Public address of assembly {assembly.name}",
+            "Value": public}
+        self.outputs[name + "PrivateIp"] = {
+            "Description": f"Private address of assembly {assembly.name}",
+            "Value": {"Fn::GetAtt": [name, "PrivateIp"]}}
 
     def _resource(self, name, assembly, body, role):
         self.claim(name, (assembly.name, role), assembly.line,

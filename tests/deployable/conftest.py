@@ -1,12 +1,13 @@
 """Helpers shared by the deployable tests, as fixtures (tests are loaded
 with --import-mode=importlib, so they cannot import this module)."""
 
+import json
 import pathlib
 import types
 
 import pytest
 
-from heat_deltacloud.deployable import Mapping
+from heat_deltacloud.deployable import Mapping, to_json
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -61,5 +62,28 @@ def helpers():
 
 @pytest.fixture(scope="module")
 def heat():
+    """The process's embedded Heat 27 (one per process: Heat's
+    configuration is global), with this package's Deltacloud backend."""
     from heat_deltacloud.heat import embedded
     return embedded.start()
+
+
+@pytest.fixture
+def heat_validate(heat, deltacloud_mock):
+    """``validate(template, params)``: the template's JSON text parsed by
+    Heat's ``Template`` and checked by a strict ``Stack.validate()``
+    (resource dependencies, property schemas and the image, flavor and
+    key constraints, answered by the mock Deltacloud); raises Heat's
+    error on any problem."""
+    from heat.engine import environment
+    from heat.engine import stack as heat_stack
+    from heat.engine import template as heat_template
+
+    ctx = heat.context("mockuser", "mockpassword", deltacloud_mock.url)
+
+    def validate(template, params):
+        parsed = heat_template.Template(
+            json.loads(to_json(template)),
+            env=environment.Environment(params))
+        heat_stack.Stack(ctx, "validate", parsed).validate()
+    return validate

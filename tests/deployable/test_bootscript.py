@@ -37,6 +37,7 @@ FACTER = """#!/bin/sh
 case $1 in
     ipaddress) echo 192.0.2.7 ;;
     hostname) echo host-7 ;;
+    fqdn) echo host-7.example ;;
     dbup) echo true ;;
 esac
 """
@@ -152,3 +153,25 @@ def test_services_run_in_reference_order_and_failure_is_reported(
     signal = json.loads((log / "signal").read_text())
     assert signal["Status"] == "FAILURE"
     assert signal["Reason"] == "service broken exited with status 3"
+
+
+def test_awkward_file_names_and_values_are_not_expanded(
+        paths, helpers, instance):
+    template = translate(load(paths.data / "awkward_names.xml"),
+                         Mapping())
+    script = _user_data(template, "Box", {
+        "BoxWaitHandle": "http://heat.example/wait/box",
+        "BoxOddName1Secret": "s e\ncret"}, helpers)
+    done, box = instance("box", script)
+    assert done.returncode == 0, done.stderr
+    log = box / "log"
+    assert (log / "files-odd-name.1").read_text().splitlines() == [
+        "it's $HOME \"x\" `id`.txt", "my%20app.conf", "setup.sh", "start"]
+    tooling = box / "audrey" / "tooling" / "user" / "odd-name.1"
+    assert (tooling / "it's $HOME \"x\" `id`.txt").read_text() == "$(id)\n"
+    params = box / "audrey" / "params" / "odd-name.1"
+    assert (params / "trailing").read_text() == "line\n\n"
+    assert (params / "secret").read_text() == "s e\ncret"
+    assert (params / "where").read_text() == "host-7.example"
+    assert "http://files.example/tools/setup.sh?ref=v1#top" in \
+        (log / "curl").read_text()

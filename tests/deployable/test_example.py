@@ -37,13 +37,15 @@ def test_wordpress_example_creates_on_heat(heat, cloud, paths, helpers):
         "img1": "m1-small", "img2": "m1-large"}
     outputs = {o["output_key"]: o["output_value"]
                for o in stack["outputs"]}
-    assert set(outputs) == {"WebPublicIp", "DbPublicIp"}
+    assert set(outputs) == {"WebPublicIp", "WebPrivateIp", "DbPublicIp",
+                            "DbPrivateIp"}
     assert all(outputs.values())
     assert all(i["has_user_data"] for i in instances.values())
     # The database's address was allocated first (the web server's boot
     # script names it), then attached to the database.
     [address] = [a for a in cloud.all_addresses()
                  if a["instance_id"] == instances["img2"]["id"]]
+    assert outputs["DbPublicIp"] == address["id"], outputs
     web = template["Resources"]["Web"]
     assert {"Ref": "DbAddress"} in \
         web["Properties"]["UserData"]["Fn::Base64"]["Fn::Join"][1]

@@ -13,7 +13,7 @@ mkdir -p "$AUDREY_TOOLING" "$AUDREY_PARAMS" "$AUDREY_STATUS"
 # audrey_report STATUS REASON RETURN...: record the result; signal the
 # wait condition (if any) with the returns as "name=base64(value)" data.
 audrey_report() {
-    status=$1 reason=$(printf '%s' "$2" | tr -d '"\\')
+    status=$1 reason=$(printf '%s' "$2" | tr -d '"\\\000-\037')
     shift 2
     data=
     for fact in "$@"; do
@@ -21,10 +21,17 @@ audrey_report() {
     done
     printf '%s: %s\n' "$status" "$reason" > "$AUDREY_STATUS/boot"
     [ -s "$AUDREY_DIR/wait-url" ] || return 0
-    curl -fsS -X PUT -H 'Content-Type: application/json' \
-        --data-binary "{\"Status\": \"$status\", \"Reason\": \"$reason\", \
-\"UniqueId\": \"boot\", \"Data\": \"${data% }\"}" \
-        "$(cat "$AUDREY_DIR/wait-url")"
+    body="{\"Status\": \"$status\", \"Reason\": \"$reason\", \
+\"UniqueId\": \"boot\", \"Data\": \"${data% }\"}"
+    url=$(cat "$AUDREY_DIR/wait-url")
+    if command -v curl > /dev/null; then
+        curl -fsS -X PUT -H 'Content-Type: application/json' \
+            --data-binary "$body" "$url"
+    else
+        wget -q -O /dev/null --method=PUT \
+            --header='Content-Type: application/json' \
+            --body-data="$body" "$url"
+    fi
 }
 
 # audrey_fail REASON: report a failure and stop.
@@ -34,9 +41,11 @@ audrey_fail() {
 }
 
 # audrey_write FILE: standard input (a quoted here-document) into FILE,
-# without its final newline(s).
+# without the one newline the here-document adds.
 audrey_write() {
-    printf '%s' "$(cat)" > "$1"
+    value=$(cat; echo x)
+    value=${value%x}
+    printf '%s' "${value%?}" > "$1"
 }
 
 # audrey_unpack FILE MODE: base64 on standard input into FILE.
@@ -63,12 +72,14 @@ audrey_fact() {
     case $1 in
         ipaddress) hostname -I 2> /dev/null | cut -d' ' -f1 | tr -d '\n' ;;
         hostname) hostname | tr -d '\n' ;;
+        fqdn) hostname -f | tr -d '\n' ;;
     esac
 }
 
 # audrey_data FACT: the fact from wait condition data on standard input.
 audrey_data() {
-    sed -n "s/.*[\" ]$1=\([A-Za-z0-9+\/=]*\).*/\1/p" | head -n 1 |
+    key=$(printf '%s' "$1" | sed 's/[.]/\\./g')
+    sed -n "s/.*[\" ]$key=\([A-Za-z0-9+\/=]*\).*/\1/p" | head -n 1 |
         base64 -d
 }
 
