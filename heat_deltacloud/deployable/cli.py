@@ -5,6 +5,7 @@ import sys
 from heat_deltacloud.deployable import (DeployableError, Mapping, load,
                                         to_json, translate)
 from heat_deltacloud.deployable.errors import MappingError
+from heat_deltacloud.errors import HeatDeltacloudError
 
 
 def _pair(text):
@@ -58,9 +59,13 @@ def run(args):
     if args.validate_only:
         return 0
     text = to_json(template)
-    if args.output:
+    if not args.output:
+        sys.stdout.write(text)
+        return 0
+    try:
         with open(args.output, "w", encoding="utf-8") as stream:
             stream.write(text)
-    else:
-        sys.stdout.write(text)
+    except OSError as exc:
+        raise HeatDeltacloudError(
+            f"cannot write {args.output}: {exc.strerror}") from None
     return 0

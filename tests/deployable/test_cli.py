@@ -62,3 +62,19 @@ def test_missing_file(tmp_path, capsys):
     assert main(["translate", str(missing)]) == 1
     assert capsys.readouterr().err == (
         f"{missing}:: file: No such file or directory\n")
+
+
+def test_unwritable_output_is_one_line(paths, tmp_path, capsys):
+    out = tmp_path / "missing-dir" / "t.json"
+    assert main(["translate", str(paths.example / "deployable.xml"),
+                 "-o", str(out)]) == 1
+    assert capsys.readouterr().err == (
+        f"heat-deltacloud: cannot write {out}: No such file or directory\n")
+
+
+def test_translation_limits_are_reported_like_checks(paths, capsys):
+    path = paths.data / "hard_cycle.xml"
+    assert main(["translate", str(path), "--validate-only"]) == 1
+    expected = (paths.data / "hard_cycle.errors").read_text()
+    assert capsys.readouterr().err == expected.replace(
+        "hard_cycle.xml:", f"{path}:")
