@@ -21,6 +21,9 @@ MAX_BYTES = 1024 * 1024
 #: instructions: found there, the document is refused before parsing.
 _DOCTYPE = re.compile(
     rb"\A(?:\xef\xbb\xbf)?(?:\s+|<\?.*?\?>|<!--.*?-->)*<!DOCTYPE", re.S)
+#: libxml2's RelaxNG messages name the element ("... for element image",
+#: "Element assembly failed ...").
+_NAMED_ELEMENT = re.compile(r"\b[Ee]lement ([A-Za-z_][\w.-]*)")
 
 
 @functools.cache
@@ -79,12 +82,21 @@ def parse(data):
 def _log_problems(error_log, default_element):
     problems = []
     for entry in error_log:
-        path = getattr(entry, "path", None) or ""
-        element = default_element or path.rsplit("/", 1)[-1] or "deployable"
-        problems.append(Problem(entry.line or None, element,
+        problems.append(Problem(entry.line or None,
+                                default_element or _element_of(entry),
                                 entry.message))
     return problems or [Problem(None, default_element or "deployable",
                                 "invalid document")]
+
+
+def _element_of(entry):
+    """The element a grammar error is about: the one its message names,
+    else the last step of its path (``assembly[2]`` -> ``assembly``)."""
+    named = _NAMED_ELEMENT.search(entry.message)
+    if named:
+        return named.group(1)
+    step = (getattr(entry, "path", None) or "").rsplit("/", 1)[-1]
+    return step.split("[", 1)[0] or "deployable"
 
 
 def build(root):
