@@ -9,10 +9,9 @@ facts or wait condition data (see :mod:`plan`).
 
 import json
 
-from heat_deltacloud.deployable import bootscript, plan
+from heat_deltacloud.deployable import bootscript, plan, validate
 from heat_deltacloud.deployable.errors import DeployableError
 from heat_deltacloud.deployable.names import Namer, camel
-from heat_deltacloud.deployable.validate import where
 
 BOOT_TIMEOUT = 3600
 
@@ -127,7 +126,7 @@ class _Translation:
             camel(assembly.name, service.name, parameter.name),
             ("param", assembly.name, service.name, parameter.name),
             parameter.line,
-            f"parameter {where(assembly, service, parameter)}", spec)
+            f"parameter {validate.where(assembly, service, parameter)}", spec)
 
     def _assembly(self, assembly):
         name = self.instances[assembly.name]
@@ -183,5 +182,12 @@ class _Translation:
 
 
 def translate(deployable, mapping, *, wait_conditions=True):
-    """The CFN template (a dict) of a checked :class:`Deployable`."""
+    """The CFN template (a dict) of a :class:`Deployable`.
+
+    The model is checked against Conductor's rules again (cheap), so one
+    built by hand rather than by ``load`` fails with the same problems.
+    ``wait_conditions=False`` leaves out the wait condition of every
+    assembly (and with it the exit status and custom facts).
+    """
+    validate.check(deployable)
     return _Translation(deployable, mapping, wait_conditions).template()

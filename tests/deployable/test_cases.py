@@ -61,3 +61,14 @@ def test_heat_validation_is_strict(heat_validate, helpers):
               for name in helpers.required_params(template)}
     with pytest.raises(StackValidationFailed, match="no-such-image"):
         heat_validate(template, {**params, "ImageBase": "no-such-image"})
+
+
+def test_a_model_built_by_hand_is_checked_too():
+    from heat_deltacloud.deployable import (Assembly, Deployable, Executable,
+                                            Parameter, Reference, Service)
+
+    service = Service("s", Executable(url="http://x/s"), parameters=(
+        Parameter("p", reference=Reference("nowhere", parameter="ip")),))
+    model = Deployable("hand", (Assembly("a", "h", "i", services=(service,)),))
+    with pytest.raises(DeployableError, match="not existing assembly nowhere"):
+        translate(model, Mapping())
