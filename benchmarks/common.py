@@ -37,10 +37,4 @@ def create_and_delete(heat, ctx, name, template, timeout=300):
     identity = heat.engine_client.create_stack(ctx, name, template, {}, {},
                                                {"timeout_mins": 10})
     created = heat.wait_for_stack(ctx, identity, timeout=timeout)
-    heat.engine_client.delete_stack(ctx, identity, cast=False)
-    ctx.show_deleted = True
-    try:
-        deleted = heat.wait_for_stack(ctx, identity, timeout=timeout)
-    finally:
-        ctx.show_deleted = False
-    return created, deleted
+    return created, heat.delete_stack(ctx, identity, timeout=timeout)

@@ -263,11 +263,7 @@ class DeltacloudAuth:
 
     @property
     def _options(self):
-        try:
-            return self.conf.deltacloud
-        except cfg.NoSuchOptError:
-            opts.register_opts(self.conf)
-            return self.conf.deltacloud
+        return opts.registered(self.conf).deltacloud
 
     @webob.dec.wsgify
     def __call__(self, req):

@@ -92,13 +92,7 @@ def load_backend(name):
 
 
 def configured_backend(conf=None):
-    conf = conf or cfg.CONF
-    try:
-        name = conf.compute_backend
-    except cfg.NoSuchOptError:
-        opts.register_opts(conf)
-        name = conf.compute_backend
-    return load_backend(name)
+    return load_backend(opts.registered(conf or cfg.CONF).compute_backend)
 
 
 class DeltacloudClients(clients.OpenStackClients):

@@ -51,12 +51,7 @@ DISCOVERY = DiscoveryCache()
 
 
 def _conf():
-    conf = cfg.CONF
-    try:
-        return conf.deltacloud
-    except cfg.NoSuchOptError:
-        opts.register_opts(conf)
-        return conf.deltacloud
+    return opts.registered(cfg.CONF).deltacloud
 
 
 def endpoint(context):

@@ -231,6 +231,19 @@ class EmbeddedHeat:
                     f"{stack['stack_action']}_IN_PROGRESS after {timeout}s")
             time.sleep(interval)
 
+    def delete_stack(self, context, identity, *, timeout=120.0):
+        """Delete a stack and wait until the delete settles.
+
+        A deleted stack is shown only to a context with ``show_deleted``,
+        which is set for the wait and restored after it.
+        """
+        self.engine_client.delete_stack(context, identity, cast=False)
+        context.show_deleted = True
+        try:
+            return self.wait_for_stack(context, identity, timeout=timeout)
+        finally:
+            context.show_deleted = False
+
 
 def start(**kwargs):
     """The process's embedded Heat, started on first call."""

@@ -89,5 +89,18 @@ def register_opts(conf):
     conf.register_opts(DELTACLOUD_OPTS, group=GROUP)
 
 
+def registered(conf):
+    """``conf``, with these options registered if they were not yet.
+
+    For code that may run before anything registered them (a paste filter
+    loaded by heat-api, the first backend Heat builds).
+    """
+    try:
+        conf.deltacloud  # the look-up is the test
+    except cfg.NoSuchOptError:
+        register_opts(conf)
+    return conf
+
+
 def list_opts():
     return [(None, BACKEND_OPTS), (GROUP, DELTACLOUD_OPTS)]

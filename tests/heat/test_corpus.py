@@ -122,12 +122,6 @@ def create(heat, cloud, name):
     return ctx, identity, heat.wait_for_stack(ctx, identity, timeout=90)
 
 
-def delete(heat, ctx, identity):
-    heat.engine_client.delete_stack(ctx, identity, cast=False)
-    ctx.show_deleted = True
-    return heat.wait_for_stack(ctx, identity, timeout=90)
-
-
 def instances(cloud):
     return {i["id"] for i in cloud.all_instances()}
 
@@ -139,7 +133,7 @@ def test_supported_templates_complete_and_delete_cleanly(heat, cloud,
     ctx, identity, stack = create(heat, cloud, name)
     assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
     assert instances(cloud) > before
-    stack = delete(heat, ctx, identity)
+    stack = heat.delete_stack(ctx, identity, timeout=90)
     assert (stack["stack_action"], stack["stack_status"]) == ("DELETE",
                                                               "COMPLETE")
     assert instances(cloud) == before
@@ -162,6 +156,6 @@ def test_unsupported_operations_fail_with_a_reason(heat, cloud, name,
     ctx, identity, stack = create(heat, cloud, name)
     assert stack["stack_status"] == "FAILED"
     assert any(r in stack["stack_status_reason"] for r in reason.split("|"))
-    stack = delete(heat, ctx, identity)
+    stack = heat.delete_stack(ctx, identity, timeout=90)
     assert stack["stack_status"] == "COMPLETE"
     assert instances(cloud) == before

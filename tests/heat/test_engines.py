@@ -31,9 +31,7 @@ try:
         from heat.objects import stack as stack_object
         stored = stack_object.Stack.get_by_id(ctx, identity["stack_id"])
         mine = [i for i in mock.all_instances() if i["owner"] == "carol"]
-        heat.engine_client.delete_stack(ctx, identity, cast=False)
-        ctx.show_deleted = True
-        deleted = heat.wait_for_stack(ctx, identity)
+        deleted = heat.delete_stack(ctx, identity)
         left = [i for i in mock.all_instances() if i["owner"] == "carol"]
         print(json.dumps({
             "convergence": stored.convergence,

@@ -37,16 +37,6 @@ def run_stack(heat, ctx, name, template, params=None, timeout=60):
     return identity, heat.wait_for_stack(ctx, identity, timeout=timeout)
 
 
-def delete_stack(heat, ctx, identity):
-    heat.engine_client.delete_stack(ctx, identity, cast=False)
-    # A deleted stack is no longer shown; show it with show_deleted.
-    ctx.show_deleted = True
-    try:
-        return heat.wait_for_stack(ctx, identity)
-    finally:
-        ctx.show_deleted = False
-
-
 def instances_of(mock, user):
     return [i for i in mock.all_instances() if i["owner"] == user]
 
@@ -93,7 +83,7 @@ def test_cfn_stack_lifecycle(heat, mock):
     assert out["WebIp"] == f"img2.{web['id']}.public.com"
     assert out["DbZone"] == "us"
     assert web["hwp_id"] == "m1-large"
-    stack = delete_stack(heat, ctx, identity)
+    stack = heat.delete_stack(ctx, identity)
     assert (stack["stack_action"], stack["stack_status"]) == ("DELETE",
                                                               "COMPLETE")
     assert instances_of(mock, "alice") == []
@@ -128,7 +118,7 @@ def test_hot_server_with_flavor_overrides(heat, mock):
     assert instance["hwp_overrides"] == {"memory": "12288"}
     assert outputs(stack) == {
         "ip": f"img3.{instance['id']}.public.com", "show": "ACTIVE"}
-    delete_stack(heat, ctx, identity)
+    heat.delete_stack(ctx, identity)
     assert instances_of(mock, "bob") == []
 
 
@@ -163,7 +153,7 @@ def test_elastic_ips_are_deltacloud_addresses(heat, mock):
     [server] = instances_of(mock, "alice")
     assert {new[out["Ip"]]["instance_id"], new[out["Ip2"]]["instance_id"]} \
         == {server["id"]}
-    delete_stack(heat, ctx, identity)
+    heat.delete_stack(ctx, identity)
     assert {a["id"] for a in mock.all_addresses()} == before
     assert instances_of(mock, "alice") == []
 
@@ -181,7 +171,7 @@ def test_failed_create_reports_the_deltacloud_error(heat, mock):
     assert reasons and "HTTP 502" in reasons[0]
     assert "POST" in reasons[0] and "/api/instances" in reasons[0]
     mock.clear_faults()
-    delete_stack(heat, ctx, identity)
+    heat.delete_stack(ctx, identity)
 
 
 def test_users_see_only_their_own_stacks(heat, mock):
@@ -193,7 +183,7 @@ def test_users_see_only_their_own_stacks(heat, mock):
             heat.engine_client.list_stacks(bob)] == []
     assert "alices" in [s["stack_name"] for s in
                         heat.engine_client.list_stacks(alice)]
-    delete_stack(heat, alice, identity)
+    heat.delete_stack(alice, identity)
 
 
 def test_wrong_password_is_refused_at_validation(heat, mock):
@@ -240,7 +230,7 @@ def test_security_groups_are_firewalls(heat, mock):
     [firewall] = mock.app.cloud.list_firewalls("alice")
     assert server["firewalls"] == [firewall["id"]]
     assert sorted(r["port_from"] for r in firewall["rules"]) == ["22", "80"]
-    delete_stack(heat, ctx, identity)
+    heat.delete_stack(ctx, identity)
     assert mock.app.cloud.list_firewalls("alice") == []
     assert instances_of(mock, "alice") == []
     mock.reset()
@@ -265,4 +255,4 @@ def test_discovery_costs_one_request_per_stack(heat, mock):
     assert counts["POST /api/instances"] == 4
     assert (counts["GET /api"], counts["GET /api/images/:id"],
             counts["GET /api/hardware_profiles/:id"]) == (1, 1, 1)
-    delete_stack(heat, ctx, identity)
+    heat.delete_stack(ctx, identity)
