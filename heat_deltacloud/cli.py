@@ -15,7 +15,7 @@ from heat_deltacloud import __version__
 from heat_deltacloud.errors import HeatDeltacloudError
 
 SUBCOMMAND_MODULES = (
-    "heat_deltacloud.demo",
+    "heat_deltacloud.launch.cli",
     "heat_deltacloud.doctor",
     "heat_deltacloud.deployable.cli",
 )

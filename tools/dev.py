@@ -78,7 +78,7 @@ DEMO = ["examples/wordpress/deployable.xml",
 
 def cmd_demo(extra):
     ensure_venv()
-    return run(["heat-deltacloud", "demo", *(extra or DEMO)])
+    return run(["heat-deltacloud", "launch", *(extra or DEMO)])
 
 
 COMMANDS = {"test": cmd_test, "demo": cmd_demo}

@@ -1,0 +1,160 @@
+"""Launch a stack through heat-api-cfn and follow it: the library API.
+
+::
+
+    from heat_deltacloud.launch import HeatCfn, Launcher, WebhookNotifier
+
+    heat = HeatCfn("http://heat:8000", credentials, deltacloud_url)
+    launcher = Launcher(heat, deltacloud=client,
+                        observers=[WebhookNotifier(url, secret=secret)])
+    outcome = launcher.launch("wordpress", template, {"Password": "..."})
+    if not outcome.ok:
+        print(outcome.failure.reason)
+
+Observers are any objects with some of ``started(action, stack_name,
+total)``, ``resource_changed(event)`` and ``stack_changed(state)``; the
+watcher calls them from the caller's thread as changes are seen.
+"""
+
+import dataclasses
+import logging
+
+from heat_deltacloud.launch.watcher import INSTANCE_TYPES, Watcher
+
+LOG = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class Leftover:
+    """Something a delete left behind."""
+
+    resource: str
+    physical_id: str | None
+    detail: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """How an operation on a stack ended."""
+
+    stack: object  # StackState
+    #: Each resource's latest event, by logical name.
+    resources: dict
+    leftovers: tuple = ()
+
+    @property
+    def ok(self):
+        return self.stack.succeeded and not self.leftovers
+
+    @property
+    def failure(self):
+        """The first resource event that failed, if any."""
+        return next((e for e in self.resources.values()
+                     if e.status.endswith("_FAILED")), None)
+
+    @property
+    def instances(self):
+        return [e for e in self.resources.values() if e.is_instance]
+
+
+def _notify(observers, method, *args):
+    for observer in observers:
+        callback = getattr(observer, method, None)
+        if callback is not None:
+            callback(*args)
+
+
+class Launcher:
+    """Creates, follows and deletes stacks; tells observers on the way.
+
+    :param heat: a :class:`~heat_deltacloud.launch.heatcfn.HeatCfn`.
+    :param deltacloud: a :class:`heat_deltacloud.deltacloud.Client` for
+        the same user, to read instances' addresses and to check that a
+        delete left no instance behind; optional.
+    :param follow: keyword arguments for
+        :class:`~heat_deltacloud.launch.watcher.Watcher` (``timeout``,
+        ``interval``, ``max_interval``...).
+    """
+
+    def __init__(self, heat, *, deltacloud=None, observers=(), **follow):
+        self.heat = heat
+        self.deltacloud = deltacloud
+        self.observers = list(observers)
+        self.follow_options = follow
+
+    def launch(self, name, template, parameters=None, *,
+               rollback=False, timeout_minutes=None):
+        """CreateStack, then follow it until it settles."""
+        resources = template.get("Resources") or \
+            template.get("resources") or {}
+        stack_id = self.heat.create_stack(
+            name, template, parameters, disable_rollback=not rollback,
+            timeout_minutes=timeout_minutes)
+        LOG.info("stack %s submitted: %s", name, stack_id)
+        return self.follow(stack_id, "CREATE", total=len(resources),
+                           name=name)
+
+    def follow(self, stack, action=None, *, total=None, name=None,
+               known_resources=()):
+        """Follow ``stack`` (id or name) until it settles in ``action``."""
+        if total is None:
+            total = len(self.heat.stack_resources(stack))
+        _notify(self.observers, "started", action, name or stack, total)
+        watcher = Watcher(
+            self.heat, stack, addresses=self.addresses,
+            on_event=lambda e: _notify(self.observers, "resource_changed",
+                                       e),
+            on_stack=lambda s: _notify(self.observers, "stack_changed", s),
+            known_resources=known_resources, **self.follow_options)
+        state = watcher.follow(action)
+        return Outcome(state, dict(watcher.resources))
+
+    def delete(self, stack):
+        """DeleteStack, follow it, and report what was left behind."""
+        described = self.heat.describe_stack(stack)
+        stack_id = described["StackId"]
+        before = self.heat.stack_resources(stack_id)
+        self.heat.delete_stack(stack_id)
+        outcome = self.follow(stack_id, "DELETE", total=len(before),
+                              name=described["StackName"],
+                              known_resources=before)
+        leftovers = [
+            Leftover(e.resource, e.physical_id, e.status)
+            for e in outcome.resources.values()
+            if e.status != "DELETE_COMPLETE"]
+        leftovers += self._instances_still_there(before)
+        return dataclasses.replace(outcome, leftovers=tuple(leftovers))
+
+    def _instances_still_there(self, resources):
+        if self.deltacloud is None:
+            return []
+        from heat_deltacloud.deltacloud import exceptions
+
+        left = []
+        for row in resources:
+            physical_id = row.get("PhysicalResourceId")
+            if row.get("ResourceType") not in INSTANCE_TYPES or \
+                    not physical_id:
+                continue
+            try:
+                instance = self.deltacloud.instances.get(physical_id)
+            except exceptions.NotFound:
+                continue
+            left.append(Leftover(row["LogicalResourceId"], physical_id,
+                                 f"instance still {instance.state} in "
+                                 "Deltacloud"))
+        return left
+
+    def addresses(self, physical_id):
+        """An instance's ``{"public": [...], "private": [...]}``, or None
+        without a Deltacloud client or once the instance is gone."""
+        if self.deltacloud is None:
+            return None
+        from heat_deltacloud.deltacloud import exceptions
+
+        try:
+            instance = self.deltacloud.instances.get(physical_id)
+        except exceptions.NotFound:
+            return None
+        return {"public": [a.address for a in instance.public_addresses],
+                "private": [a.address for a in instance.private_addresses]}

@@ -1,0 +1,75 @@
+"""The launcher's embedded mode: Heat and Deltacloud in this process.
+
+With no Heat URL, ``launch`` runs Heat 27 here (the engine on sqlite and
+in-process messaging, plus heat-api-cfn with the Deltacloud pipeline, see
+:mod:`heat_deltacloud.heat.embedded` and :mod:`heat_deltacloud.heat.apis`);
+with no Deltacloud URL either, it also runs the mock Deltacloud
+(:class:`heat_deltacloud.mock.server.MockServer`).  The launcher then
+talks to them over HTTP exactly as it would to remote ones.
+
+Heat's engine is the process's (:func:`heat_deltacloud.heat.embedded.start`)
+and outlives this context: whoever owns the process calls
+:func:`heat_deltacloud.heat.embedded.shutdown` before exiting.
+"""
+
+from heat_deltacloud.launch.credentials import Credentials
+
+#: The real Deltacloud mock driver's user, the embedded mock's default.
+MOCK_CREDENTIALS = Credentials("mockuser", "mockpassword")
+
+
+class LocalServices:
+    """heat-api-cfn (and the mock, without ``deltacloud_url``) on 127.0.0.1.
+
+    ``credentials`` given with the embedded mock become one of its users.
+    """
+
+    def __init__(self, deltacloud_url=None, credentials=None):
+        self.deltacloud_url = deltacloud_url
+        self.credentials = credentials
+        self.mock = None
+        self.apis = None
+        self.heat = None
+
+    @property
+    def heat_cfn_url(self):
+        return self.apis.heat_api_cfn
+
+    def start(self):
+        from heat_deltacloud.heat import apis, embedded
+
+        try:
+            if self.deltacloud_url is None:
+                self._start_mock()
+            self.heat = embedded.start()
+            self.apis = apis.serve(self.heat, apps=(apis.HEAT_API_CFN,))
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start_mock(self):
+        from heat_deltacloud.mock.server import MockServer
+
+        users = {}
+        if self.credentials and self.credentials != MOCK_CREDENTIALS:
+            users[self.credentials.user] = self.credentials.password
+        # Deployables boot with user data, which the mock driver supports
+        # but (like the real one) does not advertise unless asked to.
+        self.mock = MockServer(users=users,
+                               fix_user_data_feature=True).start()
+        self.deltacloud_url = self.mock.url
+
+    def stop(self):
+        if self.apis is not None:
+            self.apis.stop()
+            self.apis = None
+        if self.mock is not None:
+            self.mock.stop()
+            self.mock = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()

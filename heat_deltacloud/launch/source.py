@@ -1,0 +1,80 @@
+"""What ``launch`` submits: a Deployable translated, or a template as is."""
+
+import json
+import pathlib
+import re
+
+from heat_deltacloud.errors import HeatDeltacloudError
+
+
+def parse_parameters(items):
+    """``["KEY=VALUE", ...]`` -> dict; a bad item is an error naming it."""
+    params = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise HeatDeltacloudError(f"--param {item!r}: expected "
+                                      "KEY=VALUE")
+        params[key] = value
+    return params
+
+
+def stack_name(text):
+    """A Heat stack name from ``text``: a letter, then [A-Za-z0-9_.-]."""
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", text or "").strip("-")
+    return name if name[:1].isalpha() else f"stack-{name}".rstrip("-")
+
+
+def is_deployable(path):
+    head = path.read_bytes()[:512].lstrip()
+    return path.suffix.lower() == ".xml" or head.startswith(b"<")
+
+
+def load(path, mapping=None, *, wait_conditions=False):
+    """``(default stack name, template dict)`` for the file at ``path``.
+
+    A Deployable (XML) is translated with ``mapping`` (a mapping file's
+    path).  Wait conditions are off by default: they need Heat's
+    Keystone-backed stack users, which a Deltacloud backend does not have.
+    Anything else is read as a CFN or HOT template in JSON or YAML.
+    """
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise HeatDeltacloudError(f"{path}: no such file")
+    if is_deployable(path):
+        from heat_deltacloud import deployable
+
+        maps = deployable.Mapping.from_file(mapping) if mapping \
+            else deployable.Mapping()
+        document = deployable.load(path)
+        template = deployable.translate(document, maps,
+                                        wait_conditions=wait_conditions)
+        return stack_name(document.name or path.stem), template
+    if mapping:
+        raise HeatDeltacloudError(
+            "--mapping applies to deployables; the template "
+            f"{path} is launched as it is")
+    return stack_name(path.stem), _template(path)
+
+
+def _template(path):
+    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        template = json.loads(text)
+    except ValueError:
+        try:
+            import yaml
+        except ImportError:
+            raise HeatDeltacloudError(
+                f"{path} is not JSON, and PyYAML is not installed to read "
+                "it as YAML") from None
+        try:
+            template = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise HeatDeltacloudError(
+                f"{path} is neither JSON nor YAML: {exc}") from None
+    if not isinstance(template, dict) or not (
+            "Resources" in template or "resources" in template):
+        raise HeatDeltacloudError(
+            f"{path} is not a template: no Resources/resources section")
+    return template

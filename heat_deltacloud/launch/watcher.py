@@ -1,0 +1,246 @@
+"""Follow a stack through heat-api-cfn until it settles.
+
+Each poll asks for the stack (DescribeStacks) and for what happened since
+the last poll: new events from DescribeStackEvents, or, where Heat cannot
+list events (Heat 27's heat-api-cfn answers DescribeStackEvents with a 500,
+see :class:`ResourceChangeFeed`), the changes seen in
+DescribeStackResources.  Addresses are looked up only for instances whose
+status changed.  While nothing changes the wait between polls grows
+(``interval`` × ``backoff`` up to ``max_interval``); the first change puts
+it back to ``interval``.  The whole follow is bounded by ``timeout``.
+"""
+
+import dataclasses
+import logging
+import time
+
+from heat_deltacloud.errors import HeatDeltacloudError
+from heat_deltacloud.launch.heatcfn import HeatServerError
+
+LOG = logging.getLogger(__name__)
+
+#: Resource types whose physical id is a Deltacloud instance id.
+INSTANCE_TYPES = frozenset({"AWS::EC2::Instance", "OS::Nova::Server"})
+
+
+class FollowTimeout(HeatDeltacloudError):
+    """The stack did not settle in time."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ResourceEvent:
+    """A resource reached a status (one Heat event)."""
+
+    stack_id: str
+    stack_name: str
+    resource: str
+    resource_type: str | None
+    physical_id: str | None
+    status: str
+    reason: str | None
+    timestamp: str | None
+    #: ``{"public": [...], "private": [...]}`` for instances whose status
+    #: changed, when a Deltacloud look-up is configured; else None.
+    addresses: dict | None = None
+
+    @property
+    def is_instance(self):
+        return self.resource_type in INSTANCE_TYPES
+
+
+@dataclasses.dataclass(frozen=True)
+class StackState:
+    id: str
+    name: str
+    status: str
+    reason: str | None
+    outputs: dict
+    timestamp: str | None = None
+
+    @property
+    def settled(self):
+        return not self.status.endswith("_IN_PROGRESS")
+
+    @property
+    def succeeded(self):
+        return self.status.endswith("_COMPLETE") and \
+            not self.status.startswith("ROLLBACK")
+
+    @classmethod
+    def from_cfn(cls, stack):
+        return cls(
+            id=stack["StackId"], name=stack["StackName"],
+            status=stack["StackStatus"],
+            reason=stack.get("StackStatusReason"),
+            outputs={o["OutputKey"]: o.get("OutputValue")
+                     for o in stack.get("Outputs") or ()},
+            timestamp=_isotime(stack.get("LastUpdatedTime") or
+                               stack.get("CreationTime")))
+
+
+def _isotime(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _event(row, status_key="ResourceStatus"):
+    return ResourceEvent(
+        stack_id=row.get("StackId"), stack_name=row.get("StackName"),
+        resource=row["LogicalResourceId"],
+        resource_type=row.get("ResourceType"),
+        physical_id=row.get("PhysicalResourceId") or None,
+        status=row[status_key], reason=row.get("ResourceStatusReason"),
+        timestamp=_isotime(row.get("Timestamp")))
+
+
+class EventFeed:
+    """New events from DescribeStackEvents (each reported once)."""
+
+    def __init__(self, heat, stack_id):
+        self.heat, self.stack_id = heat, stack_id
+        self._seen = set()
+
+    def poll(self, state):
+        rows = self.heat.stack_events(self.stack_id)
+        new = [r for r in rows if r["EventId"] not in self._seen]
+        self._seen.update(r["EventId"] for r in new)
+        # sorted() is stable: events of the same second keep Heat's order.
+        return [_event(r) for r in sorted(
+            new, key=lambda r: _isotime(r.get("Timestamp")) or "")]
+
+
+class ResourceChangeFeed:
+    """Events derived from DescribeStackResources: each resource's change.
+
+    Heat 27's heat-api-cfn fails every DescribeStackEvents with a 500 (its
+    events_list reads ``ResourceProperties``, which the engine's
+    list_events leaves out), so this feed stands in: one request per poll
+    gives every resource's status and reason, and a resource whose status
+    or reason differs from the last poll's makes an event.  A status that
+    came and went between two polls is not seen, nor is INIT_COMPLETE (the
+    state of a resource not yet acted on, for which Heat writes no event).
+    Once the stack is DELETE_COMPLETE its resources can no longer be read;
+    Heat deletes a stack only after all of them, so each one still known
+    is reported DELETE_COMPLETE then.
+    """
+
+    def __init__(self, heat, stack_id, known=()):
+        self.heat, self.stack_id = heat, stack_id
+        #: logical name -> (latest row, (status, reason)); ``known`` rows
+        #: (DescribeStackResources) count as seen.
+        self._last = {row["LogicalResourceId"]: (row, _key(row))
+                      for row in known}
+
+    def poll(self, state):
+        if state.status == "DELETE_COMPLETE":
+            rows = [{**row, "ResourceStatus": "DELETE_COMPLETE",
+                     "ResourceStatusReason": "deleted with the stack",
+                     "Timestamp": state.timestamp}
+                    for row, _ in self._last.values()
+                    if row["ResourceStatus"] != "DELETE_COMPLETE"]
+        else:
+            rows = self.heat.stack_resources(self.stack_id)
+        events = []
+        for row in rows:
+            name = row["LogicalResourceId"]
+            key = _key(row)
+            if row["ResourceStatus"] == "INIT_COMPLETE" or \
+                    (name in self._last and self._last[name][1] == key):
+                continue
+            self._last[name] = (row, key)
+            events.append(_event(row))
+        return events
+
+
+def _key(row):
+    return row["ResourceStatus"], row.get("ResourceStatusReason")
+
+
+class Watcher:
+    """Polls one stack; calls ``on_event`` and ``on_stack`` on changes.
+
+    :param heat: a :class:`~heat_deltacloud.launch.heatcfn.HeatCfn`.
+    :param stack_id: the stack's id (its ARN), which still finds a deleted
+        stack; a name does not.
+    :param addresses: ``physical_id -> {"public": [...], ...}`` looked up
+        for an instance resource each time its status changes; optional.
+    :param on_event: called with each new :class:`ResourceEvent`.
+    :param on_stack: called with the :class:`StackState` whenever the
+        stack's status or reason changes.
+    :param known_resources: DescribeStackResources rows read before the
+        operation started, taken as already reported.
+    """
+
+    def __init__(self, heat, stack_id, *, addresses=None, on_event=None,
+                 on_stack=None, known_resources=(), interval=0.5,
+                 max_interval=5.0, backoff=1.5, timeout=1800.0,
+                 sleep=time.sleep, clock=time.monotonic):
+        self.heat, self.stack_id = heat, stack_id
+        self._addresses = addresses
+        self._on_event = on_event or (lambda event: None)
+        self._on_stack = on_stack or (lambda state: None)
+        self.interval, self.max_interval = interval, max_interval
+        self.backoff, self.timeout = backoff, timeout
+        self._sleep, self._clock = sleep, clock
+        self._known = tuple(known_resources)
+        self._feed = EventFeed(heat, stack_id) if heat.lists_events else \
+            ResourceChangeFeed(heat, stack_id, self._known)
+        self._last_stack = None
+        #: Every resource's latest event, by logical name.
+        self.resources = {}
+        #: Polls made so far (each one DescribeStacks + one feed request).
+        self.polls = 0
+
+    def follow(self, action=None):
+        """Poll until the stack settles (in ``action``, if given).
+
+        ``action`` ("CREATE", "DELETE", ...) guards against reading the
+        status left by the previous operation right after submitting a new
+        one.  Returns the final :class:`StackState`.
+        """
+        deadline = self._clock() + self.timeout
+        wait = self.interval
+        while True:
+            state, changed = self.poll()
+            done = state.settled and (
+                action is None or state.status.startswith(action + "_"))
+            if done:
+                return state
+            if self._clock() + wait > deadline:
+                raise FollowTimeout(
+                    f"stack {state.name} still {state.status} after "
+                    f"{self.timeout:g}s")
+            self._sleep(wait)
+            wait = self.interval if changed else \
+                min(wait * self.backoff, self.max_interval)
+
+    def poll(self):
+        """One poll: ``(StackState, whether anything changed)``."""
+        self.polls += 1
+        state = StackState.from_cfn(self.heat.describe_stack(self.stack_id))
+        events = self._new_events(state)
+        for event in events:
+            if event.is_instance and event.physical_id and self._addresses:
+                event = dataclasses.replace(
+                    event, addresses=self._addresses(event.physical_id))
+            self.resources[event.resource] = event
+            self._on_event(event)
+        stack_changed = self._last_stack is None or \
+            (state.status, state.reason) != (self._last_stack.status,
+                                             self._last_stack.reason)
+        self._last_stack = state
+        if stack_changed:
+            self._on_stack(state)
+        return state, bool(events) or stack_changed
+
+    def _new_events(self, state):
+        try:
+            return self._feed.poll(state)
+        except HeatServerError as exc:
+            if not isinstance(self._feed, EventFeed):
+                raise
+            LOG.info("heat-api-cfn cannot list events (%s); following "
+                     "resource states instead", exc)
+            self.heat.lists_events = False
+            self._feed = ResourceChangeFeed(self.heat, self.stack_id,
+                                            self._known)
+            return self._feed.poll(state)
