@@ -198,20 +198,20 @@ class Watcher:
         one.  Returns the final :class:`StackState`.
         """
         deadline = self._clock() + self.timeout
-        wait = self.interval
+        wait = None
         while True:
             state, changed = self.poll()
             done = state.settled and (
                 action is None or state.status.startswith(action + "_"))
             if done:
                 return state
+            wait = self.interval if changed or wait is None else \
+                min(wait * self.backoff, self.max_interval)
             if self._clock() + wait > deadline:
                 raise FollowTimeout(
                     f"stack {state.name} still {state.status} after "
                     f"{self.timeout:g}s")
             self._sleep(wait)
-            wait = self.interval if changed else \
-                min(wait * self.backoff, self.max_interval)
 
     def poll(self):
         """One poll: ``(StackState, whether anything changed)``."""
