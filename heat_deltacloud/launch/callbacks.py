@@ -94,8 +94,8 @@ class WebhookNotifier:
 
     :param secret: signs every body when given (str or bytes).
     :param attempts: tries per delivery, first one included.
-    :param backoff: urllib3's ``backoff_factor``: waits of
-        ``backoff × 2^(n-1)`` seconds between tries.
+    :param backoff: urllib3's ``backoff_factor``: the first retry is at
+        once, the n-th after ``backoff × 2^(n-1)`` seconds.
     """
 
     _STOP = object()

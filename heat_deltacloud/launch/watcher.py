@@ -74,8 +74,9 @@ class StackState:
             reason=stack.get("StackStatusReason"),
             outputs={o["OutputKey"]: o.get("OutputValue")
                      for o in stack.get("Outputs") or ()},
-            timestamp=_isotime(stack.get("LastUpdatedTime") or
-                               stack.get("CreationTime")))
+            # Heat gives no time for a status change; a callback document
+            # then carries the time it was seen.
+            timestamp=_isotime(stack.get("LastUpdatedTime")))
 
 
 def _isotime(value):
