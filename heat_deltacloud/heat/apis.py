@@ -170,6 +170,9 @@ class APIServers:
 
             if cfg.CONF.oslo_policy.policy_file == str(self.policy_file):
                 cfg.CONF.clear_override("policy_file", group="oslo_policy")
+            # Left behind, the file would be found next to heat.conf by the
+            # next serve() and taken for the operator's own.
+            self.policy_file.unlink(missing_ok=True)
             self.policy_file = None
 
     def __enter__(self):

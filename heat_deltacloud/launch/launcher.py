@@ -94,18 +94,23 @@ class Launcher:
         return self.follow(stack_id, "CREATE", total=len(resources),
                            name=name)
 
-    def follow(self, stack, action=None, *, total=None, name=None,
-               known_resources=()):
-        """Follow ``stack`` (id or name) until it settles in ``action``."""
-        if total is None:
-            total = len(self.heat.stack_resources(stack))
-        _notify(self.observers, "started", action, name or stack, total)
-        watcher = Watcher(
+    def watcher(self, stack):
+        """A :class:`~heat_deltacloud.launch.watcher.Watcher` of ``stack``
+        telling this launcher's observers."""
+        return Watcher(
             self.heat, stack, addresses=self.addresses,
             on_event=lambda e: _notify(self.observers, "resource_changed",
                                        e),
             on_stack=lambda s: _notify(self.observers, "stack_changed", s),
-            known_resources=known_resources, **self.follow_options)
+            **self.follow_options)
+
+    def follow(self, stack, action=None, *, total=None, name=None,
+               watcher=None):
+        """Follow ``stack`` (id or name) until it settles in ``action``."""
+        if total is None:
+            total = len(self.heat.stack_resources(stack))
+        _notify(self.observers, "started", action, name or stack, total)
+        watcher = watcher or self.watcher(stack)
         state = watcher.follow(action)
         return Outcome(state, dict(watcher.resources))
 
@@ -114,10 +119,11 @@ class Launcher:
         described = self.heat.describe_stack(stack)
         stack_id = described["StackId"]
         before = self.heat.stack_resources(stack_id)
+        watcher = self.watcher(stack_id)
+        watcher.skip_history()  # only the delete's own events are news
         self.heat.delete_stack(stack_id)
         outcome = self.follow(stack_id, "DELETE", total=len(before),
-                              name=described["StackName"],
-                              known_resources=before)
+                              name=described["StackName"], watcher=watcher)
         leftovers = [
             Leftover(e.resource, e.physical_id, e.status)
             for e in outcome.resources.values()

@@ -2,12 +2,13 @@
 
 Each poll asks for the stack (DescribeStacks) and for what happened since
 the last poll: new events from DescribeStackEvents, or, where Heat cannot
-list events (Heat 27's heat-api-cfn answers DescribeStackEvents with a 500,
-see :class:`ResourceChangeFeed`), the changes seen in
-DescribeStackResources.  Addresses are looked up only for instances whose
-status changed.  While nothing changes the wait between polls grows
-(``interval`` × ``backoff`` up to ``max_interval``); the first change puts
-it back to ``interval``.  The whole follow is bounded by ``timeout``.
+list events (Heat 27's own heat-api-cfn answers DescribeStackEvents with a
+500, see :class:`ResourceChangeFeed`), the changes seen in
+DescribeStackResources.  Addresses are looked up only for instances that
+have just reached a ``*_COMPLETE`` status.  While nothing changes the wait
+between polls grows (``interval`` × ``backoff`` up to ``max_interval``);
+the first change puts it back to ``interval``.  The whole follow is
+bounded by ``timeout``.
 """
 
 import dataclasses
@@ -39,8 +40,8 @@ class ResourceEvent:
     status: str
     reason: str | None
     timestamp: str | None
-    #: ``{"public": [...], "private": [...]}`` for instances whose status
-    #: changed, when a Deltacloud look-up is configured; else None.
+    #: ``{"public": [...], "private": [...]}`` for an instance that reached
+    #: a ``*_COMPLETE`` status, when a Deltacloud look-up is configured.
     addresses: dict | None = None
 
     @property
@@ -94,42 +95,59 @@ def _event(row, status_key="ResourceStatus"):
 
 
 class EventFeed:
-    """New events from DescribeStackEvents (each reported once)."""
+    """New events from DescribeStackEvents, oldest first, each once.
+
+    Heat lists a stack's events newest first, as AWS does (timestamps have
+    whole seconds, so only that order tells events of one second apart).
+    The stack's own events (type OS::Heat::Stack, named after the stack)
+    are left out: the watcher reports the stack from DescribeStacks.
+    """
 
     def __init__(self, heat, stack_id):
         self.heat, self.stack_id = heat, stack_id
         self._seen = set()
 
+    def skip_history(self):
+        self._seen.update(r["EventId"]
+                          for r in self.heat.stack_events(self.stack_id))
+
     def poll(self, state):
-        rows = self.heat.stack_events(self.stack_id)
+        rows = self.heat.stack_events(self.stack_id)[::-1]
         new = [r for r in rows if r["EventId"] not in self._seen]
         self._seen.update(r["EventId"] for r in new)
-        # sorted() is stable: events of the same second keep Heat's order.
-        return [_event(r) for r in sorted(
-            new, key=lambda r: _isotime(r.get("Timestamp")) or "")]
+        return [_event(r) for r in new if not _is_stack_event(r)]
+
+
+def _is_stack_event(row):
+    return row.get("ResourceType") == "OS::Heat::Stack" and \
+        row["LogicalResourceId"] == row.get("StackName")
 
 
 class ResourceChangeFeed:
     """Events derived from DescribeStackResources: each resource's change.
 
-    Heat 27's heat-api-cfn fails every DescribeStackEvents with a 500 (its
+    Heat 27's own CFN app fails every DescribeStackEvents with a 500 (its
     events_list reads ``ResourceProperties``, which the engine's
-    list_events leaves out), so this feed stands in: one request per poll
-    gives every resource's status and reason, and a resource whose status
-    or reason differs from the last poll's makes an event.  A status that
-    came and went between two polls is not seen, nor is INIT_COMPLETE (the
-    state of a resource not yet acted on, for which Heat writes no event).
+    list_events leaves out; the ``deltacloud`` pipeline's app,
+    :mod:`heat_deltacloud.heat.cfn`, fixes that), so this feed stands in:
+    one request per poll gives every resource's status and reason, and a
+    resource whose status or reason differs from the last poll's makes an
+    event.  A status that came and went between two polls is not seen, nor
+    is INIT_COMPLETE (the state of a resource not yet acted on, for which
+    Heat writes no event).
     Once the stack is DELETE_COMPLETE its resources can no longer be read;
     Heat deletes a stack only after all of them, so each one still known
     is reported DELETE_COMPLETE then.
     """
 
-    def __init__(self, heat, stack_id, known=()):
+    def __init__(self, heat, stack_id):
         self.heat, self.stack_id = heat, stack_id
-        #: logical name -> (latest row, (status, reason)); ``known`` rows
-        #: (DescribeStackResources) count as seen.
-        self._last = {row["LogicalResourceId"]: (row, _key(row))
-                      for row in known}
+        #: logical name -> (latest row, (status, reason)).
+        self._last = {}
+
+    def skip_history(self):
+        for row in self.heat.stack_resources(self.stack_id):
+            self._last[row["LogicalResourceId"]] = (row, _key(row))
 
     def poll(self, state):
         if state.status == "DELETE_COMPLETE":
@@ -163,16 +181,15 @@ class Watcher:
     :param stack_id: the stack's id (its ARN), which still finds a deleted
         stack; a name does not.
     :param addresses: ``physical_id -> {"public": [...], ...}`` looked up
-        for an instance resource each time its status changes; optional.
+        for an instance resource each time it reaches a ``*_COMPLETE``
+        status; optional.
     :param on_event: called with each new :class:`ResourceEvent`.
     :param on_stack: called with the :class:`StackState` whenever the
         stack's status or reason changes.
-    :param known_resources: DescribeStackResources rows read before the
-        operation started, taken as already reported.
     """
 
     def __init__(self, heat, stack_id, *, addresses=None, on_event=None,
-                 on_stack=None, known_resources=(), interval=0.5,
+                 on_stack=None, interval=0.5,
                  max_interval=5.0, backoff=1.5, timeout=1800.0,
                  sleep=time.sleep, clock=time.monotonic):
         self.heat, self.stack_id = heat, stack_id
@@ -182,9 +199,8 @@ class Watcher:
         self.interval, self.max_interval = interval, max_interval
         self.backoff, self.timeout = backoff, timeout
         self._sleep, self._clock = sleep, clock
-        self._known = tuple(known_resources)
-        self._feed = EventFeed(heat, stack_id) if heat.lists_events else \
-            ResourceChangeFeed(heat, stack_id, self._known)
+        self._feed = (EventFeed if heat.lists_events else
+                      ResourceChangeFeed)(heat, stack_id)
         self._last_stack = None
         #: Every resource's latest event, by logical name.
         self.resources = {}
@@ -220,7 +236,8 @@ class Watcher:
         state = StackState.from_cfn(self.heat.describe_stack(self.stack_id))
         events = self._new_events(state)
         for event in events:
-            if event.is_instance and event.physical_id and self._addresses:
+            if event.is_instance and event.physical_id and \
+                    event.status.endswith("_COMPLETE") and self._addresses:
                 event = dataclasses.replace(
                     event, addresses=self._addresses(event.physical_id))
             self.resources[event.resource] = event
@@ -233,15 +250,25 @@ class Watcher:
             self._on_stack(state)
         return state, bool(events) or stack_changed
 
+    def skip_history(self):
+        """Take everything that happened so far as reported.
+
+        Called before starting a new operation on an existing stack, so
+        that only that operation's events are news.
+        """
+        self._with_feed(lambda feed: feed.skip_history())
+
     def _new_events(self, state):
+        return self._with_feed(lambda feed: feed.poll(state))
+
+    def _with_feed(self, use):
         try:
-            return self._feed.poll(state)
+            return use(self._feed)
         except HeatServerError as exc:
             if not isinstance(self._feed, EventFeed):
                 raise
             LOG.info("heat-api-cfn cannot list events (%s); following "
                      "resource states instead", exc)
             self.heat.lists_events = False
-            self._feed = ResourceChangeFeed(self.heat, self.stack_id,
-                                            self._known)
-            return self._feed.poll(state)
+            self._feed = ResourceChangeFeed(self.heat, self.stack_id)
+            return use(self._feed)

@@ -31,7 +31,7 @@ class ScriptedHeat:
         return {"StackId": "arn:s", "StackName": "s", "StackStatus": status}
 
     def _at(self, script):
-        return script[min(self.poll, len(script) - 1)]
+        return script[max(0, min(self.poll, len(script) - 1))]
 
     def stack_events(self, stack):
         self.calls.append("DescribeStackEvents")
@@ -76,7 +76,7 @@ def test_backs_off_while_nothing_changes_and_resets_on_a_change():
     done = event("e2", "Web", "CREATE_COMPLETE", "2026-11-25T10:00:09")
     heat = ScriptedHeat(
         ["CREATE_IN_PROGRESS"] * 6 + ["CREATE_COMPLETE"],
-        events=[[first]] * 5 + [[first, done]])
+        events=[[first]] * 5 + [[done, first]])  # newest first
     watcher, sleeps, seen = watch(heat, interval=1, backoff=2,
                                   max_interval=5)
     state = watcher.follow("CREATE")
@@ -87,6 +87,28 @@ def test_backs_off_while_nothing_changes_and_resets_on_a_change():
     assert [(e.resource, e.status) for e in seen] == [
         ("Web", "CREATE_IN_PROGRESS"), ("Web", "CREATE_COMPLETE")]
     assert heat.calls.count("DescribeStacks") == watcher.polls == 7
+
+
+def test_events_come_oldest_first_without_the_stacks_own():
+    def stack_event(event_id, status):
+        return {"EventId": event_id, "LogicalResourceId": "s",
+                "StackName": "s", "ResourceType": "OS::Heat::Stack",
+                "ResourceStatus": status, "Timestamp": "2026-11-25T10:00:00"}
+
+    same_second = "2026-11-25T10:00:00"
+    heat = ScriptedHeat(["CREATE_COMPLETE"], events=[[
+        stack_event("e5", "CREATE_COMPLETE"),
+        event("e4", "Db", "CREATE_COMPLETE", same_second),
+        event("e3", "Db", "CREATE_IN_PROGRESS", same_second),
+        event("e2", "Web", "CREATE_COMPLETE", same_second),
+        event("e1", "Web", "CREATE_IN_PROGRESS", same_second),
+        stack_event("e0", "CREATE_IN_PROGRESS")]])
+    watcher, _, seen = watch(heat)
+    watcher.follow("CREATE")
+    assert [(e.resource, e.status) for e in seen] == [
+        ("Web", "CREATE_IN_PROGRESS"), ("Web", "CREATE_COMPLETE"),
+        ("Db", "CREATE_IN_PROGRESS"), ("Db", "CREATE_COMPLETE")]
+    assert watcher.resources["Db"].status == "CREATE_COMPLETE"
 
 
 def test_waits_for_the_requested_action():
@@ -132,19 +154,22 @@ def test_resources_of_a_deleted_stack_are_reported_deleted():
                         resources=[[resource("Web", "DELETE_IN_PROGRESS"),
                                     resource("Db", "CREATE_COMPLETE")]])
     heat.lists_events = False
-    known = [resource("Web", "CREATE_COMPLETE"),
-             resource("Db", "CREATE_COMPLETE")]
-    watcher, _, seen = watch(heat, known_resources=known)
+    heat.resources.insert(0, [resource("Web", "CREATE_COMPLETE"),
+                              resource("Db", "CREATE_COMPLETE")])
+    watcher, _, seen = watch(heat)
+    watcher.skip_history()  # before the delete: nothing reported
+    assert seen == []
+    heat.resources.pop(0)
     watcher.follow("DELETE")
     assert [(e.resource, e.status) for e in seen] == [
         ("Web", "DELETE_IN_PROGRESS"), ("Web", "DELETE_COMPLETE"),
         ("Db", "DELETE_COMPLETE")]
     # The deleted stack's resources are not asked for (Heat cannot find
     # them any more).
-    assert heat.calls.count("DescribeStackResources") == 1
+    assert heat.calls.count("DescribeStackResources") == 2
 
 
-def test_addresses_are_looked_up_only_for_instances_that_changed():
+def test_addresses_are_looked_up_only_for_instances_just_completed():
     looked_up = []
 
     def addresses(physical_id):
@@ -158,5 +183,7 @@ def test_addresses_are_looked_up_only_for_instances_that_changed():
     heat.lists_events = False
     watcher, _, seen = watch(heat, addresses=addresses)
     watcher.follow("CREATE")
-    assert looked_up == ["id-Web", "id-Web"]
+    # Looked up once: when Web reached CREATE_COMPLETE, not while in
+    # progress, not per poll.
+    assert looked_up == ["id-Web"]
     assert seen[-1].addresses == {"public": ["1.2.3.4"], "private": []}
