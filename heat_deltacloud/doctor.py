@@ -86,6 +86,22 @@ def check_auth_method(conf):
                  "set [DEFAULT] deferred_auth_method = password")
 
 
+def check_options(conf):
+    """Every ``[deltacloud]`` value parses (oslo.config checks on read)."""
+    bad = []
+    for opt in opts.DELTACLOUD_OPTS:
+        try:
+            getattr(conf.deltacloud, opt.dest)
+        except (cfg.Error, ValueError) as exc:
+            bad.append(f"{opt.name}: {exc}")
+    if bad:
+        return Check("[deltacloud] options", "FAIL", "; ".join(bad),
+                     "fix the named options (see heat-deltacloud's "
+                     "configuration reference)")
+    return Check("[deltacloud] options", "OK",
+                 f"{len(opts.DELTACLOUD_OPTS)} options valid")
+
+
 def check_url(conf):
     if conf.deltacloud.url:
         return Check("[deltacloud] url", "OK", conf.deltacloud.url)
@@ -174,9 +190,12 @@ def diagnose(config_files, paste_file=None, user=None, password=None):
     except (cfg.Error, ValueError) as exc:
         return [Check("heat.conf", "FAIL", str(exc),
                       "fix the configuration file")], None
+    options = check_options(conf)
     checks = [check_versions(), check_backend(conf),
-              check_auth_method(conf), check_url(conf),
+              check_auth_method(conf), options, check_url(conf),
               *check_paste(conf, paste_file)]
+    if options.status == "FAIL":  # no client from invalid options
+        return checks, None
     reached, api = check_deltacloud(conf, user, password)
     checks.extend(reached)
     if api is None:
@@ -196,17 +215,18 @@ def register(subparsers):
                              "api_paste_config)")
     parser.add_argument("--user", help="Deltacloud user to check")
     parser.add_argument("--password-file", metavar="FILE",
-                        help="file holding that user's password")
+                        help="file whose first line is that user's "
+                             "password")
     parser.add_argument("--format", choices=("text", "json"),
                         default="text")
     parser.set_defaults(handler=run)
 
 
 def run(args):
-    password = None
-    if args.password_file:
-        with open(args.password_file, encoding="utf-8") as handle:
-            password = handle.read().strip()
+    from heat_deltacloud.launch.credentials import read_password_file
+
+    password = read_password_file(args.password_file) \
+        if args.password_file else None
     checks, capability = diagnose(args.config_file, args.paste_config,
                                   args.user, password)
     failed = any(c.status == "FAIL" for c in checks)

@@ -115,6 +115,32 @@ def test_broken_configuration_is_named_with_a_fix(
     assert words in failed["detail"] + failed["fix"]
 
 
+def test_invalid_deltacloud_options_are_named(tmp_path, capsys,
+                                              deltacloud_mock):
+    conf = heat_conf(tmp_path, deltacloud_mock.url)
+    with open(conf, "a") as handle:
+        handle.write("format = yaml\nconnect_timeout = soon\n")
+    status, report = doctor(capsys, "--config-file", conf)
+    assert status == 1
+    [failed] = [c for c in report["checks"]
+                if c["name"] == "[deltacloud] options"]
+    assert failed["status"] == "FAIL"
+    assert "format:" in failed["detail"]
+    assert "connect_timeout:" in failed["detail"]
+    # Nothing is asked of Deltacloud with options that cannot be used.
+    assert "Deltacloud" not in statuses(report)
+
+
+def test_a_missing_password_file_is_a_one_line_error(tmp_path, capsys,
+                                                     deltacloud_mock):
+    status = cli.main(["doctor", "--config-file",
+                       heat_conf(tmp_path, deltacloud_mock.url),
+                       "--user", "mockuser", "--password-file",
+                       str(tmp_path / "absent")])
+    assert status == 1
+    assert "cannot read the password file" in capsys.readouterr().err
+
+
 def test_unreachable_deltacloud_and_unset_url(tmp_path, capsys):
     status, report = doctor(capsys, "--config-file",
                             heat_conf(tmp_path, "http://127.0.0.1:9/api"))
