@@ -16,6 +16,7 @@ from heat_deltacloud.errors import HeatDeltacloudError
 
 SUBCOMMAND_MODULES = (
     "heat_deltacloud.launch.cli",
+    "heat_deltacloud.launch.reconcile",
     "heat_deltacloud.doctor",
     "heat_deltacloud.deployable.cli",
 )

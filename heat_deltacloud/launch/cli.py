@@ -26,7 +26,7 @@ ENV_CALLBACK_SECRET = "HEAT_DELTACLOUD_CALLBACK_SECRET"  # noqa: S105
 
 
 def register(subparsers):
-    common = _common_options()
+    common = common_options()
     launch = subparsers.add_parser(
         "launch", parents=[common],
         help="launch a deployable or template on Heat and follow it",
@@ -64,7 +64,9 @@ def register(subparsers):
         parser.set_defaults(handler=handler)
 
 
-def _common_options():
+def common_options():
+    """Options every stack command shares: where Heat and Deltacloud are,
+    whose credentials, how long to wait."""
     import argparse
 
     common = argparse.ArgumentParser(add_help=False)
