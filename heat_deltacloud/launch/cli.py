@@ -106,14 +106,14 @@ def _launcher(args, creds, deltacloud_url, heat_cfn_url, observers):
                     timeout=args.timeout)
 
 
-def _remote(args):
+def _remote(args, observers=()):
     if not args.heat_cfn_url:
         raise HeatDeltacloudError(
             f"{args.stack!r}: give --heat-cfn-url (or ${ENV_HEAT_CFN_URL}); "
             "an embedded launch keeps nothing once it exits")
     creds = credentials.resolve(args.user, args.password_file)
     return _launcher(args, creds, args.deltacloud_url, args.heat_cfn_url,
-                     [Progress()])
+                     list(observers))
 
 
 def _callback_notifier(args):
@@ -171,8 +171,8 @@ def _launch(args, creds, deltacloud_url, heat_cfn_url, name, template,
         progress.finish()
         _report(outcome)
         if embedded:
-            outcome = _end_embedded(args, launcher, outcome, heat_cfn_url,
-                                    deltacloud_url)
+            outcome = _end_embedded(args, launcher, progress, outcome,
+                                    heat_cfn_url, deltacloud_url)
         elif not outcome.ok:
             _say(f"delete it with: heat-deltacloud delete {name}")
     finally:
@@ -184,19 +184,21 @@ def _launch(args, creds, deltacloud_url, heat_cfn_url, name, template,
     return 0 if outcome.ok else 1
 
 
-def _end_embedded(args, launcher, outcome, heat_cfn_url, deltacloud_url):
+def _end_embedded(args, launcher, progress, outcome, heat_cfn_url,
+                  deltacloud_url):
     """An embedded stack lives as long as this process: keep or delete."""
     if args.keep:
         _say(f"keeping stack {outcome.stack.name}; in another terminal: "
              f"heat-deltacloud status {outcome.stack.name} "
              f"--heat-cfn-url {heat_cfn_url} --deltacloud-url "
-             f"{deltacloud_url}; Ctrl-C ends it")
+             f"{deltacloud_url} --user {launcher.heat.credentials.user} "
+             "(and the same password); Ctrl-C ends it")
         try:
             threading.Event().wait()
         except KeyboardInterrupt:
             _say("")
     deleted = launcher.delete(outcome.stack.id)
-    launcher.observers[0].finish()
+    progress.finish()
     _report_delete(deleted)
     # The launch's outcome decides the exit status; a delete that left
     # something behind fails it too.
@@ -265,9 +267,10 @@ def run_events(args):
 
 
 def run_delete(args):
-    launcher = _remote(args)
+    progress = Progress()
+    launcher = _remote(args, [progress])
     outcome = launcher.delete(args.stack)
-    launcher.observers[0].finish()
+    progress.finish()
     _report_delete(outcome)
     return 0 if outcome.ok else 1
 
