@@ -1,0 +1,323 @@
+"""The distributed setup, started and stopped as one.
+
+::
+
+    with Harness() as harness:          # or harness.start() / .stop()
+        client = harness.heat_client("mockuser", "mockpassword")
+        ...
+
+Started in this order, each waited for with a bounded timeout: the mock
+Deltacloud and the identity endpoint (threads of this process), RabbitMQ
+and PostgreSQL (installed from Debian when missing), heat.conf and the
+database schema (``heat-manage db_sync``), heat-api and heat-api-cfn
+(:mod:`~heat_deltacloud.harness.apiserver`), then the ``heat-engine``
+processes, named ``engine-1``, ``engine-2``, ... (their ``host``).
+Everything lives in the run folder: heat.conf, per-process files, and one
+``logs/`` folder.  :meth:`Harness.stop` ends it all in reverse order; it
+also runs at exit, and a failure while starting stops what had started.
+"""
+
+import atexit
+import logging
+import pathlib
+import re
+import shutil
+import sys
+import tempfile
+import threading
+
+import requests
+
+from heat_deltacloud.harness import extras, heatconf, processes
+from heat_deltacloud.harness.errors import HarnessError
+from heat_deltacloud.harness.identity import IdentityApp
+from heat_deltacloud.harness.postgres import PostgreSQL
+from heat_deltacloud.harness.rabbitmq import RabbitMQ
+
+LOG = logging.getLogger(__name__)
+
+API_TIMEOUT = 120
+ENGINE_TIMEOUT = 120
+DB_SYNC_TIMEOUT = 300
+HTTP_TIMEOUT = (5, 30)
+DATABASE = "heat"
+#: Extra mock users (the mock always knows mockuser / mockpassword).
+USERS = {"demo": "demo-password"}
+
+_CREATING = re.compile(r"Creating stack (\S+)")
+
+
+class Harness:
+    """Heat as processes over RabbitMQ and PostgreSQL, on the mock.
+
+    ``run_dir`` is kept (logs and all) when given; a temporary one is
+    removed by :meth:`stop` unless ``keep`` is set.  ``mock_options`` go
+    to :class:`~heat_deltacloud.mock.server.MockServer` (e.g.
+    ``state_delay``: seconds new instances stay PENDING).
+    """
+
+    def __init__(self, run_dir=None, *, engines=2, convergence=True,
+                 host="127.0.0.1", users=None, keep=False,
+                 mock_options=None):
+        self._owns_run_dir = run_dir is None and not keep
+        self.run_dir = pathlib.Path(run_dir or tempfile.mkdtemp(
+            prefix="heat-deltacloud-harness-")).resolve()
+        self.log_dir = self.run_dir / "logs"
+        self.engine_count = engines
+        self.convergence = convergence
+        self.host = host
+        self.users = {**USERS, **(users or {})}
+        self.mock_options = {"fix_user_data_feature": True,
+                             **(mock_options or {})}
+        self.mock = self.rabbitmq = self.postgres = None
+        self.identity = None
+        self.apis = {}
+        self.engines = {}
+        self.heat_conf = None
+        self.database_url = None
+        self._started = False
+        self._lock = threading.Lock()
+
+    # -- lifecycle ----------------------------------------------------------
+
+    def start(self):
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        atexit.register(self.stop)
+        try:
+            extras.ensure(log_path=self.log_dir / "pip.log")
+            self._start_mock_and_identity()
+            self.rabbitmq = RabbitMQ(self.run_dir, host=self.host).start()
+            self.postgres = PostgreSQL(self.run_dir, host=self.host).start()
+            self.database_url = self.postgres.create_database(DATABASE)
+            self.heat_conf = heatconf.write(
+                self.run_dir, transport_url=self.rabbitmq.transport_url,
+                database=self.database_url, deltacloud_url=self.mock.url,
+                cfn_url=self.api_url("heat-api-cfn"),
+                convergence=self.convergence)
+            self._db_sync()
+            for name in ("heat-api", "heat-api-cfn"):
+                self._start_api(name)
+            for number in range(1, self.engine_count + 1):
+                self.start_engine(f"engine-{number}")
+            for name in self.apis:
+                self._wait_for_api(name)
+            for name in self.engines:
+                self.wait_for_engine(name)
+        except BaseException:
+            self.stop()
+            raise
+        self._started = True
+        LOG.info("harness ready in %s", self.run_dir)
+        return self
+
+    def stop(self):
+        """Stop everything that runs, newest first.  Safe to call twice."""
+        with self._lock:
+            for process in [*self.engines.values(),
+                            *[api["process"] for api in self.apis.values()]]:
+                process.stop()
+            self.engines.clear()
+            self.apis.clear()
+            for service in (self.postgres, self.rabbitmq):
+                if service is not None:
+                    service.stop()
+            self.postgres = self.rabbitmq = None
+            for server in (self.identity, self.mock):
+                if server is not None:
+                    server.stop()
+            self.identity = self.mock = None
+            if self._owns_run_dir and self.run_dir.exists():
+                shutil.rmtree(self.run_dir, ignore_errors=True)
+            self._started = False
+        atexit.unregister(self.stop)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+    # -- pieces -------------------------------------------------------------
+
+    def _start_mock_and_identity(self):
+        from heat_deltacloud.heat.apis import APIServer
+        from heat_deltacloud.mock.server import MockServer
+
+        self.mock = MockServer(self.host, 0, users=self.users,
+                               **self.mock_options).start()
+        # The APIs' ports are chosen now so the catalog can name them.
+        for name in ("heat-api", "heat-api-cfn"):
+            self.apis[name] = {"port": processes.free_port(self.host),
+                               "process": None}
+        catalog = {
+            "orchestration": self.api_url("heat-api") + "/v1/{project_id}",
+            "cloudformation": self.api_url("heat-api-cfn") + "/v1",
+        }
+        app = IdentityApp(self.mock.url, catalog)
+        self.identity = APIServer(app, "identity", host=self.host)
+
+    @property
+    def identity_url(self):
+        """The Keystone v3 auth URL tests configure as ``auth_url``."""
+        return f"{self.identity.url}/v3"
+
+    def api_url(self, name):
+        return f"http://{self.host}:{self.apis[name]['port']}"
+
+    @property
+    def heat_api_url(self):
+        return self.api_url("heat-api")
+
+    @property
+    def heat_cfn_url(self):
+        return self.api_url("heat-api-cfn")
+
+    def _db_sync(self):
+        manage = processes.Process(
+            "heat-manage", [_script("heat-manage"), "--config-file",
+                            self.heat_conf, "db_sync"],
+            log_path=self.log_dir / "heat-manage.log")
+        try:
+            status = manage.popen.wait(timeout=DB_SYNC_TIMEOUT)
+        except Exception:
+            manage.stop()
+            raise
+        if status:
+            raise HarnessError(f"heat-manage db_sync failed ({status}); "
+                               f"see {manage.log_path}:\n{manage.tail()}")
+
+    def _start_api(self, name):
+        conf = heatconf.process_conf(self.run_dir, name)
+        self.apis[name]["process"] = processes.Process(
+            name, [sys.executable, "-m", "heat_deltacloud.harness.apiserver",
+                   name, "--host", self.host,
+                   "--port", self.apis[name]["port"],
+                   "--config-file", self.heat_conf, "--config-file", conf],
+            log_path=self.log_dir / f"{name}.out")
+
+    def _wait_for_api(self, name):
+        url = self.api_url(name)
+
+        def answers():
+            try:
+                requests.get(url + "/", timeout=HTTP_TIMEOUT)
+            except requests.RequestException:
+                return False
+            return True
+        processes.wait_until(answers, timeout=API_TIMEOUT,
+                             what=f"{name} to answer on {url}",
+                             interval=0.5,
+                             process=self.apis[name]["process"])
+
+    def start_engine(self, name):
+        """Start (or restart) the engine ``name``; returns its process."""
+        old = self.engines.get(name)
+        if old is not None and not old.exited():
+            raise HarnessError(f"{name} is already running")
+        conf = heatconf.process_conf(self.run_dir, name)
+        process = processes.Process(
+            name, [_script("heat-engine"), "--config-file", self.heat_conf,
+                   "--config-file", conf],
+            log_path=self.log_dir / f"{name}.out")
+        self.engines[name] = process
+        return process
+
+    def wait_for_engine(self, name):
+        """Wait until ``name`` has registered in the service table."""
+        process = self.engines[name]
+        started = self._now()
+        processes.wait_until(
+            lambda: self._engine_reported_since(name, started),
+            timeout=ENGINE_TIMEOUT, what=f"{name} to register",
+            interval=0.5, process=process)
+
+    def kill_engine(self, name):
+        """SIGKILL the engine ``name``, as a crash would end it."""
+        self.engines[name].kill()
+
+    # -- observation --------------------------------------------------------
+
+    def query(self, sql, **params):
+        """Rows of a read-only SQL query on Heat's database."""
+        import sqlalchemy
+
+        engine = sqlalchemy.create_engine(self.database_url,
+                                          poolclass=sqlalchemy.NullPool)
+        try:
+            with engine.connect() as connection:
+                return [tuple(row) for row in connection.execute(
+                    sqlalchemy.text(sql), params)]
+        finally:
+            engine.dispose()
+
+    def _now(self):
+        return self.query("SELECT now() AT TIME ZONE 'utc'")[0][0]
+
+    def _engine_reported_since(self, name, moment):
+        rows = self.query(
+            "SELECT count(*) FROM service WHERE host = :host AND "
+            "deleted_at IS NULL AND updated_at >= :moment",
+            host=name, moment=moment)
+        return rows[0][0] > 0
+
+    def engine_hosts(self):
+        """``{engine_id: engine name}`` of every engine that registered,
+        live or not (a restarted engine has a new id)."""
+        return dict(self.query("SELECT engine_id, host FROM service"))
+
+    def stacks_by_engine(self):
+        """``{engine: [stack names]}``: which engine took each
+        ``create_stack`` call, read from the engines' logs."""
+        taken = {}
+        for name in sorted(self.engines):
+            log = self.log_dir / f"{name}.log"
+            text = log.read_text(errors="replace") if log.exists() else ""
+            taken[name] = _CREATING.findall(text)
+        return taken
+
+    # -- clients ------------------------------------------------------------
+
+    def heat_client(self, user, password):
+        """python-heatclient on heat-api, authenticating the way it does
+        without Keystone: X-Auth-User / X-Auth-Key on every request."""
+        from heatclient import client as heat_client
+
+        return heat_client.Client(
+            "1", f"{self.heat_api_url}/v1/{user}", username=user,
+            password=password, timeout=HTTP_TIMEOUT[1])
+
+    def environment(self, user="mockuser"):
+        """Environment variables for clients of this setup."""
+        return {"HEAT_URL": f"{self.heat_api_url}/v1/{user}",
+                "OS_NO_CLIENT_AUTH": "True",
+                "OS_AUTH_URL": self.identity_url,
+                "HEAT_CFN_URL": f"{self.heat_cfn_url}/v1",
+                "DELTACLOUD_URL": self.mock.url}
+
+    def describe(self):
+        """What runs where, as lines for people."""
+        lines = [f"run folder   {self.run_dir}",
+                 f"logs         {self.log_dir}",
+                 f"deltacloud   {self.mock.url} (mock; mockuser / "
+                 "mockpassword"
+                 + "".join(f", {u} / {p}" for u, p in self.users.items())
+                 + ")",
+                 f"identity     {self.identity_url}",
+                 f"rabbitmq     {self.rabbitmq.transport_url}",
+                 f"database     {self.database_url}",
+                 f"heat-api     {self.heat_api_url}/v1/<user>",
+                 f"heat-api-cfn {self.heat_cfn_url}/v1",
+                 f"heat.conf    {self.heat_conf}"]
+        lines += [f"{name:<12} pid {process.pid}"
+                  for name, process in sorted(self.engines.items())]
+        return lines
+
+
+def _script(name):
+    """A console script of this Python's environment (heat-engine, ...)."""
+    path = pathlib.Path(sys.executable).parent / name
+    found = path if path.exists() else shutil.which(name)
+    if not found:
+        raise HarnessError(f"{name} not found next to {sys.executable}: "
+                           "install the 'heat' extra")
+    return found

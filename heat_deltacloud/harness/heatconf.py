@@ -1,0 +1,99 @@
+"""heat.conf for Heat as processes: the embedded engine's, with a bus.
+
+The base is :data:`heat_deltacloud.heat.embedded.HEAT_CONF` (the same
+backend, credential passing and ``[deltacloud]`` settings the in-process
+engine uses); what differs for separate processes is laid over it: the
+RabbitMQ transport, the shared PostgreSQL database, notifications on the
+bus, the cfn policy file, the Deltacloud URL the API filter checks
+credentials with, and log levels that keep the engines' "Creating stack"
+lines (they tell which engine took which stack).  Each process also gets
+a small file of its own (``host`` and ``log_file``), passed after
+heat.conf.
+"""
+
+import configparser
+import io
+import json
+import pathlib
+import secrets
+
+from heat_deltacloud.heat import apis, embedded
+
+LOG_LEVELS = ("heat=INFO", "heat.engine.resource=WARN",
+              "heat.engine.scheduler=WARN", "oslo_messaging=WARN",
+              "stevedore=WARN", "oslo_db=WARN", "keystoneauth=WARN",
+              "urllib3=WARN", "amqp=WARN", "kombu=WARN",
+              "heat_deltacloud=INFO")
+
+OVERRIDES = {
+    "DEFAULT": {
+        "transport_url": "{transport_url}",
+        "num_engine_workers": "1",
+        # dead engines are noticed after 3 intervals without a report
+        "periodic_interval": "5",
+        # the harness stops engines with SIGTERM; don't wait a minute
+        "graceful_shutdown_timeout": "5",
+        "use_stderr": "false",
+        "default_log_levels": ",".join(LOG_LEVELS),
+        "convergence_engine": "{convergence}",
+        "heat_metadata_server_url": "{cfn_url}/v1",
+    },
+    "database": {"connection": "{database}"},
+    "oslo_messaging_notifications": {"driver": "messagingv2"},
+    "oslo_messaging_rabbit": {"heartbeat_timeout_threshold": "30"},
+    "oslo_policy": {"policy_file": "{policy_file}"},
+    "deltacloud": {"url": "{deltacloud_url}", "poll_interval": "0.5",
+                   "delete_timeout": "60"},
+}
+
+
+def write(run_dir, *, transport_url, database, deltacloud_url, cfn_url,
+          convergence=True):
+    """Write heat.conf (and the cfn policy) into ``run_dir``; its path."""
+    run_dir = pathlib.Path(run_dir)
+    env_dir = run_dir / "environment.d"
+    env_dir.mkdir(parents=True, exist_ok=True)
+    policy_file = run_dir / "policy.yaml"
+    policy_file.write_text(json.dumps(apis.CFN_POLICY, indent=1))
+    base = embedded.HEAT_CONF.format(
+        encryption_key=secrets.token_hex(16),
+        metadata_url=f"{cfn_url}/v1",
+        environment_dir=env_dir,
+        convergence=str(convergence).lower(),
+        log_levels=",".join(LOG_LEVELS),
+        database="unused", log_file="unused",
+        api_paste=pathlib.Path(embedded.__file__).parent / "api-paste.ini")
+    conf = configparser.ConfigParser(interpolation=None)
+    conf.optionxform = str
+    conf.read_string(base)
+    values = {"transport_url": transport_url, "database": database,
+              "deltacloud_url": deltacloud_url, "cfn_url": cfn_url,
+              "convergence": str(convergence).lower(),
+              "policy_file": policy_file}
+    for section, options in OVERRIDES.items():
+        if section != "DEFAULT" and not conf.has_section(section):
+            conf.add_section(section)
+        for name, value in options.items():
+            conf.set(section, name, value.format(**values))
+    for name in ("host", "log_file"):  # per process, see process_conf()
+        conf.remove_option("DEFAULT", name)
+    path = run_dir / "heat.conf"
+    path.write_text(_render(conf))
+    return path
+
+
+def process_conf(run_dir, name, *, host=None):
+    """The file a process reads after heat.conf: its host and log file."""
+    run_dir = pathlib.Path(run_dir)
+    conf = configparser.ConfigParser(interpolation=None)
+    conf["DEFAULT"] = {"host": host or name,
+                       "log_file": str(run_dir / "logs" / f"{name}.log")}
+    path = run_dir / f"{name}.conf"
+    path.write_text(_render(conf))
+    return path
+
+
+def _render(conf):
+    out = io.StringIO()
+    conf.write(out)
+    return out.getvalue()
