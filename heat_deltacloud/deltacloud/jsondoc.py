@@ -51,18 +51,23 @@ def _ref_id(doc, name):
     return ref.get("id") if isinstance(ref, dict) and ref else None
 
 
+def _link(doc):
+    rel, href = _obj(doc, "action").get("rel"), doc.get("href")
+    if rel is None or href is None:
+        _req(doc, "rel" if rel is None else "href", "action")  # raises
+    return models.Link(str(rel), str(href),
+                       str(doc.get("method", "get")).lower())
+
+
 def _links(doc):
-    return tuple(models.Link(rel=_req(a, "rel", "action"),
-                             href=_req(a, "href", "action"),
-                             method=str(a.get("method", "get")).lower())
-                 for a in doc.get("actions") or ())
+    return tuple([_link(a) for a in doc.get("actions") or ()])
 
 
 def _addresses(doc, name):
-    return tuple(models.InstanceAddress(address=_req(a, "address", name),
-                                        type=str(a.get("type", "ipv4")),
-                                        port=_opt(a, "port"))
-                 for a in doc.get(name) or ())
+    return tuple([models.InstanceAddress(_req(a, "address", name),
+                                         str(a.get("type", "ipv4")),
+                                         _opt(a, "port"))
+                  for a in doc.get(name) or ()])
 
 
 def _feature(entries):
@@ -135,26 +140,29 @@ def _authentication(doc):
 
 
 def instance(doc):
-    doc = _obj(doc, "instance")
-    hwp = doc.get("hardware_profile") or {}
-    return models.Instance(
-        id=_req(doc, "id", "instance"), name=_opt(doc, "name"),
-        state=str(doc.get("state") or "UNKNOWN").upper(),
-        owner=_opt(doc, "owner"), image_id=_ref_id(doc, "image"),
-        realm_id=_ref_id(doc, "realm"),
-        hardware_profile_id=hwp.get("id"),
-        hardware_overrides=types.MappingProxyType({
-            str(k): str(v) for k, v in (hwp.get("properties") or {}).items()}),
-        actions=_links(doc), launch_time=_opt(doc, "create_time"),
-        public_addresses=_addresses(doc, "public_addresses"),
-        private_addresses=_addresses(doc, "private_addresses"),
-        storage_volumes=tuple(
-            models.VolumeAttachment(id=_req(v, "id", "storage_volume"))
-            for v in doc.get("storage_volumes") or ()),
-        firewalls=tuple(_req(f, "id", "firewall")
-                        for f in doc.get("firewalls") or ()),
-        authentication=_authentication(doc),
-        create_image=bool(doc.get("create_image")))
+    """An instance; built without its frozen ``__init__`` (a list can hold
+    thousands, see :func:`models.build`)."""
+    get = _obj(doc, "instance").get
+    hwp = get("hardware_profile") or {}
+    return models.build(models.Instance, {
+        "id": _req(doc, "id", "instance"), "name": _opt(doc, "name"),
+        "state": str(get("state") or "UNKNOWN").upper(),
+        "owner": _opt(doc, "owner"), "image_id": _ref_id(doc, "image"),
+        "realm_id": _ref_id(doc, "realm"),
+        "hardware_profile_id": hwp.get("id"),
+        "hardware_overrides": types.MappingProxyType({
+            str(k): str(v)
+            for k, v in (hwp.get("properties") or {}).items()}),
+        "actions": _links(doc), "launch_time": _opt(doc, "create_time"),
+        "public_addresses": _addresses(doc, "public_addresses"),
+        "private_addresses": _addresses(doc, "private_addresses"),
+        "storage_volumes": tuple([
+            models.VolumeAttachment(_req(v, "id", "storage_volume"))
+            for v in get("storage_volumes") or ()]),
+        "firewalls": tuple([_req(f, "id", "firewall")
+                            for f in get("firewalls") or ()]),
+        "authentication": _authentication(doc), "network_interfaces": (),
+        "create_image": bool(get("create_image"))})
 
 
 def key(doc):

@@ -13,6 +13,20 @@ import types
 _frozen = dataclasses.dataclass(frozen=True)
 
 
+def build(cls, fields):
+    """``cls(**fields)`` for the readers: ``fields``, naming every field,
+    becomes the new object's ``__dict__`` (so the caller must drop it).
+
+    A frozen dataclass's ``__init__`` sets each field through
+    ``object.__setattr__``; this is several times faster, which counts when
+    a list holds thousands of instances.  The object is the same: equal,
+    hashed and shown alike.
+    """
+    obj = object.__new__(cls)
+    object.__setattr__(obj, "__dict__", fields)
+    return obj
+
+
 def _mapping(**kwargs):
     """A read-only dict field that compares but is not hashed."""
     return dataclasses.field(default_factory=lambda: types.MappingProxyType(

@@ -73,21 +73,23 @@ def _child_id(el, path):
     return _id_of(el.find(path))
 
 
+def _link(el):
+    rel, href, method = el.get("rel"), el.get("href"), el.get("method")
+    if rel is None or href is None:
+        _attr(el, "rel" if rel is None else "href")  # raises, naming it
+    return models.Link(rel, href, "get" if method is None else method.lower())
+
+
+def _id_attr(el):
+    return _attr(el, "id")
+
+
 def _links(el):
-    return tuple(models.Link(rel=_attr(link, "rel"), href=_attr(link, "href"),
-                             method=link.get("method", "get").lower())
-                 for link in el.iterfind("actions/link"))
+    return tuple([_link(link) for link in el.iterfind("actions/link")])
 
 
 def _ids(el, path):
     return tuple(_attr(child, "id") for child in el.iterfind(path))
-
-
-def _addresses(el, path):
-    return tuple(models.InstanceAddress(address=(a.text or "").strip(),
-                                        type=a.get("type", "ipv4"),
-                                        port=a.get("port"))
-                 for a in el.iterfind(path))
 
 
 def api(root):
@@ -147,54 +149,83 @@ def image(el):
         actions=_links(el))
 
 
-def _authentication(el):
-    auth = el.find("authentication")
-    if auth is None:
-        return None
+def _authentication(auth):
+    login = {}  # the first of each <login> child, as find("login/x")
+    for parent in auth:
+        if parent.tag == "login":
+            for child in parent:
+                login.setdefault(child.tag, child)
     return models.Authentication(
-        type=auth.get("type", "key"), keyname=_text(auth, "login/keyname"),
-        username=_text(auth, "login/username"),
-        password=_text(auth, "login/password"))
+        auth.get("type", "key"), _text_of(login.get("keyname")),
+        _text_of(login.get("username")), _text_of(login.get("password")))
 
 
-def _children(el):
-    """The element's children by tag (the first of each), in one pass."""
-    found = {}
-    for child in el:
-        found.setdefault(child.tag, child)
-    return found
+def _address(el):
+    text = el.text
+    return models.InstanceAddress("" if text is None else text.strip(),
+                                  el.get("type", "ipv4"), el.get("port"))
+
+
+def _volume(el):
+    return models.VolumeAttachment(_attr(el, "id"), el.get("device"))
+
+
+#: Instance children read as text (the first of each), and their fields.
+_INSTANCE_TEXTS = {"name": "name", "state": "state", "owner_id": "owner",
+                   "launch_time": "launch_time"}
+#: Instance children naming another object by id, and their fields.
+_INSTANCE_REFS = {"image": "image_id", "realm": "realm_id",
+                  "hardware_profile": "hardware_profile_id"}
+#: Instance children listing things: field, item tag, reader.  Every such
+#: child adds to the field, as ``iterfind("actions/link")`` would.
+_INSTANCE_LISTS = {
+    "actions": ("actions", "link", _link),
+    "public_addresses": ("public_addresses", "address", _address),
+    "private_addresses": ("private_addresses", "address", _address),
+    "firewalls": ("firewalls", "firewall", _id_attr),
+    "network_interfaces": ("network_interfaces", "network_interface",
+                           _id_attr),
+}
+_INSTANCE_EMPTY = {**dict.fromkeys(_INSTANCE_TEXTS.values()),
+                   **dict.fromkeys(_INSTANCE_REFS.values()),
+                   **{field: () for field, _, _ in _INSTANCE_LISTS.values()}}
 
 
 def instance(el):
-    """An instance, reading its children once (lists can be thousands)."""
-    children = _children(el)
-    actions_el = children.get("actions")
-    actions = _links(el) if actions_el is not None else ()
-    hwp = children.get("hardware_profile")
-    volumes = children.get("storage_volumes")
-    return models.Instance(
-        id=_attr(el, "id"), name=_text_of(children.get("name")),
-        state=(_text_of(children.get("state")) or "UNKNOWN").upper(),
-        owner=_text_of(children.get("owner_id")),
-        image_id=_id_of(children.get("image")),
-        realm_id=_id_of(children.get("realm")),
-        hardware_profile_id=_id_of(hwp),
+    """An instance, in one pass over its children.
+
+    A list can hold thousands of instances, so each child is visited once
+    (no ``find`` per field, which walks the children again) and the model
+    is built without its frozen ``__init__`` (see :func:`models.build`).
+    """
+    fields = dict(_INSTANCE_EMPTY, id=_attr(el, "id"))
+    first = {}
+    for child in el:
+        tag = child.tag
+        listed = _INSTANCE_LISTS.get(tag)
+        if listed is not None:
+            field, item, read = listed
+            fields[field] += tuple([read(x) for x in child if x.tag == item])
+        elif tag not in first:
+            first[tag] = child
+    for tag, field in _INSTANCE_TEXTS.items():
+        fields[field] = _text_of(first.get(tag))
+    for tag, field in _INSTANCE_REFS.items():
+        fields[field] = _id_of(first.get(tag))
+    hwp = first.get("hardware_profile")
+    volumes = first.get("storage_volumes")
+    auth = first.get("authentication")
+    fields.update(
+        state=(fields["state"] or "UNKNOWN").upper(),
         hardware_overrides=types.MappingProxyType(
             {} if hwp is None else {_attr(p, "name"): p.get("value")
-                                    for p in hwp.iterfind("property")}),
-        actions=actions, launch_time=_text_of(children.get("launch_time")),
-        public_addresses=_addresses(el, "public_addresses/address"),
-        private_addresses=_addresses(el, "private_addresses/address"),
+                                    for p in hwp if p.tag == "property"}),
         storage_volumes=() if volumes is None else tuple(
-            models.VolumeAttachment(id=_attr(v, "id"), device=v.get("device"))
-            for v in volumes.iterfind("storage_volume")),
-        firewalls=_ids(el, "firewalls/firewall")
-        if "firewalls" in children else (),
-        authentication=_authentication(el)
-        if "authentication" in children else None,
-        network_interfaces=_ids(el, "network_interfaces/network_interface")
-        if "network_interfaces" in children else (),
-        create_image=any(link.rel == "create_image" for link in actions))
+            [_volume(v) for v in volumes if v.tag == "storage_volume"]),
+        authentication=None if auth is None else _authentication(auth),
+        create_image=any(link.rel == "create_image"
+                         for link in fields["actions"]))
+    return models.build(models.Instance, fields)
 
 
 def key(el):

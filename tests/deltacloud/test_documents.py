@@ -165,3 +165,67 @@ def test_firewalls(make_client, reply, fmt):
         models.FirewallSource("address", address="10.0.0.0", prefix="8",
                               family="ipv4"),
         models.FirewallSource("group", name="db", owner="mockuser"))
+
+
+def test_instances_are_ordinary_frozen_objects(document, fmt):
+    # The readers build instances without the dataclass __init__ (speed,
+    # models.build); the result must behave exactly like one made by it.
+    import copy
+    import dataclasses
+    import json
+
+    from heat_deltacloud.deltacloud import jsondoc, xmldoc
+    inst = (xmldoc.instance(xmldoc.parse(document("instance.xml")))
+            if fmt == "xml" else
+            jsondoc.instance(json.loads(document("instance.json"))["instance"]))
+    assert set(vars(inst)) == {f.name for f in
+                               dataclasses.fields(models.Instance)}
+    again = dataclasses.replace(inst)
+    assert (again, hash(again), repr(again)) == (inst, hash(inst), repr(inst))
+    assert copy.copy(inst) == inst
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        inst.state = "STOPPED"
+
+
+INSTANCE_ODDITIES = b"""<instance id='i1'>
+  <name>first</name><name>second</name>
+  <state>  stopped </state>
+  <actions><link rel='stop' href='http://h/api/instances/i1/stop'/></actions>
+  <public_addresses><address port='22'>1.2.3.4</address></public_addresses>
+  <actions><link rel='run' href='http://h/x' method='POST'/><other/></actions>
+  <public_addresses><address> 5.6.7.8 </address></public_addresses>
+  <hardware_profile id='m1'/><hardware_profile id='m2'/>
+  <authentication type='password'>
+    <login><username>root</username></login>
+    <login><password>pw</password><username>other</username></login>
+  </authentication>
+  <unknown id='ignored'/>
+</instance>"""
+
+
+def test_instance_children_are_read_as_find_reads_them():
+    # Single values come from the first such child, lists from every one.
+    from heat_deltacloud.deltacloud import xmldoc
+    inst = xmldoc.instance(xmldoc.parse(INSTANCE_ODDITIES))
+    assert (inst.name, inst.state, inst.hardware_profile_id) == (
+        "first", "STOPPED", "m1")
+    assert inst.actions == (
+        models.Link("stop", "http://h/api/instances/i1/stop", "get"),
+        models.Link("run", "http://h/x", "post"))
+    assert inst.public_addresses == (
+        models.InstanceAddress("1.2.3.4", "ipv4", "22"),
+        models.InstanceAddress("5.6.7.8"))
+    assert inst.authentication == models.Authentication(
+        "password", username="root", password="pw")
+    assert (inst.image_id, inst.storage_volumes, inst.firewalls,
+            inst.create_image) == (None, (), (), False)
+
+
+@pytest.mark.parametrize("link, missing", [
+    ("<link href='http://h/x'/>", "rel"), ("<link rel='' />", "href")])
+def test_instance_link_without_rel_or_href_is_malformed(link, missing):
+    from heat_deltacloud.deltacloud import exceptions, xmldoc
+    body = f"<instance id='i1'><actions>{link}</actions></instance>"
+    with pytest.raises(exceptions.MalformedResponse,
+                       match=f"<link> lacks the '{missing}' attribute"):
+        xmldoc.instance(xmldoc.parse(body.encode()))
