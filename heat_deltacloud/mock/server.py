@@ -13,6 +13,11 @@ from waitress.task import WSGITask
 
 from heat_deltacloud.mock import control, controlplane, wsgi
 
+#: Largest request body the mock reads (waitress answers 413 above it).
+#: Form parsing costs many times a body's size, and no Deltacloud request
+#: (user data included) comes near this.
+MAX_REQUEST_BODY = 1024 * 1024
+
 
 class _DroppingTask(WSGITask):
     """Closes the connection, writing nothing, when the app raises
@@ -34,19 +39,28 @@ class MockServer:
 
     ``options`` go to :func:`heat_deltacloud.mock.wsgi.make_app`.  The
     control methods act directly on the app; the same operations are
-    served over HTTP under ``/_mock/``.
+    served over HTTP under ``/_mock/``.  Request bodies over
+    ``max_request_body`` bytes are refused with 413.
     """
 
-    def __init__(self, host="127.0.0.1", port=0, *, threads=8, **options):
+    def __init__(self, host="127.0.0.1", port=0, *, threads=8,
+                 max_request_body=MAX_REQUEST_BODY, **options):
+        self._options = options
+        self._serving = {"host": host, "threads": threads,
+                         "max_request_body_size": max_request_body}
         self.app = wsgi.make_app(**options)
-        self._server = create_server(self.app, host=host, port=port,
-                                     threads=threads, ident="deltacloud",
-                                     clear_untrusted_proxy_headers=True)
-        self._server.channel_class = _Channel
+        self._server = self._create_server(port)
         self.host = host
         self.port = self._server.effective_port
         self.url = f"http://{host}:{self.port}/api"
         self._thread = None
+
+    def _create_server(self, port):
+        server = create_server(self.app, port=port, ident="deltacloud",
+                               clear_untrusted_proxy_headers=True,
+                               **self._serving)
+        server.channel_class = _Channel
+        return server
 
     def __repr__(self):
         return f"<MockServer {self.url}>"
@@ -75,6 +89,19 @@ class MockServer:
             self._thread.join(timeout=5)
             self._thread = None
         server.task_dispatcher.shutdown(timeout=1)
+
+    def restart(self):
+        """Stop, then serve a new, seeded cloud on the same port.
+
+        What a crashed and restarted Deltacloud (or cloud) looks like to
+        its clients: open connections are dropped and every instance,
+        key, address and volume created since the start is gone; faults,
+        switches and the request log start afresh.
+        """
+        self.stop()
+        self.app = wsgi.make_app(**self._options)
+        self._server = self._create_server(self.port)
+        return self.start()
 
     def __enter__(self):
         return self.start()
