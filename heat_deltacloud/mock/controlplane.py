@@ -52,9 +52,21 @@ def _capabilities(app, body, args):
     return {"api": app.controls.entry_point()}
 
 
+def _typed(body, name, kinds, default=None):
+    """``body[name]`` if it is one of ``kinds`` (KeyError if missing and
+    no default), else TypeError naming it."""
+    value = body[name] if default is None else body.get(name, default)
+    if not isinstance(value, kinds):
+        raise TypeError(f"'{name}' must be {kinds[0].__name__}, not "
+                        f"{type(value).__name__}")
+    return value
+
+
 def _set_capability(app, body, args):
-    app.controls.set_capability(body["collection"], body.get("feature"),
-                                body.get("enabled", True))
+    app.controls.set_capability(
+        _typed(body, "collection", (str,)),
+        body.get("feature") and _typed(body, "feature", (str,)),
+        _typed(body, "enabled", (bool,), default=True))
     return _capabilities(app, body, args)
 
 
@@ -67,8 +79,8 @@ def _addresses(app, body, args):
 
 
 def _set_state(app, body, args):
-    return admin_view(app.cloud.set_instance_state(args["id"],
-                                                   body["state"]))
+    return admin_view(app.cloud.set_instance_state(
+        args["id"], _typed(body, "state", (str,))))
 
 
 #: (method, path pattern) -> handler(app, JSON body, path arguments).
@@ -100,6 +112,8 @@ def handle(app, request):
         if not isinstance(body, dict):
             raise ValueError("the body must be a JSON object")
         return _json(200, handler(app, body, match.groupdict()))
+    except RecursionError:
+        return _json(400, {"error": "the body is nested too deeply"})
     except (ValueError, KeyError, TypeError) as exc:
         return _json(400, {"error": str(exc)})
     except models.MockError as exc:

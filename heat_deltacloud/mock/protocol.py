@@ -32,6 +32,7 @@ ERROR_CLASSES = {400: "ValidationFailure", 401: "AuthenticationFailure",
                  409: "Conflict", 500: "BackendError",
                  501: "NotImplemented", 502: "ProviderError",
                  503: "ProviderError", 504: "ProviderTimeout"}
+NOT_UTF8 = "Bad Request: the request is not valid UTF-8"
 MISSING_CAPABILITY = ("The required capability to execute this operation "
                       "is missing")
 
@@ -98,6 +99,11 @@ def basic_credentials(header):
 def required_message(name, sent):
     """Sinatra-rabbit's 400 text for a missing required parameter."""
     return f"Required parameter '{name}' not found in [{','.join(sent)}]"
+
+
+def not_xml_message(name):
+    return (f"Parameter '{name.encode('unicode_escape').decode()}' holds "
+            "characters XML cannot carry")
 
 
 def enum_message(name, value, allowed):

@@ -9,6 +9,7 @@ import email.utils
 import hashlib
 import hmac
 import json
+import re
 import socket
 import time
 
@@ -26,6 +27,10 @@ COMPILED = [(route, protocol.template_regex(route.template))
             for route in api.ROUTES]
 #: Parameters never echoed back in error documents.
 SECRET_PARAMS = frozenset({"password", "private_key"})
+#: Characters XML 1.0 cannot carry: a parameter holding one could be
+#: neither stored and shown nor echoed in an error document.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff"
+                     "\ufffe\uffff]")
 
 
 class ConnectionDropped(Exception):
@@ -93,6 +98,9 @@ class Exchange:
     def validate(self):
         """The routing layer's 400s, before the driver runs."""
         params = self.params
+        for name, value in params.items():
+            if NOT_XML.search(name) or NOT_XML.search(value):
+                raise Halt(plain(400, protocol.not_xml_message(name)))
         for name in self.route.required:
             if name not in params:
                 raise Halt(plain(400, protocol.required_message(
@@ -212,6 +220,10 @@ class MockApp:
 
     def __call__(self, environ, start_response):
         request = webob.Request(environ)
+        try:
+            request.path_info.encode()
+        except UnicodeDecodeError:
+            return plain(400, protocol.NOT_UTF8)(environ, start_response)
         if request.path_info.startswith("/_mock/"):
             response = controlplane.handle(self, request)
         else:
@@ -226,7 +238,10 @@ class MockApp:
                   "path": request.path, "status": None,
                   "user": credentials[0] if credentials else None}
         try:
-            response = self._answer(request, record)
+            try:
+                response = self._answer(request, record)
+            except UnicodeDecodeError:  # the query
+                response = plain(400, protocol.NOT_UTF8)
             record["status"] = response.status_code
             return response
         finally:
