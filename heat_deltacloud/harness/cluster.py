@@ -260,6 +260,18 @@ class Harness:
             host=name, moment=moment)
         return rows[0][0] > 0
 
+    def process_groups(self):
+        """``{name: pid}`` of every child process group running now."""
+        groups = {name: process.pid
+                  for name, process in self.engines.items()}
+        groups.update({name: api["process"].pid
+                       for name, api in self.apis.items()
+                       if api.get("process") is not None})
+        for service in (self.rabbitmq, self.postgres):
+            if service is not None:
+                groups.update(service.process_groups())
+        return groups
+
     def engine_hosts(self):
         """``{engine_id: engine name}`` of every engine that registered,
         live or not (a restarted engine has a new id)."""

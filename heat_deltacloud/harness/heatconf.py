@@ -37,6 +37,10 @@ OVERRIDES = {
         "default_log_levels": ",".join(LOG_LEVELS),
         "convergence_engine": "{convergence}",
         "heat_metadata_server_url": "{cfn_url}/v1",
+        # off by default in Heat; Heat's functional tests (and its own
+        # gate) turn them on
+        "enable_stack_abandon": "true",
+        "enable_stack_adopt": "true",
     },
     "database": {"connection": "{database}"},
     "oslo_messaging_notifications": {"driver": "messagingv2"},

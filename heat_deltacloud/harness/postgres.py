@@ -119,6 +119,11 @@ class PostgreSQL:
             connection.close()
         return self.url(name)
 
+    def process_groups(self):
+        if self._process is None:
+            return {}
+        return {self._process.name: self._process.pid}
+
     def stop(self):
         if self._process is not None:
             # SIGINT is PostgreSQL's "fast" shutdown (SIGTERM would wait

@@ -103,6 +103,9 @@ class RabbitMQ:
         connection.close()
         return True
 
+    def process_groups(self):
+        return {process.name: process.pid for process in self._processes}
+
     def stop(self):
         for process in reversed(self._processes):
             process.stop()

@@ -17,6 +17,7 @@ Nova, which no backend can close.
 """
 
 import concurrent.futures
+import os
 import time
 
 import pytest
@@ -143,6 +144,19 @@ def slow_harness(request, tmp_path):
     with Harness(tmp_path, convergence=request.param,
                  mock_options={"state_delay": SLOW_INSTANCES}) as running:
         yield running
+        groups = running.process_groups()
+    # stop() must leave no process behind, killed engine included.
+    assert {"rabbitmq", "epmd", "postgresql", "heat-api", "heat-api-cfn",
+            "engine-1", "engine-2"} <= set(groups)
+    assert {name: pid for name, pid in groups.items() if alive(pid)} == {}
+
+
+def alive(group):
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def engine_id_of(harness, name):
@@ -222,3 +236,4 @@ def test_killed_engine_stacks_delete_cleanly(slow_harness):
 
     delete_all(client, ids)
     assert instance_ids(harness) - before == set()
+
