@@ -1,5 +1,6 @@
 """``novaclient.v2.servers`` over Deltacloud instances."""
 
+import itertools
 import logging
 import re
 import time
@@ -31,6 +32,15 @@ UNHONOURED_ARGUMENTS = {
     "hostname": (None,),
     "tags": (None, []),
 }
+
+#: Create failures after which the instance may exist all the same: the
+#: answer was lost (timeout, dropped connection, garbled body) or the
+#: server or a proxy failed after the cloud had acted (5xx).
+UNCERTAIN_CREATE = (dc.Timeout, dc.ConnectionFailed, dc.MalformedResponse,
+                    dc.InternalServerError, dc.BackendError,
+                    dc.ServiceUnavailable)
+#: Look-ups by name after such a failure before concluding "not made".
+LOOKUPS = 3
 
 #: Deltacloud address types Nova can show, with their IP version.
 ADDRESS_VERSIONS = {"ipv4": 4, "ipv6": 6, "hostname": None}
@@ -128,8 +138,15 @@ class ServerManager(base.Manager):
 
     def get(self, server):
         server_id = base.getid(server)
-        with exceptions.translating():
-            instance = self.dc.instances.get(server_id)
+        try:
+            with exceptions.translating():
+                instance = self.dc.instances.get(server_id)
+        except exceptions.NotFound:
+            # Say which instance: Heat shows this as the resource's reason
+            # when an instance vanished (a cloud that lost its state).
+            raise exceptions.not_found(
+                f"Instance {server_id} could not be found: Deltacloud no "
+                "longer has it") from None
         if instance.state in status.GONE:
             raise exceptions.not_found(f"Instance {server_id} could not be "
                                        "found (it has finished)")
@@ -197,25 +214,46 @@ class ServerManager(base.Manager):
             try:
                 instance = self.dc.instances.create(base.getid(image),
                                                     **params)
-            except (dc.Timeout, dc.ConnectionFailed):
-                instance = self._created_anyway(params.get("name"))
+            except UNCERTAIN_CREATE as exc:
+                # A timed-out create may still be running on the server.
+                settle = self._read_timeout() if isinstance(
+                    exc, dc.Timeout) else 0.0
+                instance = self._created_anyway(params.get("name"), settle)
         return self._wrap(server_info(instance))
 
-    def _created_anyway(self, name):
-        """After a create whose answer was lost, find what it made.
+    def _read_timeout(self):
+        timeout = self.dc.transport.timeout
+        return float(timeout[1] if isinstance(timeout, tuple) else timeout)
+
+    def _created_anyway(self, name, settle):
+        """After a create whose outcome is unknown, find what it made.
 
         A create is never retried blindly: if the instance was made, its
-        (unique, Heat-given) name finds it, so Heat's retry does not leave
-        a duplicate behind.  Re-raises when nothing, or more than one
-        instance, has that name.
+        (unique, Heat-given) name finds it, so no duplicate is left behind
+        and Heat records the instance it will later delete.  The name is
+        looked up at least :data:`LOOKUPS` times (a look-up failing the
+        same way does not count as "none") and until ``settle`` seconds
+        have passed (a server still working on a timed-out create); then
+        the original error is raised again, as it is when more than one
+        instance has that name.
         """
-        if name:
-            found = [i for i in self.dc.instances.list()
-                     if i.name == name and i.state not in status.GONE]
-            if len(found) == 1:
+        deadline = time.monotonic() + settle
+        for attempt in itertools.count(1):
+            if not name:
+                break
+            try:
+                found = [i for i in self.dc.instances.list()
+                         if i.name == name and i.state not in status.GONE]
+            except UNCERTAIN_CREATE:
+                found = None
+            if found and len(found) == 1:
                 LOG.warning("The answer to creating %s was lost; found "
                             "instance %s with its name", name, found[0].id)
                 return found[0]
+            if found or (attempt >= LOOKUPS and
+                         time.monotonic() >= deadline):
+                break
+            time.sleep(self.client.poll_interval)
         raise
 
     def _user_data(self, userdata):
