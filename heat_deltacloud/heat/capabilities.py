@@ -1,80 +1,290 @@
-"""What each Heat resource type needs from the Deltacloud driver.
+"""What a Deltacloud driver lets each Heat resource type and property do.
 
-One table: resource type -> the collection it is built on, and the
-features whose absence limits it (with what is lost).  The doctor derives
-the capability matrix from it and a driver's ``/api``.
+The property lists come from Heat's own resource registry, so every
+property a template can use is named; the table here says only how the
+properties that are not plainly supported fare, and which ``/api``
+collection or feature decides.  :func:`matrix` combines both with a
+driver's ``/api``; ``heat-deltacloud doctor`` prints the result.
+
+Every claim in the table is exercised on real Heat 27 and the mock by
+``tests/doctor/test_capability_claims.py``.
 """
 
 import dataclasses
+import logging
 
-#: (collection, feature) pairs a server uses, with what is lost without.
-SERVER_FEATURES = (
-    ("instances", "user_name", "names not kept (instances get the "
-                               "driver's names)"),
-    ("instances", "user_data", "user data refused (or dropped with "
-                               "ignore_unsupported_user_data)"),
-    ("instances", "authentication_key", "key_name / KeyName refused"),
-    ("instances", "firewalls", "security_groups / SecurityGroups "
-                               "refused"),
-)
+SUPPORTED, PARTIAL, IGNORED, REJECTED, UNSUPPORTED = (
+    "supported", "partial", "ignored", "rejected", "unsupported")
 
-#: resource type -> (collection required, limiting features)
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """How one property fares.
+
+    ``status`` applies when the driver has ``needs`` (a ``(collection,
+    feature)`` pair; feature None means the collection alone), or always
+    when ``needs`` is empty; ``without`` applies when it lacks it.
+    ``droppable`` marks user data, which ``ignore_unsupported_user_data``
+    turns from rejected into ignored.
+    """
+
+    why: str
+    status: str = SUPPORTED
+    needs: tuple = ()
+    without: str = REJECTED
+    droppable: bool = False
+
+    def judge(self, api, ignore_unsupported_user_data=False):
+        """``(status, reason)`` on a driver's ``/api``."""
+        if not self.needs or api.supports(*self.needs):
+            return self.status, "" if self.status == SUPPORTED else self.why
+        collection, feature = self.needs
+        lacking = (f"the driver has no '{collection}' collection"
+                   if feature is None else
+                   f"the driver lacks the '{feature}' feature of "
+                   f"'{collection}'")
+        if self.droppable and ignore_unsupported_user_data:
+            return IGNORED, (f"{lacking}: dropped "
+                             "(ignore_unsupported_user_data)")
+        return self.without, f"{lacking}: {self.why}"
+
+
+def rejected(why):
+    return Rule(why, REJECTED)
+
+
+def ignored(why):
+    return Rule(why, IGNORED)
+
+
+def partial(why):
+    return Rule(why, PARTIAL)
+
+
+def needs(collection, feature, why, without=REJECTED):
+    return Rule(why, needs=(collection, feature), without=without)
+
+
+@dataclasses.dataclass(frozen=True)
+class Mapping:
+    """A resource type: the collection it is built on, its properties'
+    rules, and the properties Heat always sends (a rejection there makes
+    the whole type unusable)."""
+
+    collection: str
+    rules: dict = dataclasses.field(default_factory=dict)
+    always_sent: frozenset = frozenset()
+
+
+USER_DATA = Rule("user data refused at create (set "
+                 "ignore_unsupported_user_data to boot without it)",
+                 needs=("instances", "user_data"), droppable=True)
+KEY_NAME = needs("instances", "authentication_key",
+                 "key names refused at create")
+FIREWALLS = needs("instances", "firewalls",
+                  "security groups refused at create")
+NO_PORTS = "Deltacloud has no networks or ports"
+NO_HINTS = rejected("Deltacloud has no scheduler hints")
+NO_METADATA = "Deltacloud has no metadata: accepted, not stored"
+REPLACE_ONLY = partial("changing it on update needs the REPLACE policy: "
+                       "Deltacloud cannot resize or rebuild")
+NO_SNAPSHOTS = rejected("the cinder shim has no snapshots or backups")
+
+#: Resource type -> how its properties fare on Deltacloud.  Properties not
+#: named are supported; Heat's unimplemented and hidden ones are left out.
 RESOURCE_TYPES = {
-    "AWS::EC2::Instance": ("instances", SERVER_FEATURES),
-    "OS::Nova::Server": ("instances", SERVER_FEATURES),
-    "OS::Nova::KeyPair": ("keys", (
-        ("keys", "import_key", "public_key (import) refused"),)),
-    "AWS::EC2::EIP": ("addresses", ()),
-    "AWS::EC2::EIPAssociation": ("addresses", ()),
-    "OS::Nova::FloatingIP": ("addresses", ()),
-    "OS::Nova::FloatingIPAssociation": ("addresses", ()),
-    "AWS::EC2::Volume": ("storage_volumes", ()),
-    "AWS::EC2::VolumeAttachment": ("storage_volumes", ()),
-    "OS::Cinder::Volume": ("storage_volumes", (
-        ("storage_volumes", "volume_name", "volume names not kept"),)),
-    "OS::Cinder::VolumeAttachment": ("storage_volumes", ()),
-    "AWS::EC2::SecurityGroup": ("firewalls", ()),
+    "AWS::EC2::Instance": Mapping("instances", {
+        "KeyName": KEY_NAME,
+        "SecurityGroups": FIREWALLS,
+        "SecurityGroupIds": FIREWALLS,
+        "UserData": USER_DATA,
+        "Volumes": needs("storage_volumes", None,
+                         "volumes cannot be attached"),
+        "NetworkInterfaces": rejected(NO_PORTS),
+        "SubnetId": rejected(NO_PORTS),
+        "NovaSchedulerHints": NO_HINTS,
+        "BlockDeviceMappings": NO_SNAPSHOTS,
+        "Tags": ignored(NO_METADATA),
+        "InstanceType": partial("changing it on update fails: Deltacloud "
+                                "cannot resize"),
+    }, always_sent=frozenset({"UserData"})),
+    "OS::Nova::Server": Mapping("instances", {
+        "name": needs("instances", "user_name",
+                      "instances get the driver's names", IGNORED),
+        "key_name": KEY_NAME,
+        "security_groups": FIREWALLS,
+        "user_data": USER_DATA,
+        "user_data_format": partial(
+            "SOFTWARE_CONFIG needs Keystone stack users; HEAT_CFNTOOLS "
+            "(the default) sends user data, so without the 'user_data' "
+            "feature only RAW with no user_data works"),
+        "software_config_transport": rejected(
+            "used only by SOFTWARE_CONFIG (no Keystone stack users)"),
+        "deployment_swift_data": rejected(
+            "used only by SOFTWARE_CONFIG (no Swift)"),
+        "networks": rejected(NO_PORTS),
+        "block_device_mapping": rejected("Deltacloud has no block devices"),
+        "block_device_mapping_v2": rejected(
+            "Deltacloud has no block devices"),
+        "scheduler_hints": NO_HINTS,
+        "metadata": rejected("Deltacloud has no metadata (Heat's "
+                             "validation sees a limit of 0 entries)"),
+        "personality": rejected("Deltacloud has no personality files "
+                                "(Heat's validation sees a limit of 0)"),
+        "tags": rejected("needs Nova microversion 2.26; the shim is 2.1"),
+        "admin_pass": rejected("Deltacloud cannot set passwords"),
+        "config_drive": rejected("Deltacloud has no config drive"),
+        "diskConfig": rejected("Deltacloud has no disk configuration"),
+        "reservation_id": ignored("Deltacloud has no reservation ids"),
+        "flavor": REPLACE_ONLY,
+        "image": REPLACE_ONLY,
+    }),
+    "OS::Nova::KeyPair": Mapping("keys", {
+        "public_key": needs("keys", "import_key",
+                            "importing a public key refused at create"),
+        "type": rejected("needs Nova microversion 2.2; the shim is 2.1"),
+        "user": rejected("Deltacloud keys belong to the caller"),
+    }),
+    "AWS::EC2::EIP": Mapping("addresses"),
+    "AWS::EC2::EIPAssociation": Mapping("addresses", {
+        "AllocationId": rejected(f"{NO_PORTS}: use EIP"),
+        "NetworkInterfaceId": ignored(f"{NO_PORTS}: the EIP goes to "
+                                      "InstanceId"),
+    }),
+    "OS::Nova::FloatingIP": Mapping("addresses"),
+    "OS::Nova::FloatingIPAssociation": Mapping("addresses"),
+    "AWS::EC2::Volume": Mapping("storage_volumes", {
+        "SnapshotId": NO_SNAPSHOTS,
+        "Tags": ignored(NO_METADATA),
+    }),
+    "AWS::EC2::VolumeAttachment": Mapping("storage_volumes"),
+    "OS::Cinder::Volume": Mapping("storage_volumes", {
+        "name": needs("storage_volumes", "volume_name",
+                      "volume names not kept", IGNORED),
+        "description": needs("storage_volumes", "volume_description",
+                             "volume descriptions not kept", IGNORED),
+        "metadata": ignored(NO_METADATA),
+        "snapshot_id": NO_SNAPSHOTS,
+        "backup_id": NO_SNAPSHOTS,
+        "volume_type": rejected("Deltacloud has no volume types"),
+        "image": rejected("Deltacloud cannot make a volume from an image"),
+        "source_volid": rejected("Deltacloud cannot clone volumes"),
+        "scheduler_hints": NO_HINTS,
+        "read_only": rejected("Deltacloud has no read-only volumes"),
+    }),
+    "OS::Cinder::VolumeAttachment": Mapping("storage_volumes", {
+        "mountpoint": partial("required: Deltacloud attaches only at a "
+                              "named device"),
+    }),
+    "AWS::EC2::SecurityGroup": Mapping("firewalls", {
+        "SecurityGroupEgress": rejected("Deltacloud firewalls have ingress "
+                                        "rules only"),
+        "VpcId": ignored("Heat does not use it"),
+    }),
 }
 
-#: Limits whatever the driver: Deltacloud has no counterpart.
-ALWAYS_IGNORED = {
-    "AWS::EC2::Instance": "Tags kept nowhere; NetworkInterfaces, SubnetId "
-                          "and Volumes-with-devices refused",
-    "OS::Nova::Server": "metadata kept nowhere; networks, "
-                        "block_device_mapping, personality, "
-                        "scheduler_hints refused",
-    "AWS::EC2::Volume": "Tags kept nowhere",
-    "AWS::EC2::SecurityGroup": "egress rules refused",
-}
+
+@dataclasses.dataclass(frozen=True)
+class Property:
+    name: str
+    support: str
+    reason: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
 class Capability:
     resource_type: str
     support: str              # supported | partial | unsupported
-    notes: tuple
+    notes: tuple = ()
+    properties: tuple = ()    # of Property, in Heat's schema order
+
+    def limited(self):
+        """The properties that are not plainly supported."""
+        return [p for p in self.properties if p.support != SUPPORTED]
 
     def as_dict(self):
         return {"resource_type": self.resource_type,
-                "support": self.support, "notes": list(self.notes)}
+                "support": self.support, "notes": list(self.notes),
+                "properties": [dataclasses.asdict(p)
+                               for p in self.properties]}
 
 
-def matrix(api):
-    """The capability of every mapped resource type on a driver's ``/api``."""
-    result = []
-    for resource_type, (collection, features) in RESOURCE_TYPES.items():
-        if not api.supports(collection):
-            result.append(Capability(
-                resource_type, "unsupported",
-                (f"the driver has no '{collection}' collection",)))
-            continue
-        notes = [f"no '{feature}' feature: {lost}"
-                 for coll, feature, lost in features
-                 if not api.supports(coll, feature)]
-        if resource_type in ALWAYS_IGNORED:
-            notes.append(ALWAYS_IGNORED[resource_type])
-        missing = any(not api.supports(c, f) for c, f, _ in features)
-        result.append(Capability(resource_type,
-                                 "partial" if missing or notes else
-                                 "supported", tuple(notes)))
-    return result
+def heat_resource_types():
+    """``{type: (support status, message, [property names])}`` from Heat's
+    registry, for the types :data:`RESOURCE_TYPES` maps.  Hidden and
+    unimplemented properties are left out: no template can use them."""
+    from heat.engine import resources
+
+    _threads_for_oslo_service()
+    environment_log = logging.getLogger("heat.engine.environment")
+    level = environment_log.level
+    environment_log.setLevel(logging.ERROR)  # "X is HIDDEN" for each type
+    try:
+        resources.initialise()
+    finally:
+        environment_log.setLevel(level)
+    env = resources.global_env()
+    found = {}
+    for resource_type in RESOURCE_TYPES:
+        cls = env.get_class(resource_type)
+        names = [name for name, schema in cls.properties_schema.items()
+                 if schema.implemented and
+                 schema.support_status.status != "HIDDEN"]
+        found[resource_type] = (cls.support_status.status,
+                                cls.support_status.message or "", names)
+    return found
+
+
+def _threads_for_oslo_service():
+    """Loading Heat's resources imports oslo.service, which settles on
+    eventlet unless told otherwise; choose threads, as Heat's own commands
+    and the embedded engine do, so this process can still run Heat."""
+    from oslo_service import backend
+    from oslo_service.backend import exceptions
+
+    try:
+        backend.init_backend(backend.BackendType.THREADING)
+    except exceptions.BackendAlreadySelected:
+        pass
+
+
+def capability(resource_type, api, heat_type,
+               ignore_unsupported_user_data=False):
+    """The :class:`Capability` of one type on a driver's ``/api``."""
+    mapping = RESOURCE_TYPES[resource_type]
+    status, message, names = heat_type
+    properties = []
+    for name in names:
+        rule = mapping.rules.get(name)
+        support, reason = rule.judge(api, ignore_unsupported_user_data) \
+            if rule else (SUPPORTED, "")
+        properties.append(Property(name, support, reason))
+    properties = tuple(properties)
+    if status == "HIDDEN":
+        return Capability(resource_type, UNSUPPORTED,
+                          (f"Heat hides this type: {message}",), properties)
+    if not api.supports(mapping.collection):
+        return Capability(resource_type, UNSUPPORTED,
+                          (f"the driver has no '{mapping.collection}' "
+                           "collection",), properties)
+    blocked = [p for p in properties
+               if p.name in mapping.always_sent and p.support == REJECTED]
+    if blocked:
+        return Capability(resource_type, UNSUPPORTED, tuple(
+            f"Heat always sends {p.name}, and {p.reason}" for p in blocked),
+            properties)
+    limited = any(p.support != SUPPORTED for p in properties)
+    return Capability(resource_type, PARTIAL if limited else SUPPORTED,
+                      (), properties)
+
+
+def matrix(api, ignore_unsupported_user_data=False, heat_types=None):
+    """The capability of every mapped resource type on a driver's ``/api``.
+
+    ``heat_types`` defaults to :func:`heat_resource_types` (Heat's
+    registry).
+    """
+    heat_types = heat_types or heat_resource_types()
+    return [capability(resource_type, api, heat_types[resource_type],
+                       ignore_unsupported_user_data)
+            for resource_type in RESOURCE_TYPES]
