@@ -6,8 +6,9 @@ properties that are not plainly supported fare, and which ``/api``
 collection or feature decides.  :func:`matrix` combines both with a
 driver's ``/api``; ``heat-deltacloud doctor`` prints the result.
 
-Every claim in the table is exercised on real Heat 27 and the mock by
-``tests/doctor/test_capability_claims.py``.
+``tests/doctor/test_capability_claims.py`` runs each kind of claim
+(supported, ignored, rejected for want of a feature or always, the
+update-policy limits) on real Heat 27 and the mock.
 """
 
 import dataclasses

@@ -2,6 +2,8 @@
 ignored completes on real Heat 27 and the mock, what it calls rejected
 fails, for the reason given."""
 
+import time
+
 import pytest
 
 from heat_deltacloud.deltacloud import Client
@@ -173,3 +175,49 @@ def test_the_table_names_only_properties_heat_has(heat_types):
         _, _, names = heat_types[resource_type]
         assert set(mapping.rules) <= set(names), resource_type
         assert mapping.always_sent <= set(names), resource_type
+
+
+def server(flavor, **more):
+    return {"heat_template_version": "2021-04-16", "resources": {"S": {
+        "type": "OS::Nova::Server",
+        "properties": {**SERVER, "flavor": flavor, **more}}}}
+
+
+def settled_update(heat, ctx, identity, attempts=600):
+    """The stack once its update has settled (bounded polling)."""
+    for _ in range(attempts):
+        stack = heat.engine_client.show_stack(ctx, identity)[0]
+        if stack["stack_action"] == "UPDATE" and \
+                stack["stack_status"] != "IN_PROGRESS":
+            return stack
+        time.sleep(0.1)
+    raise AssertionError(f"update of {identity} did not settle")
+
+
+@pytest.mark.parametrize("before, after, status, words", [
+    (server("m1-small"), server("m1-large"), "FAILED", "resize"),
+    (server("m1-small", flavor_update_policy="REPLACE"),
+     server("m1-large", flavor_update_policy="REPLACE"), "COMPLETE", None),
+    ({"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"I": {
+        "Type": "AWS::EC2::Instance", "Properties": INSTANCE}}},
+     {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"I": {
+         "Type": "AWS::EC2::Instance",
+         "Properties": {**INSTANCE, "InstanceType": "m1-large"}}}},
+     "FAILED", "resize"),
+], ids=["resize", "replace", "instance-type"])
+def test_flavor_changes_need_replace(heat, deltacloud_mock, before, after,
+                                     status, words):
+    """What the matrix calls partial for flavor / InstanceType."""
+    deltacloud_mock.set_capability("instances", "user_data")
+    connection.DISCOVERY.clear()
+    ctx = heat.context("mockuser", "mockpassword", deltacloud_mock.url)
+    identity = heat.engine_client.create_stack(
+        ctx, "claim-update", before, {}, {}, {"timeout_mins": 2})
+    assert heat.wait_for_stack(ctx, identity)["stack_status"] == "COMPLETE"
+    heat.engine_client.update_stack(ctx, identity, after, {}, {},
+                                    {"timeout_mins": 2})
+    stack = settled_update(heat, ctx, identity)
+    heat.delete_stack(ctx, identity, timeout=60)
+    assert stack["stack_status"] == status, stack["stack_status_reason"]
+    if words:
+        assert words in stack["stack_status_reason"]
