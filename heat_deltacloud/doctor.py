@@ -77,6 +77,8 @@ def _heat_conf(files):
                         cfg.StrOpt("api_paste_config",
                                    default="api-paste.ini")],
                        group="paste_deploy")
+    conf.register_opts([cfg.StrOpt("policy_file", default="policy.yaml")],
+                       group="oslo_policy")
     args = [arg for f in files for arg in ("--config-file", f)]
     conf(args, project="heat", default_config_files=[],
          default_config_dirs=[])
@@ -308,6 +310,35 @@ def check_paste(conf, paste_file):
     return checks
 
 
+def check_cfn_policy(conf):
+    """heat-api-cfn refuses every call without the cloudformation rules
+    of policy.yaml.snippet (Heat 27 checks its defaults with no target)."""
+    import yaml
+
+    from heat_deltacloud.heat.apis import CFN_POLICY
+
+    name = "policy (heat-api-cfn)"
+    fix = ("add the rules of etc/heat-deltacloud/policy.yaml.snippet to "
+           "[oslo_policy] policy_file")
+    path = conf.find_file(conf.oslo_policy.policy_file)
+    if path is None:
+        return warn(name, f"no {conf.oslo_policy.policy_file} found: "
+                    "heat-api-cfn answers 403 to every call", fix)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            rules = yaml.safe_load(handle) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        return fail(name, f"{path}: {str(exc).splitlines()[0]}", fix)
+    if not isinstance(rules, dict):
+        return fail(name, f"{path} is not a mapping of rules", fix)
+    missing = sorted(rule for rule in CFN_POLICY if rule not in rules)
+    if missing:
+        return warn(name, f"{path} lacks {len(missing)} cloudformation "
+                    f"rules ({missing[0]}, ...): heat-api-cfn refuses "
+                    "those calls", fix)
+    return ok(name, f"{path} has the cloudformation rules")
+
+
 # -- Deltacloud ---------------------------------------------------------------
 
 def check_deltacloud(conf, credentials=None):
@@ -365,7 +396,7 @@ def diagnose(config_files, paste_file=None, credentials=None):
     options = check_options(conf)
     checks = [check_versions(), check_backend(conf),
               *check_credential_passing(conf), options, check_url(conf),
-              *check_paste(conf, paste_file)]
+              *check_paste(conf, paste_file), check_cfn_policy(conf)]
     if options.status == "FAIL":  # no client from invalid options
         return checks, None
     reached, api = check_deltacloud(conf, credentials)

@@ -10,8 +10,9 @@ from heat_deltacloud import cli, doctor
 
 pytestmark = [pytest.mark.heat]
 
-PASTE = pathlib.Path(__file__).resolve().parents[1] / "heat_deltacloud" / \
-    "heat" / "api-paste.ini"
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+PASTE = ROOT / "heat_deltacloud" / "heat" / "api-paste.ini"
+POLICY = ROOT / "etc" / "heat-deltacloud" / "policy.yaml.snippet"
 KEY = "k" * 32
 
 
@@ -24,14 +25,15 @@ def heat_conf(tmp_path, url, name="heat.conf", **overrides):
               "auth_encryption_key": KEY,
               "heat_metadata_server_url": "http://127.0.0.1:8000/v1",
               "flavor": "deltacloud", "api_paste_config": str(PASTE),
-              "url": url}
+              "url": url, "policy_file": str(POLICY)}
     values.update(overrides)
     sections = {"DEFAULT": ("cloud_backend", "compute_backend",
                             "deferred_auth_method", "auth_encryption_key",
                             "heat_metadata_server_url",
                             "reauthentication_auth_method"),
                 "paste_deploy": ("flavor", "api_paste_config"),
-                "deltacloud": ("url", "ignore_unsupported_user_data")}
+                "deltacloud": ("url", "ignore_unsupported_user_data"),
+                "oslo_policy": ("policy_file",)}
     text = ""
     for section, keys in sections.items():
         text += f"[{section}]\n" + "".join(
@@ -235,6 +237,8 @@ def test_a_user_without_a_password_is_a_one_line_error(
      "it has no deltacloud_auth filter"),
     ({"api_paste_config": "/nonexistent/api-paste.ini"}, "api-paste",
      "FAIL", "no /nonexistent/api-paste.ini found"),
+    ({"policy_file": None}, "policy (heat-api-cfn)", "WARN",
+     "no policy.yaml found: heat-api-cfn answers 403"),
 ])
 def test_broken_heat_conf_is_named_with_a_fix(
         tmp_path, capsys, deltacloud_mock, overrides, name, status, words):
@@ -287,7 +291,7 @@ def test_invalid_deltacloud_options_are_named(tmp_path, capsys,
                                               deltacloud_mock):
     conf = heat_conf(tmp_path, deltacloud_mock.url)
     with open(conf, "a") as handle:
-        handle.write("format = yaml\nconnect_timeout = soon\n")
+        handle.write("[deltacloud]\nformat = yaml\nconnect_timeout = soon\n")
     status, report = doctor_json(capsys, "--config-file", conf)
     assert status == 1
     failed = check(report, "[deltacloud] options")
@@ -418,3 +422,23 @@ def test_an_unparsable_paste_file(tmp_path, capsys, deltacloud_mock):
     failed = check(report, "api-paste")
     assert failed["detail"].startswith(f"{paste}: File contains no section")
     assert failed["fix"] == "point at a readable api-paste.ini"
+
+
+@pytest.mark.parametrize("text, status, words", [
+    ('"cloudformation:ListStacks": "role:reader"\n', "WARN",
+     "lacks 12 cloudformation rules (cloudformation:CancelUpdateStack, "
+     "...)"),
+    ("- just\n- a list\n", "FAIL", "is not a mapping of rules"),
+    ("key: [unclosed\n", "FAIL", "while parsing a flow sequence"),
+])
+def test_incomplete_policy_files(tmp_path, capsys, deltacloud_mock, text,
+                                 status, words):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(text)
+    _, report = doctor_json(capsys, "--config-file",
+                            heat_conf(tmp_path, deltacloud_mock.url,
+                                      policy_file=str(policy)))
+    found = check(report, "policy (heat-api-cfn)")
+    assert found["status"] == status
+    assert words in found["detail"]
+    assert "policy.yaml.snippet" in found["fix"]
