@@ -1,0 +1,120 @@
+"""Draws the request path of heat-deltacloud as ``architecture.svg``.
+
+Plain Python, no Graphviz: the docs build needs nothing outside the
+virtualenv.  Run it after changing :data:`LAYERS` and commit both files;
+``tests/doctor/test_docs.py`` fails when the SVG is stale::
+
+    python docs/source/_diagrams/architecture.py
+"""
+
+import html
+import pathlib
+
+#: Top to bottom: (title, detail, fill).  One box per stop on the path.
+LAYERS = (
+    ("Client", "heatclient, boto3, heat-deltacloud launch; "
+     "X-Auth-User/X-Auth-Key or Basic", "#eeeeee"),
+    ("heat-api / heat-api-cfn", "Heat 27, paste flavor 'deltacloud'",
+     "#dbe9f6"),
+    ("deltacloud_auth filter", "heat_deltacloud.heat.auth: checks the "
+     "credentials, sets user = project", "#fde9c9"),
+    ("Heat context filter", "credentials into the request context, "
+     "then RPC to the engine", "#dbe9f6"),
+    ("heat-engine", "Heat's own resources (AWS::EC2::Instance, "
+     "OS::Nova::Server, ...)", "#dbe9f6"),
+    ("cloud_backend: DeltacloudClients", "heat_deltacloud.heat.backend: "
+     "per-request clients, stevedore backends", "#fde9c9"),
+    ("client plugins", "heat_deltacloud.heat.plugins: nova, glance, "
+     "neutron, cinder, keystone", "#fde9c9"),
+    ("compat shims", "heat_deltacloud.compat: nova-, glance-, neutron-, "
+     "cinderclient-shaped", "#fde9c9"),
+    ("Deltacloud client", "heat_deltacloud.deltacloud: XML / JSON, "
+     "timeouts, bounded retries", "#fde9c9"),
+    ("Deltacloud server", "Apache Deltacloud, or heat_deltacloud.mock "
+     "for tests and demos", "#e3f1df"),
+    ("the cloud", "EC2, OpenStack, vSphere, ... (the Deltacloud driver)",
+     "#e3f1df"),
+)
+#: (from layer, to layer, label) drawn as a dashed arrow on the right.
+SIDE_PATHS = ((2, 9, ("credentials checked:", "GET /api?force_auth=1",
+                      "(cached briefly)")),)
+
+WIDTH, BOX_W, BOX_H, GAP, LEFT, TOP = 780, 540, 46, 18, 20, 20
+LEGEND = (("#dbe9f6", "Heat 27, unchanged"),
+          ("#fde9c9", "heat-deltacloud"),
+          ("#e3f1df", "Deltacloud"))
+
+
+def _box(index, title, detail, fill):
+    y = TOP + index * (BOX_H + GAP)
+    return (f'<rect x="{LEFT}" y="{y}" width="{BOX_W}" height="{BOX_H}" '
+            f'rx="6" fill="{fill}" stroke="#555"/>\n'
+            f'<text x="{LEFT + 12}" y="{y + 19}" font-weight="bold">'
+            f'{html.escape(title)}</text>\n'
+            f'<text x="{LEFT + 12}" y="{y + 36}" font-size="11">'
+            f'{html.escape(detail)}</text>\n')
+
+
+def _arrow(index):
+    x = LEFT + BOX_W // 2
+    y1 = TOP + index * (BOX_H + GAP) + BOX_H
+    return (f'<line x1="{x}" y1="{y1}" x2="{x}" y2="{y1 + GAP - 2}" '
+            'stroke="#555" marker-end="url(#arrow)"/>\n')
+
+
+def _side_path(start, end, lines):
+    x = LEFT + BOX_W
+    y1 = TOP + start * (BOX_H + GAP) + BOX_H // 2
+    y2 = TOP + end * (BOX_H + GAP) + BOX_H // 2
+    bend = x + 40
+    return (f'<polyline points="{x},{y1} {bend},{y1} {bend},{y2} '
+            f'{x + 2},{y2}" fill="none" stroke="#b06000" '
+            'stroke-dasharray="5,4" marker-end="url(#side)"/>\n' +
+            "".join(f'<text x="{bend + 8}" y="{(y1 + y2) // 2 + 15 * i}" '
+                    f'font-size="11" fill="#b06000">{html.escape(line)}'
+                    '</text>\n' for i, line in enumerate(lines)))
+
+
+def _legend(y):
+    parts = []
+    for i, (fill, text) in enumerate(LEGEND):
+        x = LEFT + i * 190
+        parts.append(f'<rect x="{x}" y="{y}" width="14" height="14" '
+                     f'fill="{fill}" stroke="#555"/>\n'
+                     f'<text x="{x + 20}" y="{y + 12}" font-size="11">'
+                     f'{html.escape(text)}</text>\n')
+    return "".join(parts)
+
+
+def render():
+    """The SVG document, as text."""
+    height = TOP + len(LAYERS) * (BOX_H + GAP) + 30
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" '
+        f'height="{height}" viewBox="0 0 {WIDTH} {height}" '
+        'font-family="DejaVu Sans, Helvetica, Arial, sans-serif" '
+        'font-size="13">\n',
+        '<title>heat-deltacloud: the path of a request</title>\n',
+        '<defs>\n'
+        '<marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" '
+        'markerWidth="7" markerHeight="7" orient="auto">'
+        '<path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker>\n'
+        '<marker id="side" viewBox="0 0 10 10" refX="10" refY="5" '
+        'markerWidth="7" markerHeight="7" orient="auto">'
+        '<path d="M0,0 L10,5 L0,10 z" fill="#b06000"/></marker>\n'
+        '</defs>\n']
+    for index, (title, detail, fill) in enumerate(LAYERS):
+        parts.append(_box(index, title, detail, fill))
+        if index + 1 < len(LAYERS):
+            parts.append(_arrow(index))
+    for start, end, lines in SIDE_PATHS:
+        parts.append(_side_path(start, end, lines))
+    parts.append(_legend(height - 24))
+    parts.append("</svg>\n")
+    return "".join(parts)
+
+
+OUTPUT = pathlib.Path(__file__).with_name("architecture.svg")
+
+if __name__ == "__main__":
+    OUTPUT.write_text(render(), encoding="utf-8")
