@@ -25,7 +25,12 @@ LOG = logging.getLogger(__name__)
 ACCEPT = {"xml": "application/xml", "json": "application/json"}
 RETRY_STATUSES = (502, 503, 504)
 DEFAULT_TIMEOUT = (5.0, 60.0)
-DEFAULT_MAX_BODY = 64 * 1024 * 1024
+#: Bodies are read up to this size: about 13,000 instances in one listing,
+#: parsed within a few hundred MB (a 50 MB document would take ~1.3 GB).
+DEFAULT_MAX_BODY = 16 * 1024 * 1024
+#: An error document larger than this is dropped unread: the status alone
+#: makes the error (its message would be a few hundred bytes).
+MAX_ERROR_BODY = 1024 * 1024
 
 
 def mask_url(url):
@@ -142,15 +147,22 @@ class Transport:
                         body=body, content_type=content_type.strip())
 
     def _read(self, resp, method, shown):
+        """The body, up to the size cap: beyond it a success is
+        MalformedResponse and an error answer's body is dropped."""
+        is_error = resp.status_code >= 400
+        limit = MAX_ERROR_BODY if is_error else self.max_body_size
         declared = resp.headers.get("Content-Length")
-        if declared and declared.isdigit() and \
-                int(declared) > self.max_body_size:
+        if declared and declared.isdigit() and int(declared) > limit:
+            if is_error:
+                return b""
             raise self._too_large(method, shown)
         chunks, size = [], 0
         try:
             for chunk in resp.iter_content(chunk_size=1024 * 1024):
                 size += len(chunk)
-                if size > self.max_body_size:
+                if size > limit:
+                    if is_error:
+                        return b""
                     raise self._too_large(method, shown)
                 chunks.append(chunk)
         except requests.exceptions.RequestException as exc:

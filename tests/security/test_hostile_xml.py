@@ -65,12 +65,6 @@ DEPLOYABLE_REASONS = {
     "empty": "Document is empty",
     "50 MB document": "document larger than 1048576 bytes",
 }
-#: A 50 MB answer is read (the transport's cap is 64 MiB) and parsed into
-#: well over 1 GB; the cap has to come under 50 MB for these to pass.
-CAP_TOO_HIGH = pytest.mark.xfail(
-    run=False, reason="transport.DEFAULT_MAX_BODY (64 MiB) lets a 50 MB "
-                      "answer through: ~1.3 GB peak RSS")
-
 _results = {}
 
 
@@ -79,8 +73,6 @@ def results(entry, canaries):
     if entry not in _results:
         names = sorted(hostile.ENTRIES[entry],
                        key=lambda name: name == "50 MB document")
-        if entry.startswith("client"):  # see CAP_TOO_HIGH
-            names.remove("50 MB document")
         done = subprocess.run(  # noqa: S603 - our own runner
             [sys.executable, str(RUNNER), entry, canaries.file,
              str(canaries.port), *names],
@@ -92,10 +84,7 @@ def results(entry, canaries):
 
 
 def cases(entry):
-    return [pytest.param(entry, name, id=f"{entry}:{name}",
-                         marks=[CAP_TOO_HIGH] if (
-                             entry.startswith("client") and
-                             name == "50 MB document") else [])
+    return [pytest.param(entry, name, id=f"{entry}:{name}")
             for name in sorted(hostile.ENTRIES[entry])]
 
 
