@@ -43,7 +43,8 @@ def table(name, rows):
         print("  ".join(str(row[k]).ljust(widths[k]) for k in keys))
     for row in rows:
         if "routes" in row:
-            print(f"  routes for {row['servers']} servers: "
+            print(f"  routes, {row['servers']} servers, discovery "
+                  f"{row['discovery']}: "
                   + ", ".join(f"{k}={v}" for k, v in row["routes"].items()))
 
 
@@ -53,13 +54,25 @@ def main(argv):
               "machine": {"python": platform.python_version(),
                           "platform": platform.platform()},
               "results": {}}
+    unknown = sorted(set(wanted) - set(SUITES))
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}; choose from "
+              f"{', '.join(SUITES)}", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
     try:
         for name in wanted:
+            began = time.perf_counter()
             rows = SUITES[name]()
             report["results"][name] = rows
+            report.setdefault("seconds", {})[name] = round(
+                time.perf_counter() - began, 1)
             table(name, rows)
     finally:
         embedded.shutdown()
+    report["seconds"]["total"] = round(time.perf_counter() - started, 1)
+    print("\nseconds: " + ", ".join(f"{k} {v}"
+                                     for k, v in report["seconds"].items()))
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2))
     print(f"\nwritten {RESULTS / 'latest.json'}")

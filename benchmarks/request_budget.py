@@ -4,6 +4,10 @@ The floor per server is what the Deltacloud API cannot do without: one
 create, one stop and one destroy (the mock destroys only stopped
 instances), one read for Heat's create check and one for its delete check.
 Discovery (/api, hardware profile, image) should cost O(1) per stack.
+
+Each size runs with a cold discovery cache.  One more one-server stack runs
+right after the first, within ``discovery_cache_ttl``, as an operator's
+second stack would: its discovery is already cached.
 """
 
 from heat_deltacloud.heat import connection
@@ -13,6 +17,26 @@ from benchmarks.common import create_and_delete, server_template
 
 FLOOR_PER_SERVER = 5
 TARGET = 1.5
+DISCOVERY_ROUTES = ("GET /api", "GET /api/hardware_profiles/:id",
+                    "GET /api/images/:id")
+
+
+def _counted_stack(heat, mock, name, servers):
+    mock.clear_requests()
+    ctx = heat.context("mockuser", "mockpassword", mock.url)
+    created, deleted = create_and_delete(heat, ctx, name,
+                                         server_template(servers))
+    assert created["stack_status"] == "COMPLETE", created
+    assert deleted["stack_status"] == "COMPLETE", deleted
+    counts = mock.request_counts()
+    total = sum(counts.values())
+    floor = FLOOR_PER_SERVER * servers
+    return {"requests": total, "floor": floor,
+            "ratio": round(total / floor, 2),
+            "discovery_requests": sum(counts.get(k, 0)
+                                      for k in DISCOVERY_ROUTES),
+            "routes": dict(sorted(counts.items())), "target": TARGET,
+            "met": total / floor <= TARGET}
 
 
 def run(heat, sizes=(1, 10, 30)):
@@ -21,21 +45,10 @@ def run(heat, sizes=(1, 10, 30)):
         for n in sizes:
             mock.reset()
             connection.DISCOVERY.clear()
-            ctx = heat.context("mockuser", "mockpassword", mock.url)
-            created, deleted = create_and_delete(heat, ctx, f"budget{n}",
-                                                 server_template(n))
-            assert created["stack_status"] == "COMPLETE", created
-            assert deleted["stack_status"] == "COMPLETE", deleted
-            counts = mock.request_counts()
-            total = sum(counts.values())
-            discovery = sum(counts.get(k, 0) for k in (
-                "GET /api", "GET /api/hardware_profiles/:id",
-                "GET /api/images/:id"))
-            floor = FLOOR_PER_SERVER * n
-            rows.append({"servers": n, "requests": total, "floor": floor,
-                         "ratio": round(total / floor, 2),
-                         "discovery_requests": discovery,
-                         "routes": dict(sorted(counts.items())),
-                         "target": TARGET,
-                         "met": total / floor <= TARGET})
+            rows.append({"servers": n, "discovery": "cold",
+                         **_counted_stack(heat, mock, f"budget{n}", n)})
+            if n == 1:
+                rows.append({"servers": n, "discovery": "cached",
+                             **_counted_stack(heat, mock, "budget1again",
+                                              n)})
     return rows

@@ -3,7 +3,9 @@
 Each generated Deployable chains its assemblies: assembly i's service
 reads assembly i-1's address, so every reference is resolved and ordered
 (no cycles, so no pre-allocated addresses).  Parsing (``load``, with the
-RelaxNG grammar and Conductor's checks) and translation are both timed.
+RelaxNG grammar and Conductor's checks) and translation are both timed,
+with the garbage collector off as :mod:`timeit` does (``seconds``) and on
+(``seconds_with_gc``), whose full passes grow with the heap.
 """
 
 from heat_deltacloud.deployable import Mapping, load, translate
@@ -33,7 +35,7 @@ def deployable(count):
     return "".join(parts).encode()
 
 
-def run(sizes=SIZES, repeat=3):
+def run(sizes=SIZES, repeat=7):
     rows = []
     for count in sizes:
         document = deployable(count)
@@ -41,16 +43,21 @@ def run(sizes=SIZES, repeat=3):
         instances = sum(r["Type"] == "AWS::EC2::Instance"
                         for r in template["Resources"].values())
         assert instances == count, instances
-        seconds = best_of(lambda d=document: translate(load(d), MAPPING),
-                          repeat)
+        seconds, with_gc = (
+            best_of(lambda d=document: translate(load(d), MAPPING), repeat,
+                    collector=collector)
+            for collector in (False, True))
         rows.append({"assemblies": count, "seconds": round(seconds, 3),
-                     "ms_per_assembly": round(1000 * seconds / count, 3)})
-    by_size = {row["assemblies"]: row["seconds"] for row in rows}
+                     "ms_per_assembly": round(1000 * seconds / count, 3),
+                     "seconds_with_gc": round(with_gc, 3)})
+    by_size = {row["assemblies"]: row for row in rows}
     if 1000 in by_size and 2000 in by_size:
-        ratio = by_size[2000] / by_size[1000]
+        ratio, ratio_gc = (by_size[2000][key] / by_size[1000][key]
+                           for key in ("seconds", "seconds_with_gc"))
         for row in rows:
             row["ratio_2000_vs_1000"] = round(ratio, 2)
+            row["ratio_with_gc"] = round(ratio_gc, 2)
             row["target"] = f"<= {RATIO_TARGET}, 1000 in < 1 s"
             row["met"] = ratio <= RATIO_TARGET and \
-                by_size[1000] < THOUSAND_TARGET
+                by_size[1000]["seconds_with_gc"] < THOUSAND_TARGET
     return rows
