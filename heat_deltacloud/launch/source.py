@@ -68,8 +68,14 @@ def _template(path):
             raise HeatDeltacloudError(
                 f"{path} is not JSON, and PyYAML is not installed to read "
                 "it as YAML") from None
+        class Loader(yaml.SafeLoader):
+            """Dates stay strings, as in Heat's own template loader
+            (``heat_template_version: 2021-04-16`` is a version)."""
+
+        Loader.add_constructor("tag:yaml.org,2002:timestamp",
+                               yaml.SafeLoader.construct_yaml_str)
         try:
-            template = yaml.safe_load(text)
+            template = yaml.load(text, Loader=Loader)  # noqa: S506 - safe
         except yaml.YAMLError as exc:
             raise HeatDeltacloudError(
                 f"{path} is neither JSON nor YAML: {exc}") from None
