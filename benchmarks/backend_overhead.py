@@ -7,7 +7,10 @@ dicts: no HTTP, no XML, no mock server.  Its discovery answers (``/api``,
 hardware profiles, images) and its instance documents are the mock's own,
 read once over HTTP before timing, so Heat sees the same objects either
 way.  The ratio is the wall time of creating and deleting a 20-server
-stack through the mock over the same through the dicts.
+stack through the mock over the same through the dicts.  Heat's own
+schedule (1 s between leaf resources, 1 s polls) dominates that wall time,
+so the CPU time of the whole process (engine, client and the in-process
+mock) is reported too: ``cpu_ratio`` is what the backend costs in work.
 """
 
 import dataclasses
@@ -118,13 +121,14 @@ def zero_plugins(cloud):
 
 
 def _timed_stack(heat, mock, name):
+    """``(wall seconds, CPU seconds)`` to create and delete the stack."""
     ctx = heat.context("mockuser", "mockpassword", mock.url)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     created, deleted = create_and_delete(heat, ctx, name,
                                          server_template(SERVERS))
     assert created["stack_status"] == "COMPLETE", created
     assert deleted["stack_status"] == "COMPLETE", deleted
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 def run(heat, repeat=REPEAT):
@@ -144,9 +148,14 @@ def run(heat, repeat=REPEAT):
                 assert sum(mock.request_counts().values()) == 0
             finally:
                 backend.configured_backend = real
-    best_mock, best_dicts = min(through_mock), min(through_dicts)
+    (best_mock, cpu_mock), (best_dicts, cpu_dicts) = (
+        (min(wall for wall, _ in runs), min(cpu for _, cpu in runs))
+        for runs in (through_mock, through_dicts))
     return [{"servers": SERVERS, "mock_s": round(best_mock, 2),
              "zero_cost_s": round(best_dicts, 2),
              "ratio": round(best_mock / best_dicts, 2),
+             "cpu_mock_s": round(cpu_mock, 2),
+             "cpu_zero_cost_s": round(cpu_dicts, 2),
+             "cpu_ratio": round(cpu_mock / cpu_dicts, 2),
              "runs": repeat, "target": TARGET,
              "met": best_mock / best_dicts <= TARGET}]

@@ -5,26 +5,34 @@ import statistics
 import time
 
 
-def best_of(function, repeat=5, collector=True):
-    """The fastest of ``repeat`` runs, in seconds (least noisy).
+def timed(function, collector=True):
+    """Seconds one call of ``function`` takes, after a full collection.
 
-    Each run starts after a full collection.  With ``collector=False`` the
-    cyclic garbage collector is off during the run, as :mod:`timeit` does:
-    the figure is then the code's own work, not whether the collector's
-    allocation thresholds happened to trip over a large heap during it.
+    With ``collector=False`` the cyclic garbage collector is off during
+    the call, as :mod:`timeit` does: the figure is then the code's own
+    work, not whether the collector's allocation thresholds happened to
+    trip over a large heap during it.
     """
-    times = []
+    gc.collect()
+    if not collector:
+        gc.disable()
+    try:
+        started = time.perf_counter()
+        function()
+        return time.perf_counter() - started
+    finally:
+        gc.enable()
+
+
+def interleaved_best(functions, repeat=5, collector=True):
+    """The fastest of ``repeat`` :func:`timed` runs of each of
+    ``functions`` (a dict), least noisy; the runs are interleaved so that a
+    slow spell of the machine hits them alike."""
+    times = {name: [] for name in functions}
     for _ in range(repeat):
-        gc.collect()
-        if not collector:
-            gc.disable()
-        try:
-            started = time.perf_counter()
-            function()
-            times.append(time.perf_counter() - started)
-        finally:
-            gc.enable()
-    return min(times)
+        for name, function in functions.items():
+            times[name].append(timed(function, collector))
+    return {name: min(runs) for name, runs in times.items()}
 
 
 def percentile(values, fraction):

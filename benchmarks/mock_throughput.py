@@ -1,10 +1,12 @@
 """Requests per second of the mock with 8 concurrent clients on 127.0.0.1.
 
 The baseline is a trivial WSGI app in the same waitress server setup.
-Every loop is bounded by a request count.
+Every loop is bounded by a request count; each case runs twice and the
+faster run counts (the machine is shared).
 """
 
 import concurrent.futures
+import logging
 import threading
 import time
 
@@ -26,6 +28,11 @@ def trivial_app(environ, start_response):
     start_response("200 OK", [("Content-Type", "application/xml"),
                               ("Content-Length", str(len(body)))])
     return [body]
+
+
+def best_hammer(make_request, runs=2):
+    return max((hammer(make_request) for _ in range(runs)),
+               key=lambda result: result["rps"])
 
 
 def hammer(make_request, clients=CLIENTS, per_client=PER_CLIENT):
@@ -53,13 +60,25 @@ def hammer(make_request, clients=CLIENTS, per_client=PER_CLIENT):
 
 
 def run():
+    # Eight clients on eight server threads queue now and then, on purpose:
+    # waitress's "Task queue depth is 1" warnings would drown the table.
+    queue_log = logging.getLogger("waitress.queue")
+    level = queue_log.level
+    queue_log.setLevel(logging.ERROR)
+    try:
+        return _run()
+    finally:
+        queue_log.setLevel(level)
+
+
+def _run():
     server = create_server(trivial_app, host="127.0.0.1", port=0,
                            threads=8)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     base_url = f"http://127.0.0.1:{server.effective_port}/"
     try:
-        baseline = hammer(lambda s: s.get(base_url, timeout=10))
+        baseline = best_hammer(lambda s: s.get(base_url, timeout=10))
     finally:
         server.close()
         thread.join(timeout=5)
@@ -85,7 +104,7 @@ def run():
                            headers=headers, timeout=10)
         cases["create+destroy (2 requests)"] = create_destroy
         for name, make in cases.items():
-            result = hammer(make)
+            result = best_hammer(make)
             ratio = result["rps"] / baseline["rps"]
             if name.startswith("create"):
                 ratio *= 2  # two requests per iteration
