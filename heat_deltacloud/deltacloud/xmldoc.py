@@ -186,9 +186,7 @@ _INSTANCE_LISTS = {
     "network_interfaces": ("network_interfaces", "network_interface",
                            _id_attr),
 }
-_INSTANCE_EMPTY = {**dict.fromkeys(_INSTANCE_TEXTS.values()),
-                   **dict.fromkeys(_INSTANCE_REFS.values()),
-                   **{field: () for field, _, _ in _INSTANCE_LISTS.values()}}
+_INSTANCE_NO_LISTS = {field: () for field, _, _ in _INSTANCE_LISTS.values()}
 
 
 def instance(el):
@@ -198,7 +196,7 @@ def instance(el):
     (no ``find`` per field, which walks the children again) and the model
     is built without its frozen ``__init__`` (see :func:`models.build`).
     """
-    fields = dict(_INSTANCE_EMPTY, id=_attr(el, "id"))
+    fields = dict(_INSTANCE_NO_LISTS, id=_attr(el, "id"))
     first = {}
     for child in el:
         tag = child.tag
