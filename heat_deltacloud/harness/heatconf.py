@@ -17,8 +17,6 @@ import json
 import pathlib
 import secrets
 
-from heat_deltacloud.heat import apis, embedded
-
 LOG_LEVELS = ("heat=INFO", "heat.engine.resource=WARN",
               "heat.engine.scheduler=WARN", "oslo_messaging=WARN",
               "stevedore=WARN", "oslo_db=WARN", "keystoneauth=WARN",
@@ -54,6 +52,11 @@ OVERRIDES = {
 def write(run_dir, *, transport_url, database, deltacloud_url, cfn_url,
           convergence=True):
     """Write heat.conf (and the cfn policy) into ``run_dir``; its path."""
+    # Imported here: embedded picks oslo.service's backend on import, which
+    # the API processes (python -m heat_deltacloud.harness.apiserver) have
+    # no use for.
+    from heat_deltacloud.heat import apis, embedded
+
     run_dir = pathlib.Path(run_dir)
     env_dir = run_dir / "environment.d"
     env_dir.mkdir(parents=True, exist_ok=True)

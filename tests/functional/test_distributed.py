@@ -27,7 +27,10 @@ from heat_deltacloud.harness import Harness
 
 from .conftest import skip_unless_available
 
-pytestmark = [pytest.mark.heat, pytest.mark.slow, pytest.mark.functional]
+#: The first harness of a run may install RabbitMQ and PostgreSQL with
+#: apt-get, which counts towards the test that needs it first.
+pytestmark = [pytest.mark.heat, pytest.mark.slow, pytest.mark.functional,
+              pytest.mark.timeout(900)]
 
 USER, PASSWORD = "mockuser", "mockpassword"
 STACKS = 10
