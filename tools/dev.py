@@ -43,7 +43,7 @@ def ensure_venv():
         steps = [
             [str(python), "-m", "pip", "install", "--upgrade", "pip"],
             [str(python), "-m", "pip", "install", "-e",
-             f"{ROOT}[heat,test,docs]"],
+             f"{ROOT}[heat,guest,test,docs]"],
         ]
         for step in steps:
             if subprocess.call(step, stdout=log, stderr=subprocess.STDOUT):
