@@ -4,6 +4,7 @@ JSON in and out, no authentication.  Each endpoint has a twin method on
 :class:`~.server.MockServer`.
 """
 
+import base64
 import json
 import re
 
@@ -13,12 +14,26 @@ from heat_deltacloud.mock import control, models
 
 
 def admin_view(instance):
-    """An instance for the admin view: its owner, no private internals."""
+    """An instance for the admin view: its owner and decoded user data,
+    no private internals."""
     shown = {k: v for k, v in instance.items()
              if k not in ("user_data", "pending", "owner_id")}
     shown["owner"] = instance["owner_id"]
-    shown["has_user_data"] = instance.get("user_data") is not None
+    shown.update(user_data_view(instance.get("user_data")))
     return shown
+
+
+def user_data_view(raw):
+    """``has_user_data`` and ``user_data`` (text); bytes that are not
+    UTF-8 come as ``user_data_base64`` with a ``user_data_error``."""
+    if raw is None:
+        return {"has_user_data": False, "user_data": None}
+    try:
+        return {"has_user_data": True, "user_data": raw.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"has_user_data": True, "user_data": None,
+                "user_data_error": f"not UTF-8 text ({len(raw)} bytes)",
+                "user_data_base64": base64.b64encode(raw).decode()}
 
 
 def _reset(app, body, args):
@@ -74,6 +89,10 @@ def _instances(app, body, args):
     return {"instances": [admin_view(i) for i in app.cloud.all_instances()]}
 
 
+def _instance(app, body, args):
+    return admin_view(app.cloud.any_instance(args["id"]))
+
+
 def _addresses(app, body, args):
     return {"addresses": app.cloud.all_addresses()}
 
@@ -94,6 +113,7 @@ ROUTES = [
     ("POST", r"/_mock/capabilities", _set_capability),
     ("GET", r"/_mock/capabilities", _capabilities),
     ("GET", r"/_mock/instances", _instances),
+    ("GET", r"/_mock/instances/(?P<id>[^/]+)", _instance),
     ("POST", r"/_mock/instances/(?P<id>[^/]+)/state", _set_state),
     ("GET", r"/_mock/addresses", _addresses),
 ]

@@ -367,6 +367,15 @@ class Cloud:
         return instance
 
     @locked
+    def any_instance(self, ident):
+        """Control plane: any user's instance; not counted as a poll."""
+        if ident not in self.instances:
+            raise not_found()
+        instance = self.instances[ident]
+        self._settle(instance)
+        return instance
+
+    @locked
     def all_instances(self):
         """Every user's instances; looking does not count as a poll."""
         for instance in self.instances.values():

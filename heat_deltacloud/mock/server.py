@@ -151,8 +151,15 @@ class MockServer:
         return controlplane.admin_view(
             self.app.cloud.set_instance_state(instance_id, state))
 
+    def instance(self, instance_id):
+        """Any user's instance as the admin view shows it, with its
+        decoded ``user_data``."""
+        return controlplane.admin_view(
+            self.app.cloud.any_instance(instance_id))
+
     def all_instances(self):
-        """Every instance of every user (``owner`` says whose)."""
+        """Every instance of every user (``owner`` says whose), with
+        their decoded ``user_data``."""
         return [controlplane.admin_view(i)
                 for i in self.app.cloud.all_instances()]
 
