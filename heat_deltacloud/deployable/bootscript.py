@@ -141,7 +141,9 @@ def script(label, services, values, returns, wait_url=None):
 
     ``services`` in run order; ``values`` maps (service, parameter) to one
     of the value classes above; ``returns`` are the fact names published
-    through the wait condition whose handle is ``wait_url``.
+    through the wait condition whose handle is ``wait_url``, one signal
+    each (the wait condition's ``Count`` is their number, or 1 without
+    any).
     """
     parts = ["#!/bin/sh\n", f"# heat-deltacloud boot script: {label}\n",
              prelude()]

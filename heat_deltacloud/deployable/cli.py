@@ -35,8 +35,10 @@ def register(subparsers):
                         help="check the deployable, write nothing")
     parser.add_argument("--no-wait-conditions", dest="wait_conditions",
                         action="store_false",
-                        help="no WaitCondition per assembly (for clouds "
-                             "without Keystone stack users)")
+                        help="no WaitCondition per assembly (for "
+                             "instances that cannot reach heat-api-cfn's "
+                             "/v1/waitcondition); custom facts of other "
+                             "assemblies are then refused")
     parser.set_defaults(handler=run)
 
 

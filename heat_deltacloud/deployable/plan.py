@@ -32,6 +32,13 @@ NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
 FILENAME = re.compile(r"(?!start\Z)(?!\.\.?\Z)[^/\0]+\Z")
 
 
+def custom_facts(assembly):
+    """The returns of ``assembly`` that only its boot can tell (every one
+    but the ``ADDRESS_FACTS``), published through its wait condition."""
+    return tuple(name for name in assembly.return_names
+                 if name not in ADDRESS_FACTS)
+
+
 @dataclasses.dataclass(frozen=True)
 class Plan:
     """Creation order, forward-referenced assemblies, service order."""

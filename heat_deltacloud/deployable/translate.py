@@ -134,7 +134,9 @@ class _Translation:
         values = {(s.name, p.name): self._value(assembly, s, p, depends)
                   for s in assembly.services for p in s.parameters}
         wait_url = None
+        facts = ()
         if self.wait_conditions:
+            facts = plan.custom_facts(assembly)
             handle, condition = self._wait_names(assembly)
             wait_url = {"Ref": handle}
             self._resource(handle, assembly, {
@@ -143,12 +145,13 @@ class _Translation:
             self._resource(condition, assembly, {
                 "Type": "AWS::CloudFormation::WaitCondition",
                 "DependsOn": name,
-                "Properties": {"Handle": wait_url, "Count": "1",
+                "Properties": {"Handle": wait_url,
+                               "Count": str(max(1, len(facts))),
                                "Timeout": {"Ref": "BootTimeout"}}},
                 "condition")
         user_data = bootscript.script(
             f"assembly {name}", self.plan.services[assembly.name], values,
-            assembly.return_names, wait_url)
+            facts, wait_url)
         instance = {"Type": "AWS::EC2::Instance", "Properties": {
             "ImageId": self._image(assembly),
             "InstanceType": self._flavor(assembly),
@@ -174,6 +177,15 @@ class _Translation:
         self.outputs[name + "PrivateIp"] = {
             "Description": f"Private address of assembly {assembly.name}",
             "Value": {"Fn::GetAtt": [name, "PrivateIp"]}}
+        if facts:
+            self.outputs[name + "Facts"] = {
+                "Description": (
+                    f"Facts assembly {assembly.name} returned "
+                    f"({', '.join(facts)}): a JSON object, fact -> value "
+                    f"(\"b64:\" and base64 for values that are not "
+                    f"printable ASCII)"),
+                "Value": {"Fn::GetAtt": [self._wait_names(assembly)[1],
+                                         "Data"]}}
 
     def _resource(self, name, assembly, body, role):
         self.claim(name, (assembly.name, role), assembly.line,

@@ -30,13 +30,13 @@ def is_deployable(path):
     return path.suffix.lower() == ".xml" or head.startswith(b"<")
 
 
-def load(path, mapping=None, *, wait_conditions=False):
+def load(path, mapping=None, *, wait_conditions=True):
     """``(default stack name, template dict)`` for the file at ``path``.
 
     A Deployable (XML) is translated with ``mapping`` (a mapping file's
-    path).  Wait conditions are off by default: they need Heat's
-    Keystone-backed stack users, which a Deltacloud backend does not have.
-    Anything else is read as a CFN or HOT template in JSON or YAML.
+    path), with a wait condition per assembly unless ``wait_conditions``
+    is false (for instances that cannot reach heat-api-cfn).  Anything
+    else is read as a CFN or HOT template in JSON or YAML.
     """
     path = pathlib.Path(path)
     if not path.is_file():

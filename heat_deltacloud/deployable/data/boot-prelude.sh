@@ -3,34 +3,59 @@
 # service's files beside it; parameter values in
 # $AUDREY_DIR/params/<service>/<parameter>; each service runs in its own
 # directory with AUDREY_VAR_<service>_<parameter> in its environment.
-AUDREY_DIR=${AUDREY_DIR:-/var/audrey}
+# Every path starts with $HEAT_DELTACLOUD_GUEST_ROOT: empty on an
+# instance, the instance's own directory when the embedded launcher's
+# guest mode runs this script on its host.
+AUDREY_DIR=${AUDREY_DIR:-${HEAT_DELTACLOUD_GUEST_ROOT}/var/audrey}
 AUDREY_TOOLING=$AUDREY_DIR/tooling/user
 AUDREY_PARAMS=$AUDREY_DIR/params
 AUDREY_STATUS=$AUDREY_DIR/status
+# Custom facts: Facter's external facts (name=value lines in *.txt), read
+# with or without facter; services write theirs here.
+AUDREY_FACTS=${AUDREY_FACTS:-${HEAT_DELTACLOUD_GUEST_ROOT}/etc/facter/facts.d}
+export AUDREY_FACTS
 umask 077
-mkdir -p "$AUDREY_TOOLING" "$AUDREY_PARAMS" "$AUDREY_STATUS"
+mkdir -p "$AUDREY_TOOLING" "$AUDREY_PARAMS" "$AUDREY_STATUS" "$AUDREY_FACTS"
 
-# audrey_report STATUS REASON RETURN...: record the result; signal the
-# wait condition (if any) with the returns as "name=base64(value)" data.
-audrey_report() {
-    status=$1 reason=$(printf '%s' "$2" | tr -d '"\\\000-\037')
-    shift 2
-    data=
-    for fact in "$@"; do
-        data="$data$fact=$(audrey_fact "$fact" | base64 | tr -d '\n') "
-    done
-    printf '%s: %s\n' "$status" "$reason" > "$AUDREY_STATUS/boot"
-    [ -s "$AUDREY_DIR/wait-url" ] || return 0
-    body="{\"Status\": \"$status\", \"Reason\": \"$reason\", \
-\"UniqueId\": \"boot\", \"Data\": \"${data% }\"}"
+# audrey_signal STATUS REASON ID DATA: one signal to the wait condition
+# handle: cfn-signal where the image has it, else an HTTP PUT of the same
+# JSON document (REASON, ID and DATA hold no quote or backslash).
+audrey_signal() {
     url=$(cat "$AUDREY_DIR/wait-url")
+    code=1
+    [ "$1" = SUCCESS ] && code=0
+    if command -v cfn-signal > /dev/null && cfn-signal --exit-code="$code" \
+            --reason="$2" --id="$3" --data="$4" "$url" > /dev/null; then
+        return 0
+    fi
+    body="{\"Status\": \"$1\", \"Reason\": \"$2\", \"UniqueId\": \"$3\", \
+\"Data\": \"$4\"}"
     if command -v curl > /dev/null; then
-        curl -fsS -X PUT -H 'Content-Type: application/json' \
+        curl -fsS -o /dev/null -X PUT -H 'Content-Type: application/json' \
             --data-binary "$body" "$url"
     else
         wget -q -O /dev/null --method=PUT \
             --header='Content-Type: application/json' \
             --body-data="$body" "$url"
+    fi
+}
+
+# audrey_report STATUS REASON FACT...: record the result and signal it.
+# On success each FACT is one signal (its name the UniqueId, its value
+# the Data), or without facts one signal "boot"; a failure is one signal
+# "boot" with the reason.
+audrey_report() {
+    status=$1 reason=$(printf '%s' "$2" | tr -d '"\\\000-\037')
+    shift 2
+    printf '%s: %s\n' "$status" "$reason" > "$AUDREY_STATUS/boot"
+    [ -s "$AUDREY_DIR/wait-url" ] || return 0
+    if [ "$status" = SUCCESS ] && [ $# -gt 0 ]; then
+        for fact in "$@"; do
+            audrey_signal SUCCESS "$reason, fact $fact" "$fact" \
+                "$(audrey_publish "$fact")" || return 1
+        done
+    else
+        audrey_signal "$status" "$reason" boot "$reason"
     fi
 }
 
@@ -62,9 +87,16 @@ audrey_fetch() {
     fi && chmod "$3" "$2"
 }
 
-# audrey_fact NAME: a fact of this instance (facter, else a fallback for
-# the address facts).
+# audrey_fact NAME: a fact of this instance: an external fact, else
+# facter's, else a fallback for the address facts.
 audrey_fact() {
+    if value=$(cat "$AUDREY_FACTS"/*.txt 2> /dev/null | awk -v k="$1" '
+            index($0, k "=") == 1 { print substr($0, length(k) + 2)
+                                    found = 1; exit }
+            END { exit !found }'); then
+        printf '%s' "$value"
+        return
+    fi
     if value=$(facter "$1" 2> /dev/null) && [ -n "$value" ]; then
         printf '%s' "$value"
         return
@@ -76,11 +108,31 @@ audrey_fact() {
     esac
 }
 
-# audrey_data FACT: the fact from wait condition data on standard input.
+# audrey_publish NAME: the fact as signal data: as it is when it is
+# printable ASCII without quote or backslash (so it reads the same in the
+# stack's outputs), else "b64:" and its base64.
+audrey_publish() {
+    value=$(audrey_fact "$1")
+    case $value in
+        b64:*) ;;
+        *) case $(printf '%s' "$value" |
+                  LC_ALL=C tr -d ' !\043-\133\135-\176'; echo x) in
+               x) printf '%s' "$value"; return ;;
+           esac ;;
+    esac
+    printf 'b64:%s' "$(printf '%s' "$value" | base64 | tr -d '\n')"
+}
+
+# audrey_data FACT: the fact from a wait condition's Data (JSON, one key
+# per signal) on standard input.
 audrey_data() {
     key=$(printf '%s' "$1" | sed 's/[.]/\\./g')
-    sed -n "s/.*[\" ]$key=\([A-Za-z0-9+\/=]*\).*/\1/p" | head -n 1 |
-        base64 -d
+    value=$(tr '\n' ' ' |
+            sed -n "s/.*\"$key\" *: *\"\([^\"\\\\]*\)\".*/\1/p")
+    case $value in
+        b64:*) printf '%s' "${value#b64:}" | base64 -d ;;
+        *) printf '%s' "$value" ;;
+    esac
 }
 
 # audrey_run SERVICE: run its start with its parameters in the
