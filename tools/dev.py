@@ -73,7 +73,8 @@ def cmd_test(extra):
 #: two-way reference) on embedded Heat and the embedded mock.
 DEMO = ["examples/wordpress/deployable.xml",
         "--mapping", "examples/wordpress/mapping.json",
-        "--param", "WebWordpressDbPassword=wordpress"]
+        "--param", "WebWordpressDbPassword=wordpress",
+        "--no-wait-conditions"]
 
 
 def cmd_demo(extra):

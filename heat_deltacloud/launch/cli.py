@@ -41,6 +41,11 @@ def register(subparsers):
     launch.add_argument("--mapping", metavar="FILE",
                         help="a deployable's hardware profile and image "
                              "mapping (JSON)")
+    launch.add_argument("--no-wait-conditions", dest="wait_conditions",
+                        action="store_false",
+                        help="a deployable's instances cannot reach "
+                             "heat-api-cfn: translate it without wait "
+                             "conditions (nothing waits for their services)")
     launch.add_argument("--callback-url", metavar="URL",
                         help="POST each stack and resource change here")
     launch.add_argument("--callback-secret-file", metavar="FILE",
@@ -133,7 +138,8 @@ def _callback_notifier(args):
 
 def run_launch(args):
     parameters = source.parse_parameters(args.param)
-    name, template = source.load(args.file, args.mapping)
+    name, template = source.load(args.file, args.mapping,
+                                 wait_conditions=args.wait_conditions)
     name = args.name or name
     if args.heat_cfn_url:
         creds = credentials.resolve(args.user, args.password_file)

@@ -50,10 +50,10 @@ def load(path, mapping=None, *, wait_conditions=True):
         template = deployable.translate(document, maps,
                                         wait_conditions=wait_conditions)
         return stack_name(document.name or path.stem), template
-    if mapping:
+    if mapping or not wait_conditions:
         raise HeatDeltacloudError(
-            "--mapping applies to deployables; the template "
-            f"{path} is launched as it is")
+            f"--{'mapping' if mapping else 'no-wait-conditions'} applies "
+            f"to deployables; the template {path} is launched as it is")
     return stack_name(path.stem), _template(path)
 
 

@@ -372,6 +372,41 @@ def box_path(tmp_path, client):
     return f"{stubs}:{tmp_path / 'system'}"
 
 
+def test_inventory_example_hands_facts_down_the_tiers(paths, helpers,
+                                                     instance):
+    """examples/inventory, each tier booted after the one it reads, with
+    the data Heat would give it; no facter: the services' external facts
+    are read from $AUDREY_FACTS."""
+    example = paths.example.parent / "inventory"
+    template = translate(load(example / "deployable.xml"),
+                         Mapping.from_file(example / "mapping.json"))
+    data, roots = {}, {}
+    for name, attributes in (
+            ("Db", {}),
+            ("App", {("Db", "PrivateIp"): "10.0.0.2"}),
+            ("Web", {("App", "PrivateIp"): "10.0.0.3"})):
+        attributes = {f"{name}WaitHandle": f"http://heat.example/{name}",
+                      **attributes, **{(f"{n}WaitCondition", "Data"): d
+                                       for n, d in data.items()}}
+        script = _user_data(template, name, attributes, helpers)
+        done, roots[name] = instance(name, script, stubs=("curl",))
+        assert done.returncode == 0, done.stderr
+        data[name] = _wait_data(_signals(roots[name] / "log"))
+    db, app, web = (json.loads(data[n]) for n in ("Db", "App", "Web"))
+    assert set(db) == {"db_port", "db_password"}
+    assert db["db_port"] == "5432" and len(db["db_password"]) == 24
+    assert set(app) == {"api_port", "api_token", "api_database"}
+    assert app["api_database"] == \
+        "postgresql://inventory@10.0.0.2:5432/inventory"
+    assert web == {"upstream": "http://10.0.0.3:8080/"}
+    tooling = roots["App"] / "var" / "audrey" / "tooling" / "user"
+    config = (tooling / "api" / "api.conf").read_text()
+    assert f"database_password={db['db_password']}\n" in config
+    site = (roots["Web"] / "var" / "audrey" / "tooling" / "user" /
+            "frontend" / "site.conf").read_text()
+    assert f'"Bearer {app["api_token"]}"' in site
+
+
 def test_inline_contents_and_awkward_values_arrive_verbatim(
         paths, helpers, instance):
     template = translate(load(paths.example / "deployable.xml"),

@@ -44,7 +44,8 @@ def test_example_launches_reports_addresses_and_deletes_cleanly(
     notifier = WebhookNotifier(receiver.url, secret=SECRET)
     launcher = launcher_for(services, [notifier], interval=0.2)
     name, template = source.load(EXAMPLE / "deployable.xml",
-                                 EXAMPLE / "mapping.json")
+                                 EXAMPLE / "mapping.json",
+                                 wait_conditions=False)
 
     outcome = launcher.launch(name, template,
                               {"WebWordpressDbPassword": "wordpress"})

@@ -32,3 +32,27 @@ def test_a_mapping_for_a_template_is_refused(tmp_path):
     with pytest.raises(HeatDeltacloudError, match="--mapping applies to "
                        "deployables"):
         source.load(path, "mapping.json")
+
+
+def test_no_wait_conditions_for_a_template_is_refused(tmp_path):
+    path = tmp_path / "t.json"
+    path.write_text('{"Resources": {}}')
+    with pytest.raises(HeatDeltacloudError, match="--no-wait-conditions "
+                       "applies to deployables"):
+        source.load(path, wait_conditions=False)
+
+
+@pytest.mark.parametrize("wait_conditions", [True, False])
+def test_deployables_get_wait_conditions_unless_told(wait_conditions):
+    import pathlib
+
+    example = pathlib.Path(__file__).resolve().parents[2] / "examples" / \
+        "wordpress"
+    name, template = source.load(example / "deployable.xml",
+                                 example / "mapping.json",
+                                 **({} if wait_conditions else
+                                    {"wait_conditions": False}))
+    assert name == "WordPress-two-tiers"
+    types = [r["Type"] for r in template["Resources"].values()]
+    assert types.count("AWS::CloudFormation::WaitCondition") == \
+        (2 if wait_conditions else 0)
