@@ -40,7 +40,10 @@ class Progress:
                    for s in self._status.values())
 
     def resource_changed(self, event):
-        self._status[event.resource] = event.status
+        # A signal (a wait condition handle's SIGNAL_COMPLETE) is news,
+        # not a change of the resource's own state.
+        if not event.status.startswith("SIGNAL_"):
+            self._status[event.resource] = event.status
         text = event_line(event)
         if not self.tty:
             text = f"[{self.done}/{self.total}] {text}"

@@ -25,7 +25,7 @@ audrey_signal() {
     code=1
     [ "$1" = SUCCESS ] && code=0
     if command -v cfn-signal > /dev/null && cfn-signal --exit-code="$code" \
-            --reason="$2" --id="$3" --data="$4" "$url" > /dev/null; then
+            --reason="$2" --id="$3" --data="$4" "$url"; then
         return 0
     fi
     body="{\"Status\": \"$1\", \"Reason\": \"$2\", \"UniqueId\": \"$3\", \
