@@ -60,6 +60,15 @@ def build_parser():
     parser.add_argument("--fix-user-data", action="store_true",
                         help="advertise the user_data feature (the real "
                              "mock does not, because of a typo)")
+    parser.add_argument("--guest", action="store_true",
+                        help="guest mode: RUN EVERY NEW INSTANCE'S USER "
+                             "DATA ON THIS HOST, as cloud-init would, with "
+                             "heat-cfntools rebased into a directory per "
+                             "instance (tests and demos only; loopback "
+                             "only)")
+    parser.add_argument("--guest-timeout", type=float, default=None,
+                        metavar="S", help="kill a guest boot after S "
+                                          "seconds (default 300)")
     return parser
 
 
@@ -73,10 +82,20 @@ def main(argv=None):
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    with MockServer(args.host, args.port, users=users,
-                    state_delay=args.state_delay,
-                    pending_polls=args.pending_polls,
-                    fix_user_data_feature=args.fix_user_data) as server:
+    try:
+        server = MockServer(args.host, args.port, users=users,
+                            state_delay=args.state_delay,
+                            pending_polls=args.pending_polls,
+                            fix_user_data_feature=args.fix_user_data,
+                            guest=args.guest,
+                            guest_timeout=args.guest_timeout)
+    except ValueError as exc:
+        print(f"heat-deltacloud-mock: {exc}", file=sys.stderr)
+        return 2
+    if args.guest:
+        print("heat-deltacloud-mock: guest mode: the user data of new "
+              "instances runs on this host", file=sys.stderr, flush=True)
+    with server:
         print(f"listening on {server.url}", flush=True)
         stop.wait()
     return 0

@@ -10,7 +10,7 @@ import re
 
 import webob
 
-from heat_deltacloud.mock import control, models
+from heat_deltacloud.mock import control, guest, models
 
 
 def admin_view(instance):
@@ -93,6 +93,36 @@ def _instance(app, body, args):
     return admin_view(app.cloud.any_instance(args["id"]))
 
 
+def console(app, ident):
+    """The guest boot record of any user's instance (404 if unknown);
+    ``not_started`` before its boot is queued, or with guest mode off."""
+    app.cloud.any_instance(ident)
+    return app.guest.console(ident) or {"instance_id": ident,
+                                        "status": "not_started"}
+
+
+def _console(app, body, args):
+    return console(app, args["id"])
+
+
+def _guest(app, body, args):
+    return app.guest.describe()
+
+
+def _set_guest(app, body, args):
+    enabled = body.get("enabled")
+    timeout = body.get("timeout")
+    if enabled is not None:
+        _typed(body, "enabled", (bool,))
+    if timeout is not None:
+        _typed(body, "timeout", (int, float))
+    try:
+        app.guest.configure(enabled, timeout)
+    except guest.GuestModeOff as exc:
+        raise models.MockError(403, str(exc)) from None
+    return app.guest.describe()
+
+
 def _addresses(app, body, args):
     return {"addresses": app.cloud.all_addresses()}
 
@@ -114,6 +144,9 @@ ROUTES = [
     ("GET", r"/_mock/capabilities", _capabilities),
     ("GET", r"/_mock/instances", _instances),
     ("GET", r"/_mock/instances/(?P<id>[^/]+)", _instance),
+    ("GET", r"/_mock/instances/(?P<id>[^/]+)/console", _console),
+    ("GET", r"/_mock/guest", _guest),
+    ("POST", r"/_mock/guest", _set_guest),
     ("POST", r"/_mock/instances/(?P<id>[^/]+)/state", _set_state),
     ("GET", r"/_mock/addresses", _addresses),
 ]

@@ -105,20 +105,37 @@ def _matches(obj, filters):
     return all(obj.get(name) == value for name, value in filters.items())
 
 
+class Observer:
+    """Told about instance lifecycle events, under the cloud's lock (so
+    it must not block); guest mode (:class:`.guest.Guest`) is one."""
+
+    def instance_running(self, ident, user_data):
+        """``ident`` is RUNNING now (again, perhaps)."""
+
+    def instance_gone(self, ident):
+        """``ident`` was destroyed (its id may be reused)."""
+
+    def reset(self):
+        """Every instance was replaced by the seed."""
+
+
 class Cloud:
     """All of the mock's state, seeded from the fixtures.
 
     ``state_delay`` (seconds) and ``pending_polls`` (API reads) make new
     instances start ``PENDING``: they turn ``RUNNING`` once the delay has
     passed *and* ``pending_polls`` reads have answered ``PENDING``.
+    ``observer`` (an :class:`Observer`) hears of instances turning
+    RUNNING and going away.
     """
 
     def __init__(self, fixtures=None, *, state_delay=0.0, pending_polls=0,
-                 clock=time.time):
+                 clock=time.time, observer=None):
         self.fixtures = copy.deepcopy(fixtures or load_fixtures())
         self.state_delay = float(state_delay)
         self.pending_polls = int(pending_polls)
         self.clock = clock
+        self.observer = observer or Observer()
         self.lock = threading.RLock()
         self.reset()
 
@@ -148,6 +165,7 @@ class Cloud:
                               for s in fx["storage_snapshots"]}
             self.firewalls = {}
             self._serial = 0
+            self.observer.reset()
 
     @staticmethod
     def _seed_instance(inst):
@@ -276,6 +294,12 @@ class Cloud:
                 self.clock() >= pending["until"]:
             instance["state"] = "RUNNING"
             del instance["pending"]
+            self._running(instance)
+
+    def _running(self, instance):
+        if instance["state"] == "RUNNING":
+            self.observer.instance_running(instance["id"],
+                                           instance["user_data"])
 
     @locked
     def instance(self, user, ident):
@@ -333,6 +357,7 @@ class Cloud:
                 "until": self.clock() + self.state_delay,
                 "polls_left": self.pending_polls}
         self.instances[ident] = instance
+        self._running(instance)
         return instance
 
     @locked
@@ -352,8 +377,10 @@ class Cloud:
         new_state = TRANSITIONS[key]
         if new_state is None:
             del self.instances[ident]
+            self.observer.instance_gone(ident)
             return None
         instance["state"] = new_state
+        self._running(instance)
         return instance
 
     @locked
@@ -364,6 +391,7 @@ class Cloud:
         instance = self.instances[ident]
         instance["state"] = state.upper()
         instance.pop("pending", None)
+        self._running(instance)
         return instance
 
     @locked

@@ -11,7 +11,7 @@ from waitress.channel import HTTPChannel
 from waitress.server import create_server
 from waitress.task import WSGITask
 
-from heat_deltacloud.mock import control, controlplane, wsgi
+from heat_deltacloud.mock import control, controlplane, userdata, wsgi
 
 #: Largest request body the mock reads (waitress answers 413 above it).
 #: Form parsing costs many times a body's size, and no Deltacloud request
@@ -41,10 +41,19 @@ class MockServer:
     control methods act directly on the app; the same operations are
     served over HTTP under ``/_mock/``.  Request bodies over
     ``max_request_body`` bytes are refused with 413.
+
+    ``guest=True`` (off by default; loopback hosts only) **runs each new
+    instance's user data on this host** as cloud-init would, in the
+    background, for tests and demos: see :mod:`heat_deltacloud.mock.guest`
+    and :meth:`guest_console`.  ``guest_timeout`` bounds each boot
+    (seconds, default 300).
     """
 
     def __init__(self, host="127.0.0.1", port=0, *, threads=8,
                  max_request_body=MAX_REQUEST_BODY, **options):
+        if options.get("guest") and not userdata.is_loopback(host):
+            raise ValueError(f"guest mode runs user data on this host: "
+                             f"serve it on loopback only, not {host}")
         self._options = options
         self._serving = {"host": host, "threads": threads,
                          "max_request_body_size": max_request_body}
@@ -89,6 +98,7 @@ class MockServer:
             self._thread.join(timeout=5)
             self._thread = None
         server.task_dispatcher.shutdown(timeout=1)
+        self.app.close()
 
     def restart(self):
         """Stop, then serve a new, seeded cloud on the same port.
@@ -96,7 +106,7 @@ class MockServer:
         What a crashed and restarted Deltacloud (or cloud) looks like to
         its clients: open connections are dropped and every instance,
         key, address and volume created since the start is gone; faults,
-        switches and the request log start afresh.
+        switches, the request log and guest boots start afresh.
         """
         self.stop()
         self.app = wsgi.make_app(**self._options)
@@ -112,7 +122,8 @@ class MockServer:
     # -- control (twins of the /_mock/ endpoints) -----------------------------
 
     def reset(self):
-        """Back to the seeded state; clears faults, switches and the log."""
+        """Back to the seeded state; clears faults, switches, the log and
+        guest boots (killed and removed)."""
         self.app.reset()
 
     def request_log(self):
@@ -166,3 +177,29 @@ class MockServer:
     def all_addresses(self):
         """Every address of every user (``owner`` says whose)."""
         return self.app.cloud.all_addresses()
+
+    # -- guest mode (runs user data on this host; off by default) -------------
+
+    def guest_status(self):
+        """``{"available", "enabled", "timeout", "root", "boots":
+        {instance id: status}}``."""
+        return self.app.guest.describe()
+
+    def set_guest(self, enabled=None, timeout=None):
+        """Pause or resume guest mode (only if started with
+        ``guest=True``) or change the timeout of boots not yet queued."""
+        self.app.guest.configure(enabled, timeout)
+        return self.app.guest.describe()
+
+    def guest_console(self, instance_id):
+        """The instance's boot record: ``status`` (``not_started``,
+        ``running``, ``finished``, ``timed_out``, ``refused``, ``error``),
+        ``exit_status``, ``output`` (the last 64 KiB), ``scripts``,
+        ``skipped``, ``signals`` (``cfn-signal``'s HTTP outcomes),
+        ``message``, ``root``..."""
+        return controlplane.console(self.app, instance_id)
+
+    def wait_guest(self, instance_id, timeout=60.0):
+        """The boot record once the boot has ended; TimeoutError after
+        ``timeout`` seconds."""
+        return self.app.guest.wait(instance_id, timeout)

@@ -17,6 +17,8 @@ import webob
 
 from heat_deltacloud.mock import api, control, controlplane, documents, \
     models, protocol
+from heat_deltacloud.mock.guest import DEFAULT_TIMEOUT, DEFAULT_WORKERS, \
+    Guest
 
 MOCK_CREDENTIALS = {"mockuser": "mockpassword"}
 SERVER = "Apache-Deltacloud/1.1.3"
@@ -195,10 +197,15 @@ class MockApp:
     """The Deltacloud API of one mock cloud, as a WSGI application."""
 
     def __init__(self, *, users=None, state_delay=0.0, pending_polls=0,
-                 fix_user_data_feature=False, fixtures=None):
+                 fix_user_data_feature=False, fixtures=None, guest=False,
+                 guest_timeout=None, guest_workers=None):
         self._users = {**MOCK_CREDENTIALS, **(users or {})}
+        self.guest = Guest(enabled=guest,
+                           timeout=guest_timeout or DEFAULT_TIMEOUT,
+                           workers=guest_workers or DEFAULT_WORKERS)
         self.cloud = models.Cloud(fixtures, state_delay=state_delay,
-                                  pending_polls=pending_polls)
+                                  pending_polls=pending_polls,
+                                  observer=self.guest)
         self.controls = control.Controls(
             user_data_feature=fix_user_data_feature)
         self.realm = f"mock-deltacloud@{socket.gethostname()}"
@@ -212,9 +219,14 @@ class MockApp:
             expected.encode(), password.encode())
 
     def reset(self):
-        """Back to the seeded state; clears faults, switches and the log."""
+        """Back to the seeded state; clears faults, switches, the log and
+        guest boots."""
         self.cloud.reset()
         self.controls.reset()
+
+    def close(self):
+        """Kill guest boots and remove their files (guest mode only)."""
+        self.guest.close()
 
     # -- WSGI -----------------------------------------------------------------
 
@@ -355,7 +367,10 @@ def make_app(**options):
     Options: ``users`` ({name: password}, added to mockuser/mockpassword),
     ``state_delay`` (seconds) and ``pending_polls`` (reads) for new
     instances to stay PENDING, ``fix_user_data_feature`` (advertise
-    ``user_data``) and ``fixtures`` (seed data; the shipped copy of the
-    real driver's by default).
+    ``user_data``), ``fixtures`` (seed data; the shipped copy of the
+    real driver's by default) and ``guest`` (guest mode, which **runs
+    instances' user data on this host**: :mod:`.guest`) with
+    ``guest_timeout`` (seconds per boot) and ``guest_workers`` (boots at
+    once).  An app in guest mode must be closed (:meth:`MockApp.close`).
     """
     return MockApp(**options)
