@@ -314,19 +314,20 @@ def test_cfn_signal_from_a_guest_reaches_a_local_server(guest, signal_sink):
 
 # -- refusals, timeouts, kills ------------------------------------------------
 
-@pytest.mark.parametrize("user_data, why", [
-    ("#!/bin/sh\ntouch ran\ncurl -X PUT http://203.0.113.5/x?Signature=s\n",
+@pytest.mark.parametrize("make, why", [
+    (lambda: "#!/bin/sh\ntouch ran\ncurl -X PUT "
+             "http://203.0.113.5/x?Signature=s\n",
      "part-000 has a URL to '203.0.113.5', not loopback"),
-    (heat_user_data({}, "#!/bin/sh\ntouch ran\n",
-                    "http://heat.example.com:8000/v1/"),
+    (lambda: heat_user_data({}, "#!/bin/sh\ntouch ran\n",
+                            "http://heat.example.com:8000/v1/"),
      "cfn-metadata-server points at 'heat.example.com', not loopback"),
-    (heat_user_data({}, "#!/bin/sh\ntouch ran\ncfn-signal "
-                        "'https://[2001:db8::1]/v1/waitcondition/x'\n",
-                    "http://localhost:8000/v1/"),
+    (lambda: heat_user_data({}, "#!/bin/sh\ntouch ran\ncfn-signal "
+                                "'https://[2001:db8::1]/v1/waitcondition/x'\n",
+                            "http://localhost:8000/v1/"),
      "cfn-userdata has a URL to '2001:db8::1', not loopback"),
-])
-def test_user_data_pointing_off_loopback_is_refused(guest, user_data, why):
-    ident = create(guest, user_data)
+], ids=["script", "metadata-server", "cfn-userdata"])
+def test_user_data_pointing_off_loopback_is_refused(guest, make, why):
+    ident = create(guest, make())
     record = guest.wait_guest(ident, timeout=20)
     assert (record["status"], record["message"]) == ("refused", why)
     assert (record["scripts"], record["root"]) == ([], None)
