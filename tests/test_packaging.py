@@ -41,7 +41,8 @@ def test_option_names_are_pinned():
             "url", "driver", "provider", "connect_timeout", "read_timeout",
             "retries", "backoff_factor", "format", "ca_file", "insecure",
             "cert_file", "key_file", "delete_timeout", "poll_interval",
-            "ignore_unsupported_user_data", "discovery_cache_ttl")}
+            "ignore_unsupported_user_data", "signature_ttl",
+            "discovery_cache_ttl")}
 
 
 def test_every_option_has_a_full_sentence_of_help():

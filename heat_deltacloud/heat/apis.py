@@ -140,13 +140,44 @@ def _url_host(host):
     return f"[{host}]" if ":" in host else host
 
 
+#: Options that point instances and templates at the served APIs:
+#: (group, name) -> (app, path appended to its URL).
+SERVED_URL_OPTIONS = {
+    (None, "heat_waitcondition_server_url"): (HEAT_API_CFN,
+                                              "/v1/waitcondition"),
+    (None, "heat_metadata_server_url"): (HEAT_API_CFN, "/v1"),
+    ("clients_heat", "url"): (HEAT_API, "/v1/%(tenant_id)s"),
+}
+
+
+def point_options_at(urls, conf=None):
+    """Override the options of :data:`SERVED_URL_OPTIONS` for ``urls``.
+
+    Signed URLs Heat hands out then name the heat-api-cfn serving here,
+    instances poll it for metadata, and OS::Heat::ScalingPolicy's
+    ``signal_url`` names heat-api.  Returns what was overridden.
+    """
+    from oslo_config import cfg
+
+    conf = conf or cfg.CONF
+    conf.import_group("clients_heat", "heat.common.config")
+    done = []
+    for (group, name), (app, path) in SERVED_URL_OPTIONS.items():
+        if app in urls:
+            conf.set_override(name, urls[app] + path, group=group)
+            done.append((group, name))
+    return done
+
+
 class APIServers:
     """The running APIs, by paste app name."""
 
-    def __init__(self, servers, policy_file=None):
+    def __init__(self, servers, policy_file=None, overridden=()):
         self.servers = dict(servers)
         #: The policy file :func:`serve` wrote, if it wrote one.
         self.policy_file = policy_file
+        #: Options :func:`point_options_at` set, cleared by :meth:`stop`.
+        self.overridden = list(overridden)
 
     @property
     def urls(self):
@@ -163,10 +194,14 @@ class APIServers:
         return self.servers[HEAT_API_CFN].url
 
     def stop(self):
+        from oslo_config import cfg
+
         for server in self.servers.values():
             server.stop()
+        for group, name in self.overridden:
+            cfg.CONF.clear_override(name, group=group)
+        self.overridden = []
         if self.policy_file is not None:
-            from oslo_config import cfg
 
             if cfg.CONF.oslo_policy.policy_file == str(self.policy_file):
                 cfg.CONF.clear_override("policy_file", group="oslo_policy")
@@ -186,14 +221,15 @@ class APIServers:
 
 
 def serve(heat=None, *, apps=APPS, host="127.0.0.1", port=0, threads=4,
-          cfn_policy=True):
+          cfn_policy=True, point_urls=True):
     """Serve ``apps`` (paste app names) in front of the embedded engine.
 
     ``heat`` is the :class:`~heat_deltacloud.heat.embedded.EmbeddedHeat`
     to serve; by default the process's, started if need be.  ``port`` 0
     gives each app a free port; another port only suits a single app.
     ``cfn_policy`` applies :func:`use_cfn_policy` when heat-api-cfn is
-    among ``apps``.
+    among ``apps``.  ``point_urls`` applies :func:`point_options_at`, so
+    signed URLs, metadata and signal URLs name the served APIs.
     """
     if heat is None:
         from heat_deltacloud.heat import embedded
@@ -216,4 +252,7 @@ def serve(heat=None, *, apps=APPS, host="127.0.0.1", port=0, threads=4,
     except BaseException:
         APIServers(servers, policy_file).stop()
         raise
-    return APIServers(servers, policy_file)
+    served = APIServers(servers, policy_file)
+    if point_urls:
+        served.overridden = point_options_at(served.urls)
+    return served

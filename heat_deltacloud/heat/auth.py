@@ -35,6 +35,12 @@ Options (paste ``local_conf``):
 ``validate_retries``
     How many times a failed connection to Deltacloud is retried while
     checking credentials (default 1).
+``ec2_signatures``
+    ``true`` on heat-api-cfn: requests without Deltacloud credentials that
+    carry an EC2 signature (pre-signed wait condition and signal URLs,
+    ``cfn-get-metadata``) are checked against the stack users' keys by
+    :mod:`heat_deltacloud.heat.ec2` and act as that stack user (default
+    ``false``).
 
 The Deltacloud endpoint, driver, provider, timeouts and TLS settings are
 the ``[deltacloud]`` options of heat.conf, as for the engine.
@@ -60,7 +66,7 @@ from oslo_config import cfg
 
 from heat_deltacloud.deltacloud import Client
 from heat_deltacloud.deltacloud import exceptions as dc
-from heat_deltacloud.heat import backend, opts
+from heat_deltacloud.heat import backend, ec2, opts, stackusers
 
 LOG = logging.getLogger(__name__)
 
@@ -79,7 +85,8 @@ MAX_FIELD = 1024
 MAX_URL = 2048
 DEFAULTS = {"cache_ttl": "60", "cache_size": "1024",
             "roles": "member,reader", "realm": "heat-deltacloud",
-            "error_format": "json", "validate_retries": "1"}
+            "error_format": "json", "validate_retries": "1",
+            "ec2_signatures": "false"}
 HOW_TO = ("send the Deltacloud user name and password as X-Auth-User and "
           "X-Auth-Key, or as HTTP Basic credentials")
 
@@ -248,6 +255,12 @@ class DeltacloudAuth:
         self.roles = ",".join(r.strip() for r in settings["roles"].split(",")
                               if r.strip())
         self.cache = CredentialCache(ttl, max(size, 1))
+        flag = settings["ec2_signatures"].strip().lower()
+        if flag not in ("true", "false"):
+            raise ValueError("deltacloud_auth: ec2_signatures must be "
+                             "'true' or 'false'")
+        self.ec2_signatures = flag == "true"
+        self._verifier = None
         # Fail at heat-api start, not at the first stack, when
         # compute_backend names no installed backend.
         backend.configured_backend(self.conf)
@@ -268,12 +281,54 @@ class DeltacloudAuth:
     @webob.dec.wsgify
     def __call__(self, req):
         strip_identity_headers(req.environ)
+        if self._stack_user_request(req):
+            return self.stack_user(req)
         try:
             creds = self.credentials(req)
             self.authenticate(creds)
         except AuthError as exc:
             return self.error_response(exc)
         self.pass_identity(req, creds)
+        return req.get_response(self.app)
+
+    def _stack_user_request(self, req):
+        """Signed, and without Deltacloud credentials (which win: the
+        launcher's boto3 client signs with a placeholder key and sends
+        X-Auth-User besides)."""
+        if not self.ec2_signatures:
+            return False
+        environ = req.environ
+        if environ.get("HTTP_X_AUTH_USER") is not None:
+            return False
+        if environ.get("HTTP_AUTHORIZATION", "").lower().startswith(
+                "basic "):
+            return False
+        return ec2.is_signed(req)
+
+    @property
+    def verifier(self):
+        if self._verifier is None:
+            self._verifier = ec2.Verifier(
+                stackusers.store(), window=self._options.signature_ttl)
+        return self._verifier
+
+    def stack_user(self, req):
+        """Act as the stack user whose key signed ``req``, or refuse."""
+        try:
+            principal = self.verifier.verify(req)
+        except ec2.SignatureError as exc:
+            LOG.info("Refused a signed %s %s: %s", req.method,
+                     req.path, exc)
+            return self.error_response(exc)
+        except stackusers.STORE_ERRORS as exc:
+            LOG.error("Cannot read the stack users' keys: %s",
+                      type(exc).__name__)
+            return self.error_response(Unavailable(
+                "the stack users' keys cannot be read; try again later."))
+        LOG.debug("Signed request of stack user %s (project %s)",
+                  principal.user_id, principal.project_id)
+        req.environ.update(ec2.identity_environ(principal,
+                                                ec2.signature_of(req)))
         return req.get_response(self.app)
 
     def credentials(self, req):

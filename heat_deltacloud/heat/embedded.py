@@ -55,7 +55,7 @@ max_nova_api_microversion = 2.1
 heat_metadata_server_url = {metadata_url}
 environment_dir = {environment_dir}
 template_dir = {environment_dir}
-plugin_dirs =
+plugin_dirs = {plugin_dir}
 convergence_engine = {convergence}
 host = embedded-heat
 num_engine_workers = 1
@@ -141,12 +141,15 @@ class EmbeddedHeat:
         self.conf_file = self.state_dir / "heat.conf"
 
     def _write_config(self):
+        from heat_deltacloud.heat import resources
+
         env_dir = self.state_dir / "environment.d"
         env_dir.mkdir(parents=True, exist_ok=True)
         self.conf_file.write_text(HEAT_CONF.format(
             encryption_key=secrets.token_hex(16),
             metadata_url=self.metadata_url,
             environment_dir=env_dir,
+            plugin_dir=resources.PLUGIN_DIR,
             convergence=str(self.convergence).lower(),
             log_levels=",".join(QUIET_LOGGERS),
             database=self.state_dir / "heat.sqlite",

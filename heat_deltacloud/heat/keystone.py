@@ -1,42 +1,149 @@
 """What Heat asks of Keystone during a stack's life, answered locally.
 
-With credentials passed through (``deferred_auth_method = password``) and
-no stack domain, Heat only needs a stack "domain project" (the caller's
-own project, as Heat's own fallback does) and trust deletion.  Stack users,
-EC2 keypairs and tokens need a real Keystone: they raise a clear error.
+With credentials passed through (``deferred_auth_method = password``)
+Heat needs no trusts.  What its stack-user code needs (a project per
+stack, users in it, EC2 keys for them; see ``heat/engine/resources/
+stack_user.py``) is kept by :mod:`heat_deltacloud.heat.stackusers` in
+Heat's own database, where heat-api-cfn checks signatures against it.
+Tokens (``TOKEN_SIGNAL``, Zaqar) and Keystone v3 credentials handed to
+instances (``HEAT_SIGNAL``, ``POLL_SERVER_HEAT``) need an identity
+endpoint, which this backend does not serve: they raise a clear error.
 """
 
 from heat.common import exception
+from keystoneauth1 import exceptions as ks_exceptions
+
+from heat_deltacloud.heat import stackusers
 
 
 class KeystoneUnavailable(exception.Error):
     pass
 
 
-class DeltacloudKeystone:
-    """The subset of Heat's ``KeystoneClient`` used without Keystone."""
+#: What each unsupported part of Keystone is needed for, and what to use.
+UNSUPPORTED = {
+    "stack_domain_user_token": (
+        "a stack user token (TOKEN_SIGNAL, ZAQAR_SIGNAL)",
+        "use signal_transport CFN_SIGNAL or NO_SIGNAL"),
+    "v3_endpoint": (
+        "a Keystone v3 endpoint for instances (HEAT_SIGNAL, "
+        "POLL_SERVER_HEAT)",
+        "use CFN_SIGNAL / POLL_SERVER_CFN"),
+    "server_keystone_endpoint_url": (
+        "a Keystone v3 endpoint for instances (HEAT_SIGNAL, "
+        "POLL_SERVER_HEAT)",
+        "use CFN_SIGNAL / POLL_SERVER_CFN"),
+    "stack_domain_id": (
+        "a stack user domain (HEAT_SIGNAL, POLL_SERVER_HEAT)",
+        "use CFN_SIGNAL / POLL_SERVER_CFN"),
+}
 
-    def __init__(self, context):
+
+def _unavailable(name):
+    needed, instead = UNSUPPORTED.get(
+        name, ("Keystone", "this resource type is not supported"))
+    return KeystoneUnavailable(
+        f"Keystone's '{name}' is not available with the Deltacloud "
+        f"backend: it is needed for {needed}; {instead}")
+
+
+class DeltacloudKeystone:
+    """The part of Heat's ``KsClientWrapper`` a stack's life calls."""
+
+    def __init__(self, context, store=None):
         self.context = context
+        self._store = store
+
+    @property
+    def store(self):
+        if self._store is None:
+            self._store = stackusers.store()
+        return self._store
+
+    # The stack's "domain project" -------------------------------------
 
     def create_stack_domain_project(self, stack_id):
-        return self.context.project_id
+        return self.store.create_project(stack_id, self.context.project_id)
 
     def delete_stack_domain_project(self, project_id):
-        """Nothing was created, so nothing is deleted."""
+        """Delete the project, its users and keys.
+
+        Stacks created before stack users existed here carry their owner's
+        project, which this store never created: nothing is deleted then.
+        """
+        self.store.delete_project(project_id)
+
+    # Stack users ------------------------------------------------------
+
+    def create_stack_domain_user(self, username, project_id, password=None):
+        try:
+            return self.store.create_user(username, project_id, password)
+        except stackusers.NotFound:
+            raise KeystoneUnavailable(
+                f"stack {project_id!r} has no stack user project: it was "
+                "created before heat-deltacloud supported stack users; "
+                "create the stack again") from None
+
+    def delete_stack_domain_user(self, user_id, project_id):
+        if not self.store.delete_user(user_id, project_id):
+            raise ks_exceptions.NotFound(f"stack user {user_id} not found")
+
+    def enable_stack_domain_user(self, user_id, project_id):
+        self._set_enabled(user_id, project_id, True)
+
+    def disable_stack_domain_user(self, user_id, project_id):
+        self._set_enabled(user_id, project_id, False)
+
+    def _set_enabled(self, user_id, project_id, enabled):
+        try:
+            self.store.set_enabled(user_id, project_id, enabled)
+        except stackusers.NotFound:
+            raise ks_exceptions.NotFound(
+                f"stack user {user_id} not found") from None
+
+    # EC2 keys ---------------------------------------------------------
+
+    def create_stack_domain_user_keypair(self, user_id, project_id):
+        try:
+            return self.store.create_credential(user_id, project_id)
+        except stackusers.NotFound:
+            raise ks_exceptions.NotFound(
+                f"stack user {user_id} not found") from None
+
+    def delete_stack_domain_user_keypair(self, user_id, project_id,
+                                         credential_id):
+        if not self.store.delete_credential(user_id=user_id,
+                                            credential_id=credential_id):
+            raise ks_exceptions.NotFound("EC2 key not found")
+
+    def get_ec2_keypair(self, credential_id=None, access=None,
+                        user_id=None):
+        try:
+            return self.store.get_credential(
+                user_id=user_id, credential_id=credential_id, access=access)
+        except stackusers.NotFound:
+            raise ks_exceptions.NotFound("EC2 key not found") from None
+
+    def delete_ec2_keypair(self, credential_id=None, access=None,
+                           user_id=None):
+        if not self.store.delete_credential(
+                user_id=user_id, credential_id=credential_id, access=access):
+            raise ks_exceptions.NotFound("EC2 key not found")
+
+    # Trusts -----------------------------------------------------------
 
     def delete_trust(self, trust_id):
         """No trusts exist with ``deferred_auth_method = password``."""
 
     def __getattr__(self, name):
-        # Every other call (stack users, EC2 keys, trusts, tokens, the
-        # session) needs Keystone, which this backend does not have.
-        def unavailable(*args, **kwargs):
-            raise KeystoneUnavailable(
-                f"Keystone's '{name}' is not available with the Deltacloud "
-                "backend: resources needing stack users, signals or trusts "
-                "(WaitConditionHandle, SoftwareDeployment, ...) are not "
-                "supported")
+        # Tokens, Keystone v3 endpoints for instances, trusts, users
+        # outside a stack: not served here.  Attributes Heat reads
+        # (v3_endpoint, stack_domain_id) fail as loudly as calls.
         if name.startswith("__"):
             raise AttributeError(name)
+        if name in ("v3_endpoint", "stack_domain_id"):
+            raise _unavailable(name)
+
+        def unavailable(*args, **kwargs):
+            raise _unavailable(name)
         return unavailable

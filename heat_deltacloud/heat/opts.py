@@ -77,6 +77,14 @@ DELTACLOUD_OPTS = [
              "the create.  Templates whose instances rely on user data "
              "will then boot without it."),
     cfg.IntOpt(
+        "signature_ttl", default=86400, min=60,
+        help="Seconds a signed request's Timestamp (or X-Amz-Date) stays "
+             "valid at heat-api-cfn.  Heat signs a wait condition handle's "
+             "URL once, when the handle is created, with a Timestamp, so "
+             "this must exceed the longest wait condition timeout of any "
+             "stack.  Signed URLs without a Timestamp (scaling policies) "
+             "never expire; they are revoked with their resource."),
+    cfg.IntOpt(
         "discovery_cache_ttl", default=300, min=0,
         help="Seconds to keep a driver's /api document and hardware "
              "profiles, per endpoint and credentials, so a stack does not "

@@ -78,7 +78,9 @@ def test_admin_view_shows_every_users_instances(call, ctl):
                       "inst2": ("mockuser", False),
                       "inst3": ("mockuser", False),
                       "inst4": ("alice", True), "inst5": ("bob", False)}
-    assert all("user_data" not in i for i in doc["instances"])
+    # User data is shown decoded ("aGk=" is "hi"), null where none was sent.
+    assert {i["id"]: i["user_data"] for i in doc["instances"]
+            if i["owner"] != "mockuser"} == {"inst4": "hi", "inst5": None}
     _, addresses = ctl("GET", "/_mock/addresses")
     assert len(addresses["addresses"]) == 4
 

@@ -1,0 +1,140 @@
+"""Signal and metadata transports checked at validation, not at create.
+
+Heat's stock resources accept every transport and fail only when they
+create it.  On the Deltacloud backend the CFN transports work (signed
+URLs checked at heat-api-cfn, see :mod:`heat_deltacloud.heat.ec2`), and
+so does NO_SIGNAL; the others need a service Deltacloud does not have.
+These subclasses refuse them at validation, naming what is missing and
+what to use instead.
+
+``OS::Heat::WaitConditionHandle`` defaults to ``TOKEN_SIGNAL`` in Heat,
+which needs Keystone tokens; here it defaults to ``CFN_SIGNAL``, and its
+``curl_cli`` attribute serves CFN_SIGNAL too (a ``curl -X PUT`` of the
+signed URL), so templates that append ``--data-binary '{"status":
+"SUCCESS"}'`` to it keep working unchanged.
+"""
+
+import copy
+
+from heat.common import exception
+from heat.engine.resources.openstack.heat import deployed_server
+from heat.engine.resources.openstack.heat import software_deployment
+from heat.engine.resources.openstack.heat import structured_config
+from heat.engine.resources.openstack.heat import wait_condition_handle
+from heat.engine.resources.openstack.nova import server
+
+_IDENTITY = ("Keystone credentials or tokens handed to the instance, which "
+             "heat-deltacloud does not issue yet")
+_SWIFT = "Swift (object storage), which Deltacloud does not provide"
+_ZAQAR = "Zaqar (messaging), which Deltacloud does not provide"
+
+#: Transport -> what it needs that this backend lacks.
+UNSUPPORTED = {
+    "TOKEN_SIGNAL": _IDENTITY,
+    "HEAT_SIGNAL": _IDENTITY,
+    "POLL_SERVER_HEAT": _IDENTITY,
+    "TEMP_URL_SIGNAL": _SWIFT,
+    "POLL_TEMP_URL": _SWIFT,
+    "ZAQAR_SIGNAL": _ZAQAR,
+    "ZAQAR_MESSAGE": _ZAQAR,
+}
+
+SIGNAL_INSTEAD = "use CFN_SIGNAL (a signed URL) or NO_SIGNAL"
+POLL_INSTEAD = "use POLL_SERVER_CFN"
+
+
+def check_transport(resource, prop, instead):
+    """StackValidationFailed if ``resource``'s ``prop`` is unsupported."""
+    value = resource.properties[prop]
+    needs = UNSUPPORTED.get(value)
+    if needs is not None:
+        raise exception.StackValidationFailed(
+            path=[resource.stack.t.RESOURCES, resource.name,
+                  resource.stack.t.get_section_name(
+                      resource.stack.t.PROPERTIES), prop],
+            message=f"{value} needs {needs}; {instead}")
+
+
+def _with_default(schema, default):
+    """A copy of a property schema with another default."""
+    changed = copy.copy(schema)
+    changed.default = default
+    changed.description = (
+        f"{schema.description} On the Deltacloud backend the default is "
+        f"{default}; transports needing Keystone, Swift or Zaqar are "
+        "refused at validation.")
+    return changed
+
+
+class WaitConditionHandle(wait_condition_handle.HeatWaitConditionHandle):
+    """``OS::Heat::WaitConditionHandle``, CFN_SIGNAL by default."""
+
+    properties_schema = dict(
+        wait_condition_handle.HeatWaitConditionHandle.properties_schema)
+    properties_schema[
+        wait_condition_handle.HeatWaitConditionHandle.SIGNAL_TRANSPORT] = (
+        _with_default(properties_schema[
+            wait_condition_handle.HeatWaitConditionHandle.SIGNAL_TRANSPORT],
+            "CFN_SIGNAL"))
+
+    def validate(self):
+        super().validate()
+        check_transport(self, self.SIGNAL_TRANSPORT, SIGNAL_INSTEAD)
+
+    def _resolve_attribute(self, key):
+        if (key == self.CURL_CLI and self.resource_id
+                and self.properties[self.SIGNAL_TRANSPORT] == "CFN_SIGNAL"):
+            url = self._get_ec2_signed_url(
+                signal_type="/waitcondition")
+            if url is None:
+                return None
+            insecure = self.stack.clients.client_plugin(
+                "heat").get_insecure_option()
+            flag = "--insecure " if insecure else ""
+            return (f"curl {flag}-i -X PUT -H 'Content-Type: "
+                    "application/json' -H 'Accept: application/json' "
+                    f"'{url}'")
+        return super()._resolve_attribute(key)
+
+
+class _DeploymentTransports:
+    def validate(self):
+        super().validate()
+        check_transport(self, self.SIGNAL_TRANSPORT, SIGNAL_INSTEAD)
+
+
+class SoftwareDeployment(_DeploymentTransports,
+                         software_deployment.SoftwareDeployment):
+    """``OS::Heat::SoftwareDeployment``: CFN_SIGNAL or NO_SIGNAL."""
+
+
+class StructuredDeployment(_DeploymentTransports,
+                           structured_config.StructuredDeployment):
+    """``OS::Heat::StructuredDeployment``: CFN_SIGNAL or NO_SIGNAL."""
+
+
+class _ServerTransports:
+    def validate(self):
+        result = super().validate()
+        if self.user_data_software_config():
+            check_transport(self, self.SOFTWARE_CONFIG_TRANSPORT,
+                            POLL_INSTEAD)
+        return result
+
+
+class Server(_ServerTransports, server.Server):
+    """``OS::Nova::Server``: metadata polled through heat-api-cfn."""
+
+
+class DeployedServer(_ServerTransports, deployed_server.DeployedServer):
+    """``OS::Heat::DeployedServer``: metadata polled through heat-api-cfn."""
+
+
+def resource_mapping():
+    return {
+        "OS::Heat::WaitConditionHandle": WaitConditionHandle,
+        "OS::Heat::SoftwareDeployment": SoftwareDeployment,
+        "OS::Heat::StructuredDeployment": StructuredDeployment,
+        "OS::Nova::Server": Server,
+        "OS::Heat::DeployedServer": DeployedServer,
+    }

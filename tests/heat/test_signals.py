@@ -1,0 +1,160 @@
+"""Heat's signal plane on the Deltacloud backend, end to end.
+
+Real Heat 27 (embedded engine, heat-api-cfn from our api-paste.ini) on the
+mock Deltacloud; the instance side is the real ``cfn-signal`` of
+heat-cfntools over real HTTP, run by the test with the URL Heat put into
+the instance's user data.
+"""
+
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from heat_deltacloud.mock.server import MockServer
+
+pytestmark = [pytest.mark.heat]
+
+USERS = {"alice": "alice-pw", "bob": "bob-pw"}
+SIGNED_URL = re.compile(r"http://127\.0\.0\.1:\d+/v1/(?:waitcondition|signal)"
+                        r"/[^'\"\s]+")
+
+
+@pytest.fixture(scope="module")
+def cloud():
+    with MockServer(users=USERS, fix_user_data_feature=True) as server:
+        yield server
+
+
+@pytest.fixture
+def mock(cloud):
+    cloud.reset()
+    yield cloud
+
+
+def cfn_signal(tmp_path, *args):
+    """The real cfn-signal script, its log kept out of /var/log."""
+    script = pathlib_bin("cfn-signal")
+    code = ("import logging, runpy, sys\n"
+            f"logging.basicConfig(filename={str(tmp_path / 'cfn.log')!r})\n"
+            f"sys.argv = ['cfn-signal', *{list(args)!r}]\n"
+            f"runpy.run_path({script!r}, run_name='__main__')\n")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True,
+                          text=True, timeout=60)
+
+
+def pathlib_bin(name):
+    import pathlib
+    return str(pathlib.Path(sys.executable).parent / name)
+
+
+def wait_for(predicate, timeout=60, interval=0.2, what="condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} not met in {timeout}s")
+        time.sleep(interval)
+
+
+def signed_url_of(heat, ctx, identity, mock, user):
+    """The first signed URL in ``user``'s instances, once Heat made one."""
+    def found():
+        stack = heat.engine_client.show_stack(ctx, identity,
+                                              resolve_outputs=False)[0]
+        assert stack["stack_status"] == "IN_PROGRESS", (
+            stack["stack_status_reason"])
+        return signed_urls(mock, user)
+    return wait_for(found, what="a signed URL in the user data")[0]
+
+
+def signed_urls(mock, user):
+    """Signed URLs found in the user data of ``user``'s instances."""
+    found = []
+    for instance in mock.all_instances():
+        if instance["owner"] == user and instance.get("user_data"):
+            found += SIGNED_URL.findall(instance["user_data"])
+    return found
+
+
+def images_of(mock, user):
+    return sorted(i["image_id"] for i in mock.all_instances()
+                  if i["owner"] == user)
+
+
+def outputs(stack):
+    return {o["output_key"]: o["output_value"]
+            for o in stack.get("outputs", [])}
+
+
+WAIT_TEMPLATE = {
+    "AWSTemplateFormatVersion": "2010-09-09",
+    "Resources": {
+        "Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"},
+        "Db": {"Type": "AWS::EC2::Instance", "Properties": {
+            "ImageId": "img1", "InstanceType": "m1-small",
+            "UserData": {"Fn::Base64": {"Fn::Join": ["", [
+                "#!/bin/sh\ncfn-signal -e 0 -i dbpass -d s3cr3t '",
+                {"Ref": "Handle"}, "'\n"]]}}}},
+        "Wait": {"Type": "AWS::CloudFormation::WaitCondition",
+                 "DependsOn": "Db",
+                 "Properties": {"Handle": {"Ref": "Handle"},
+                                "Timeout": "120", "Count": "1"}},
+        "Web": {"Type": "AWS::EC2::Instance", "DependsOn": "Wait",
+                "Properties": {"ImageId": "img2",
+                               "InstanceType": "m1-small"}},
+    },
+    "Outputs": {"Data": {"Value": {"Fn::GetAtt": ["Wait", "Data"]}}},
+}
+
+
+@pytest.fixture(scope="module")
+def apis(embedded_heat):
+    from heat_deltacloud.heat import apis as heat_apis
+
+    with heat_apis.serve(embedded_heat) as served:
+        yield served
+
+
+def test_cfn_signal_completes_a_wait_condition(heat, apis, mock,
+                                                 tmp_path):
+    ctx = heat.context("alice", USERS["alice"], mock.url)
+    identity = heat.engine_client.create_stack(
+        ctx, "waits", WAIT_TEMPLATE, {}, {}, {"timeout_mins": 3})
+    url = signed_url_of(heat, ctx, identity, mock, "alice")
+    assert url.startswith(apis.heat_api_cfn + "/v1/waitcondition/")
+    # The second tier waits for the signal.
+    assert images_of(mock, "alice") == ["img1"]
+    result = cfn_signal(tmp_path, "-e", "0", "-i", "dbpass", "-d",
+                        "s3cr3t", url)
+    assert result.returncode == 0, result.stderr
+    stack = heat.wait_for_stack(ctx, identity, timeout=120)
+    assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
+    assert outputs(stack)["Data"] == '{"dbpass": "s3cr3t"}'
+    assert images_of(mock, "alice") == ["img1", "img2"]
+    heat.delete_stack(ctx, identity)
+    # The stack user and its key died with the stack.
+    answer = requests.put(url, json={"Status": "SUCCESS", "Reason": "r",
+                                     "UniqueId": "x", "Data": "d"},
+                          timeout=30)
+    assert answer.status_code == 403
+    assert "InvalidClientTokenId" in answer.text
+
+
+def test_failure_signal_fails_the_stack(heat, apis, mock, tmp_path):
+    ctx = heat.context("alice", USERS["alice"], mock.url)
+    identity = heat.engine_client.create_stack(
+        ctx, "fails", WAIT_TEMPLATE, {}, {}, {"timeout_mins": 3})
+    url = signed_url_of(heat, ctx, identity, mock, "alice")
+    result = cfn_signal(tmp_path, "-e", "3", "-r", "database did not start",
+                        url)
+    assert result.returncode == 0, result.stderr
+    stack = heat.wait_for_stack(ctx, identity, timeout=120)
+    assert stack["stack_status"] == "FAILED"
+    assert "database did not start" in stack["stack_status_reason"]
+    heat.delete_stack(ctx, identity)
