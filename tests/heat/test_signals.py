@@ -36,19 +36,16 @@ def mock(cloud):
 
 
 def cfn_signal(tmp_path, *args):
-    """The real cfn-signal script, its log kept out of /var/log."""
-    script = pathlib_bin("cfn-signal")
-    code = ("import logging, runpy, sys\n"
-            f"logging.basicConfig(filename={str(tmp_path / 'cfn.log')!r})\n"
-            f"sys.argv = ['cfn-signal', *{list(args)!r}]\n"
-            f"runpy.run_path({script!r}, run_name='__main__')\n")
-    return subprocess.run([sys.executable, "-c", code], capture_output=True,
-                          text=True, timeout=60)
-
-
-def pathlib_bin(name):
+    """The real cfn-signal, run as the mock's guest mode runs it: its
+    files (log, caches) rebased under ``tmp_path``, loopback only."""
     import pathlib
-    return str(pathlib.Path(sys.executable).parent / name)
+
+    from heat_deltacloud.mock import cfnshim
+
+    script = pathlib.Path(sys.executable).parent / "cfn-signal"
+    return subprocess.run(
+        [sys.executable, "-I", cfnshim.__file__, str(tmp_path), "test",
+         str(script), *args], capture_output=True, text=True, timeout=60)
 
 
 def wait_for(predicate, timeout=60, interval=0.2, what="condition"):
