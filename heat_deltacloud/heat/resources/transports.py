@@ -17,6 +17,7 @@ signed URL), so templates that append ``--data-binary '{"status":
 import copy
 
 from heat.common import exception
+from heat.engine import rsrc_defn
 from heat.engine.resources.openstack.heat import deployed_server
 from heat.engine.resources.openstack.heat import software_deployment
 from heat.engine.resources.openstack.heat import structured_config
@@ -50,8 +51,8 @@ def check_transport(resource, prop, instead):
     if needs is not None:
         raise exception.StackValidationFailed(
             path=[resource.stack.t.RESOURCES, resource.name,
-                  resource.stack.t.get_section_name(
-                      resource.stack.t.PROPERTIES), prop],
+                  resource.stack.t.get_section_name(rsrc_defn.PROPERTIES),
+                  prop],
             message=f"{value} needs {needs}; {instead}")
 
 
