@@ -8,7 +8,6 @@ the instance's user data.
 
 import re
 import subprocess
-import sys
 import time
 
 import pytest
@@ -36,16 +35,14 @@ def mock(cloud):
 
 
 def cfn_signal(tmp_path, *args):
-    """The real cfn-signal, run as the mock's guest mode runs it: its
-    files (log, caches) rebased under ``tmp_path``, loopback only."""
-    import pathlib
+    """The real cfn-signal through the mock guest mode's wrapper: its
+    files (log, caches) rebased into an instance root, loopback only."""
+    from heat_deltacloud.mock import guestboot
 
-    from heat_deltacloud.mock import cfnshim
-
-    script = pathlib.Path(sys.executable).parent / "cfn-signal"
+    root = guestboot.make_root(str(tmp_path), "test-instance")
     return subprocess.run(
-        [sys.executable, "-I", cfnshim.__file__, str(tmp_path), "test",
-         str(script), *args], capture_output=True, text=True, timeout=60)
+        [f"{root}/{guestboot.BIN}/cfn-signal", *args], capture_output=True,
+        text=True, timeout=60, env=guestboot.environment(root))
 
 
 def wait_for(predicate, timeout=60, interval=0.2, what="condition"):
