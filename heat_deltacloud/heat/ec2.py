@@ -36,6 +36,10 @@ STACK_USER_ACTIONS = frozenset({"DescribeStackResource"})
 #: The role Heat's engine and policies recognise stack users by.
 STACK_USER_ROLE = "heat_stack_user"
 
+#: The largest body hashed for a signature: Heat's own limit on a signal
+#: body (``max_json_body_size``'s default).
+MAX_BODY = 1024 * 1024
+
 TIMESTAMP_FORMATS = ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ",
                      "%Y%m%dT%H%M%SZ")
 
@@ -52,6 +56,12 @@ class Incomplete(SignatureError):
     status = 400
     title = "Bad Request"
     aws_code = "IncompleteSignature"
+
+
+class TooLarge(SignatureError):
+    status = 413
+    title = "Request Entity Too Large"
+    aws_code = "RequestEntityTooLarge"
 
 
 class UnknownKey(SignatureError):
@@ -181,6 +191,9 @@ class Verifier:
             raise Incomplete("the request carries no signature")
         if not access:
             raise Incomplete("the request names no access key")
+        if (req.content_length or 0) > MAX_BODY:
+            raise TooLarge(f"a signed request's body may not exceed "
+                           f"{MAX_BODY} bytes")
         version = _version(req)
         if version not in ("2", "4"):
             raise Incomplete("only signature versions 2 and 4 are "
