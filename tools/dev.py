@@ -69,12 +69,11 @@ def cmd_test(extra):
     return run(["pytest", *extra])
 
 
-#: The main job: the example two-tier Deployable (web and database with a
-#: two-way reference) on embedded Heat and the embedded mock.
-DEMO = ["examples/wordpress/deployable.xml",
-        "--mapping", "examples/wordpress/mapping.json",
-        "--param", "WebWordpressDbPassword=wordpress",
-        "--no-wait-conditions"]
+#: The main job: the example three-tier Deployable (each tier reads facts
+#: the previous tier's services published) on embedded Heat and the
+#: embedded mock in guest mode (the instances' boot scripts run here).
+DEMO = ["examples/inventory/deployable.xml",
+        "--mapping", "examples/inventory/mapping.json"]
 
 
 def cmd_demo(extra):

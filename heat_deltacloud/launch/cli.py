@@ -5,8 +5,10 @@ and follows the stack, printing each resource event and a progress bar,
 then the stack's status, every instance's addresses and the outputs, or
 the reason of the resource that failed.  Without ``--heat-cfn-url`` it runs
 embedded: Heat in this process and, without ``--deltacloud-url``, the mock
-Deltacloud too (the stack is deleted before the command exits, unless
-``--keep`` keeps everything serving until Ctrl-C).
+Deltacloud too, in guest mode: it RUNS EACH INSTANCE'S USER DATA ON THIS
+HOST, so that a deployable's services run and signal their wait conditions
+(``--no-guest`` turns that off).  The stack is deleted before the command
+exits, unless ``--keep`` keeps everything serving until Ctrl-C.
 
 Credentials: ``--user`` or $DELTACLOUD_USERNAME, ``--password-file`` or
 $DELTACLOUD_PASSWORD; never a password on the command line.
@@ -56,6 +58,11 @@ def register(subparsers):
     launch.add_argument("--keep", action="store_true",
                         help="embedded mode: keep the stack and the "
                              "embedded services running until Ctrl-C")
+    launch.add_argument("--no-guest", dest="guest", action="store_false",
+                        help="embedded mock: do not run the instances' "
+                             "user data on this host (nothing then signals "
+                             "a deployable's wait conditions: add "
+                             "--no-wait-conditions)")
     launch.set_defaults(handler=run_launch)
     for name, handler, text in (
             ("status", run_status, "show a stack, its resources and "
@@ -152,30 +159,41 @@ def run_launch(args):
     creds = credentials.resolve(args.user, args.password_file,
                                 default=default)
     try:
-        with LocalServices(args.deltacloud_url, creds) as local:
+        with LocalServices(args.deltacloud_url, creds,
+                           guest=args.guest) as local:
+            mock = ""
+            if local.mock:
+                mock = " (the mock, in guest mode: instances' user data " \
+                    "runs on this host)" if local.guest else " (the mock)"
             _say("embedded mode: Heat 27 and heat-api-cfn at "
                  f"{local.heat_cfn_url}, Deltacloud at "
-                 f"{local.deltacloud_url}"
-                 + (" (the mock)" if local.mock else ""))
+                 f"{local.deltacloud_url}{mock}")
             return _launch(args, creds, local.deltacloud_url,
                            local.heat_cfn_url, name, template, parameters,
-                           embedded=True)
+                           embedded=True, guest=local.guest_output)
     finally:
         embedded.shutdown()
 
 
 def _launch(args, creds, deltacloud_url, heat_cfn_url, name, template,
-            parameters, *, embedded):
+            parameters, *, embedded, guest=None):
     progress = Progress()
     notifier = _callback_notifier(args)
     observers = [progress] + ([notifier] if notifier else [])
     launcher = _launcher(args, creds, deltacloud_url, heat_cfn_url,
                          observers)
     try:
-        outcome = launcher.launch(name, template, parameters,
-                                  rollback=args.rollback)
+        try:
+            outcome = launcher.launch(name, template, parameters,
+                                      rollback=args.rollback)
+        except (HeatDeltacloudError, KeyboardInterrupt):
+            if embedded:
+                _abandon(launcher, progress, name)
+            raise
         progress.finish()
         _report(outcome)
+        if guest is not None:
+            _report_guests(outcome, guest)
         if embedded:
             outcome = _end_embedded(args, launcher, progress, outcome,
                                     heat_cfn_url, deltacloud_url)
@@ -211,6 +229,40 @@ def _end_embedded(args, launcher, progress, outcome, heat_cfn_url,
     return outcome if not deleted.leftovers else deleted
 
 
+#: Seconds an interrupted or timed-out embedded launch waits for its stack's
+#: delete.
+ABANDON_TIMEOUT = 60
+
+
+def _abandon(launcher, progress, name):
+    """Delete an embedded stack whose launch did not end (a timeout, an
+    error, Ctrl-C): Heat's engine only stops once no resource is in
+    progress (a wait condition waits up to its Timeout), and the stack
+    would not outlive this process anyway.  A second Ctrl-C is ignored
+    meanwhile; the delete is bounded by :data:`ABANDON_TIMEOUT`."""
+    import signal
+
+    from heat_deltacloud.launch.heatcfn import StackNotFound
+
+    progress.finish()
+    _say("")
+    _say(f"launch of {name} ended early; deleting its stack (an embedded "
+         "stack does not outlive this process)")
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    options = launcher.follow_options
+    launcher.follow_options = {**options, "timeout": ABANDON_TIMEOUT}
+    try:
+        _report_delete(launcher.delete(name))
+    except StackNotFound:
+        _say(f"stack {name} was not created")
+    except HeatDeltacloudError as exc:
+        _say(f"stack {name} not deleted: {exc}")
+    finally:
+        launcher.follow_options = options
+        progress.finish()
+        signal.signal(signal.SIGINT, previous)
+
+
 def _report(outcome):
     state = outcome.stack
     _say(f"stack {state.name}: {state.status}")
@@ -228,6 +280,19 @@ def _report(outcome):
              f"{where}")
     for key, value in sorted(state.outputs.items()):
         _say(f"  output {key} = {value}")
+
+
+def _report_guests(outcome, guest_output):
+    """What each instance's services printed, in embedded guest mode."""
+    for event in outcome.instances:
+        found = guest_output(event.physical_id) if event.physical_id \
+            else None
+        if found is None:
+            continue
+        status, lines = found
+        _say(f"  guest {event.resource} ({status}):")
+        for line in lines:
+            _say(f"    {line}")
 
 
 def _report_delete(outcome):

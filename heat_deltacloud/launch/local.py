@@ -14,6 +14,10 @@ and outlives this context: whoever owns the process calls
 
 from heat_deltacloud.launch.credentials import Credentials
 
+#: Guest console lines that are the mock's and heat-cfntools' own, not the
+#: services' output.
+GUEST_NOISE = ("[guest] ", "cfn-signal: ")
+
 #: The real Deltacloud mock driver's user, the embedded mock's default.
 MOCK_CREDENTIALS = Credentials("mockuser", "mockpassword")
 
@@ -22,11 +26,17 @@ class LocalServices:
     """heat-api-cfn (and the mock, without ``deltacloud_url``) on 127.0.0.1.
 
     ``credentials`` given with the embedded mock become one of its users.
+    ``guest`` (on by default) starts the embedded mock in guest mode: it
+    **runs every new instance's user data on this host** (see
+    :mod:`heat_deltacloud.mock.guest`), so that deployables' services run
+    and signal their wait conditions through the heat-api-cfn served here.
     """
 
-    def __init__(self, deltacloud_url=None, credentials=None):
+    def __init__(self, deltacloud_url=None, credentials=None, *,
+                 guest=True):
         self.deltacloud_url = deltacloud_url
         self.credentials = credentials
+        self.guest = guest
         self.mock = None
         self.apis = None
         self.heat = None
@@ -55,10 +65,33 @@ class LocalServices:
         if self.credentials and self.credentials != MOCK_CREDENTIALS:
             users[self.credentials.user] = self.credentials.password
         # Deployables boot with user data, which the mock driver supports
-        # but (like the real one) does not advertise unless asked to.
-        self.mock = MockServer(users=users,
-                               fix_user_data_feature=True).start()
+        # but (like the real one) does not advertise unless asked to; guest
+        # mode runs it on this host, so that the instances' services run
+        # and signal their wait conditions.
+        self.mock = MockServer(users=users, fix_user_data_feature=True,
+                               guest=self.guest).start()
         self.deltacloud_url = self.mock.url
+
+    def guest_output(self, instance_id, wait=2.0):
+        """What the instance's services printed in guest mode (waiting up
+        to ``wait`` seconds for its boot to end), as ``(status, lines)``;
+        None without the embedded mock's guest mode or a boot."""
+        if self.mock is None or not self.guest:
+            return None
+        try:
+            record = self.mock.wait_guest(instance_id, timeout=wait)
+        except TimeoutError:
+            record = self.mock.guest_console(instance_id)
+        except Exception:  # noqa: BLE001 - gone with its instance
+            return None
+        if record.get("status") == "not_started":
+            return None
+        lines = [line for line in (record.get("output") or "").splitlines()
+                 if line.strip() and not line.startswith(GUEST_NOISE)]
+        status = record["status"]
+        if record.get("exit_status") is not None:
+            status += f", exit status {record['exit_status']}"
+        return status, lines
 
     def stop(self):
         if self.apis is not None:

@@ -224,11 +224,14 @@ class Watcher:
                 return state
             wait = self.interval if changed or wait is None else \
                 min(wait * self.backoff, self.max_interval)
-            if self._clock() + wait > deadline:
+            remaining = deadline - self._clock()
+            if remaining <= 0:
                 raise FollowTimeout(
                     f"stack {state.name} still {state.status} after "
                     f"{self.timeout:g}s")
-            self._sleep(wait)
+            # The last wait is cut short: the final poll is at the
+            # deadline, not up to max_interval before it.
+            self._sleep(min(wait, remaining))
 
     def poll(self):
         """One poll: ``(StackState, whether anything changed)``."""

@@ -76,11 +76,29 @@ def test_main_job_through_a_pipe_prints_plain_lines():
     result = cli("launch", *main_job_arguments())
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
-    assert "stack WordPress-two-tiers: CREATE_COMPLETE" in out
-    assert "[4/4]" in out
-    assert "instance Web inst" in out and "public img1.inst" in out
-    assert "output WebPublicIp = img1." in out
-    assert "stack WordPress-two-tiers: DELETE_COMPLETE; left behind: 0" \
+    assert "(the mock, in guest mode: instances' user data runs on this " \
+        "host)" in out
+    assert "stack Inventory-three-tiers: CREATE_COMPLETE" in out
+    assert "[9/9]" in out
+    lines = out.splitlines()
+
+    def first(text):
+        return next(i for i, line in enumerate(lines) if text in line)
+    # Tier by tier: each instance after the wait condition it reads.
+    assert first("DbWaitCondition      CREATE_COMPLETE") < \
+        first("App                  CREATE_IN_PROGRESS")
+    assert first("AppWaitCondition     CREATE_COMPLETE") < \
+        first("Web                  CREATE_IN_PROGRESS")
+    assert "DbWaitHandle         SIGNAL_COMPLETE  Signal: status:SUCCESS " \
+        "reason:all services completed, fact db_password" in out
+    assert "instance Db inst" in out and "public img2.inst" in out
+    [db_facts] = [json.loads(line.split(" = ", 1)[1]) for line in lines
+                  if line.startswith("  output DbFacts = ")]
+    assert db_facts["db_port"] == "5432"
+    assert '  output WebFacts = {"upstream": "http://img1.' in out
+    assert "  guest App (finished, exit status 0):\n    api: listening on " \
+        "port 8080" in out
+    assert "stack Inventory-three-tiers: DELETE_COMPLETE; left behind: 0" \
         in out
     assert "\r" not in out and "\x1b" not in out
     assert "mockpassword" not in out + result.stderr
@@ -91,10 +109,10 @@ def test_main_job_through_a_pipe_prints_plain_lines():
 def test_main_job_on_a_terminal_shows_a_progress_bar():
     status, out = run_in_pty(["launch", *main_job_arguments()])
     assert status == 0, out
-    assert "\r\x1b[K[####################] 4/4 resources" in out
+    assert "\r\x1b[K[####################] 9/9 resources" in out
     assert "CREATE_COMPLETE" in out
     # Event lines carry no counter on a terminal: the bar shows it.
-    assert "[1/4]" not in out
+    assert "[1/9]" not in out
     assert "left behind: 0" in out
 
 
@@ -176,3 +194,109 @@ def test_status_events_and_delete_of_a_running_stack(services,
     assert "could not be found" in gone.stderr
     for result in (status, events, deleted, gone):
         assert PASSWORD not in result.stdout + result.stderr
+
+
+# -- deployables whose services fail or never end (guest mode) --------------
+
+MOCK_MAPPING = {"hardware_profiles": {"small": "m1-small"},
+                "images": {"base": "img1"}}
+
+
+def _deployable(tmp_path, document):
+    path = tmp_path / "deployable.xml"
+    path.write_bytes(document)
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps(MOCK_MAPPING))
+    return [str(path), "--mapping", str(mapping)]
+
+
+@pytest.mark.slow
+def test_a_failing_service_fails_the_launch_with_its_reason(tmp_path):
+    from .test_guest import FAILING
+
+    result = cli("launch", *_deployable(tmp_path, FAILING))
+    assert result.returncode == 1, result.stdout + result.stderr
+    out = result.stdout
+    assert "stack failing: CREATE_FAILED" in out
+    assert "  failed: BoxWaitCondition (AWS::CloudFormation::WaitCondition):" \
+        in out
+    assert "service broken exited with status 3" in out
+    assert "  guest Box (finished, exit status 1):\n    setting up\n" \
+        "    broken: no such thing\n" in out
+    assert "DELETE_COMPLETE; left behind: 0" in out
+
+
+def _hanging(tmp_path):
+    """A deployable whose service records its shell's and its child's
+    process ids, then waits forever."""
+    pids = tmp_path / "pids"
+    return pids, f"""<deployable name='hanging'><assemblies>
+      <assembly name='box' hwp='small'><image id='base'/><services>
+        <service name='forever'><executable><contents><![CDATA[#!/bin/sh
+sleep 600 &
+echo "$$ $!" > '{pids}'
+wait
+]]></contents></executable></service></services></assembly>
+    </assemblies></deployable>""".encode()
+
+
+def _alive(pid):
+    """Whether ``pid`` runs (a zombie does not: nobody may reap it here)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def _wait_for(path, process, timeout=60):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not path.exists() or not path.read_text().strip():
+        assert process.poll() is None, "the launcher ended first"
+        assert time.monotonic() < deadline, f"no {path} after {timeout}s"
+        time.sleep(0.1)
+    return [int(p) for p in path.read_text().split()]
+
+
+def _popen(args):
+    return subprocess.Popen(
+        [sys.executable, "-m", "heat_deltacloud.cli", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT, env=ENV)
+
+
+@pytest.mark.slow
+def test_a_follow_timeout_ends_the_guest_boots(tmp_path):
+    pid_file, document = _hanging(tmp_path)
+    process = _popen(["launch", *_deployable(tmp_path, document),
+                      "--timeout", "10"])
+    try:
+        pids = _wait_for(pid_file, process)
+        out, err = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    assert process.returncode == 1, out + err
+    assert "stack hanging still CREATE_IN_PROGRESS after 10s" in err
+    assert "stack hanging: DELETE_COMPLETE; left behind: 0" in out
+    assert [pid for pid in pids if _alive(pid)] == []
+
+
+@pytest.mark.slow
+def test_ctrl_c_ends_the_guest_boots(tmp_path):
+    import signal
+
+    pid_file, document = _hanging(tmp_path)
+    process = _popen(["launch", *_deployable(tmp_path, document)])
+    try:
+        pids = _wait_for(pid_file, process)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130, out + err
+    assert "heat-deltacloud: interrupted" in err
+    assert "Traceback" not in err
+    assert "stack hanging: DELETE_COMPLETE; left behind: 0" in out
+    assert [pid for pid in pids if _alive(pid)] == []

@@ -44,8 +44,7 @@ def test_example_launches_reports_addresses_and_deletes_cleanly(
     notifier = WebhookNotifier(receiver.url, secret=SECRET)
     launcher = launcher_for(services, [notifier], interval=0.2)
     name, template = source.load(EXAMPLE / "deployable.xml",
-                                 EXAMPLE / "mapping.json",
-                                 wait_conditions=False)
+                                 EXAMPLE / "mapping.json")
 
     outcome = launcher.launch(name, template,
                               {"WebWordpressDbPassword": "wordpress"})
@@ -82,7 +81,8 @@ def test_example_launches_reports_addresses_and_deletes_cleanly(
     order = [(d["resource"] or {}).get("name", "stack") + " " + d["status"]
              for d in docs]
     # Every resource is reported complete before the stack is.
-    for resource in ("Web", "Db", "DbAddress", "DbAddressAssociation"):
+    for resource in ("Web", "Db", "DbAddress", "DbAddressAssociation",
+                     "WebWaitCondition", "DbWaitCondition"):
         assert order.index(f"{resource} CREATE_COMPLETE") < \
             order.index("stack CREATE_COMPLETE")
     [web_doc] = [d for d in docs if d["kind"] == "resource" and
