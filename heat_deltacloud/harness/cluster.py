@@ -93,6 +93,7 @@ class Harness:
                 self.run_dir, transport_url=self.rabbitmq.transport_url,
                 database=self.database_url, deltacloud_url=self.mock.url,
                 cfn_url=self.api_url("heat-api-cfn"),
+                api_url=self.api_url("heat-api"),
                 convergence=self.convergence)
             self._db_sync()
             for name in ("heat-api", "heat-api-cfn"):
@@ -194,6 +195,20 @@ class Harness:
                    "--port", self.apis[name]["port"],
                    "--config-file", self.heat_conf, "--config-file", conf],
             log_path=self.log_dir / f"{name}.out")
+
+    def restart_api(self, name):
+        """Stop the API process ``name`` (SIGTERM) and start a new one on
+        the same port, reading the same heat.conf; waits until it answers.
+
+        Nothing an API knows lives in its process: the stack users' keys
+        heat-api-cfn checks signatures with are in Heat's database.
+        """
+        process = self.apis[name]["process"]
+        if process is not None:
+            process.stop()
+        self._start_api(name)
+        self._wait_for_api(name)
+        return self.apis[name]["process"]
 
     def _wait_for_api(self, name):
         url = self.api_url(name)

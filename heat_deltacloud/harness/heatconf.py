@@ -9,6 +9,16 @@ credentials with, and log levels that keep the engines' "Creating stack"
 lines (they tell which engine took which stack).  Each process also gets
 a small file of its own (``host`` and ``log_file``), passed after
 heat.conf.
+
+The signal plane needs every process to agree: the engines create stack
+users and EC2 keys in the ``[database]`` they share with heat-api-cfn,
+which verifies signed requests against them, so every process reads the
+same heat.conf (one ``auth_encryption_key``, one ``connection``).  Signed
+URLs name heat-api-cfn (``heat_waitcondition_server_url``), instances poll
+it for metadata (``heat_metadata_server_url``), OS::Heat::ScalingPolicy's
+``signal_url`` names heat-api (``[clients_heat] url``), and
+``plugin_dirs`` loads the backend's resource plugins (transports checked
+at validation, OS::Heat::WaitConditionHandle on CFN_SIGNAL).
 """
 
 import configparser
@@ -35,12 +45,16 @@ OVERRIDES = {
         "default_log_levels": ",".join(LOG_LEVELS),
         "convergence_engine": "{convergence}",
         "heat_metadata_server_url": "{cfn_url}/v1",
+        # the signal type replaces "/waitcondition" in it (signal_responder)
+        "heat_waitcondition_server_url": "{cfn_url}/v1/waitcondition",
         # off by default in Heat; Heat's functional tests (and its own
         # gate) turn them on
         "enable_stack_abandon": "true",
         "enable_stack_adopt": "true",
     },
     "database": {"connection": "{database}"},
+    # no trailing slash: Heat urljoins the stack path onto it
+    "clients_heat": {"url": "{api_url}/v1/%(tenant_id)s"},
     "oslo_messaging_notifications": {"driver": "messagingv2"},
     "oslo_messaging_rabbit": {"heartbeat_timeout_threshold": "30"},
     "oslo_policy": {"policy_file": "{policy_file}"},
@@ -50,12 +64,12 @@ OVERRIDES = {
 
 
 def write(run_dir, *, transport_url, database, deltacloud_url, cfn_url,
-          convergence=True):
+          api_url, convergence=True):
     """Write heat.conf (and the cfn policy) into ``run_dir``; its path."""
     # Imported here: embedded picks oslo.service's backend on import, which
     # the API processes (python -m heat_deltacloud.harness.apiserver) have
     # no use for.
-    from heat_deltacloud.heat import apis, embedded
+    from heat_deltacloud.heat import apis, embedded, resources
 
     run_dir = pathlib.Path(run_dir)
     env_dir = run_dir / "environment.d"
@@ -66,6 +80,7 @@ def write(run_dir, *, transport_url, database, deltacloud_url, cfn_url,
         encryption_key=secrets.token_hex(16),
         metadata_url=f"{cfn_url}/v1",
         environment_dir=env_dir,
+        plugin_dir=resources.PLUGIN_DIR,
         convergence=str(convergence).lower(),
         log_levels=",".join(LOG_LEVELS),
         database="unused", log_file="unused",
@@ -75,6 +90,7 @@ def write(run_dir, *, transport_url, database, deltacloud_url, cfn_url,
     conf.read_string(base)
     values = {"transport_url": transport_url, "database": database,
               "deltacloud_url": deltacloud_url, "cfn_url": cfn_url,
+              "api_url": api_url,
               "convergence": str(convergence).lower(),
               "policy_file": policy_file}
     for section, options in OVERRIDES.items():
