@@ -7,9 +7,12 @@ property, from its ``/api``.  The exit status is 1 when any check fails.
 
 import configparser
 import dataclasses
+import ipaddress
 import json
 import os
+import re
 import sys
+import urllib.parse
 from importlib import metadata
 
 from oslo_config import cfg
@@ -38,6 +41,36 @@ KEYSTONE_FILTERS = {
 }
 #: Heat's API services, as heat-api and heat-api-cfn load them.
 APIS = ("heat-api", "heat-api-cfn")
+
+#: Transports heat-deltacloud's resource plugins refuse at validation, and
+#: what each needs (heat_deltacloud.heat.resources.transports.UNSUPPORTED;
+#: kept here so the doctor need not load Heat's resources to name them).
+REFUSED_TRANSPORTS = {
+    "TOKEN_SIGNAL": "Keystone tokens",
+    "HEAT_SIGNAL": "Keystone credentials for the instance",
+    "POLL_SERVER_HEAT": "Keystone credentials for the instance",
+    "TEMP_URL_SIGNAL": "Swift",
+    "POLL_TEMP_URL": "Swift",
+    "ZAQAR_SIGNAL": "Zaqar",
+    "ZAQAR_MESSAGE": "Zaqar",
+}
+#: Heat 27's choices for the two transport defaults of heat.conf.
+DEPLOYMENT_SIGNAL_TRANSPORTS = ("CFN_SIGNAL", "TEMP_URL_SIGNAL",
+                                "HEAT_SIGNAL", "ZAQAR_SIGNAL")
+SOFTWARE_CONFIG_TRANSPORTS = ("POLL_SERVER_CFN", "POLL_SERVER_HEAT",
+                              "POLL_TEMP_URL", "ZAQAR_MESSAGE")
+#: Heat 27's default plugin_dirs.
+HEAT_PLUGIN_DIRS = ["/usr/lib64/heat", "/usr/lib/heat",
+                    "/usr/local/lib/heat", "/usr/local/lib64/heat"]
+#: The port heat-cfntools 2.0 (cfn-get-metadata, cfn-hup, cfn-init) always
+#: uses for heat_metadata_server_url's host.
+CFN_TOOLS_PORT = 8000
+#: The access key of the doctor's signed probe: never issued, so a
+#: heat-api-cfn that checks signatures answers InvalidClientTokenId.
+PROBE_ACCESS_KEY = "heat-deltacloud-doctor-probe"
+#: How much of the probe's answer is read.
+PROBE_BODY_LIMIT = 65536
+WAITCONDITION_EXAMPLE = "http://CFN-HOST:8000/v1/waitcondition"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,7 +105,18 @@ def _heat_conf(files):
         cfg.StrOpt("deferred_auth_method", default="trusts"),
         cfg.StrOpt("reauthentication_auth_method", default=""),
         cfg.StrOpt("auth_encryption_key", secret=True),
-        cfg.StrOpt("heat_metadata_server_url")])
+        cfg.StrOpt("heat_metadata_server_url"),
+        cfg.StrOpt("heat_waitcondition_server_url"),
+        cfg.StrOpt("instance_connection_https_validate_certificates",
+                   default="1"),
+        cfg.ListOpt("plugin_dirs", default=HEAT_PLUGIN_DIRS),
+        cfg.StrOpt("default_deployment_signal_transport",
+                   default="CFN_SIGNAL"),
+        cfg.StrOpt("default_software_config_transport",
+                   default="POLL_SERVER_CFN")])
+    conf.register_opts([cfg.StrOpt("url")], group="clients_heat")
+    conf.register_opts([cfg.StrOpt("connection", secret=True)],
+                       group="database")
     conf.register_opts([cfg.StrOpt("flavor"),
                         cfg.StrOpt("api_paste_config",
                                    default="api-paste.ini")],
@@ -153,26 +197,21 @@ def check_credential_passing(conf):
             "reauthentication_auth_method", "trusts needs Keystone",
             "leave [DEFAULT] reauthentication_auth_method unset"))
     key = conf.auth_encryption_key
-    fix = "set [DEFAULT] auth_encryption_key to 32 random characters"
+    fix = ("set [DEFAULT] auth_encryption_key to 32 random characters, "
+           "the same for the engines and every heat-api-cfn, before the "
+           "first stack (Heat cannot re-encrypt under a new key)")
     if key is None:
         checks.append(warn(
             "auth_encryption_key", "unset: Heat's public default key "
-            "encrypts the stored Deltacloud passwords", fix))
+            "encrypts the stored Deltacloud passwords and the stack "
+            "users' EC2 secrets", fix))
     elif len(key) not in (16, 24, 32):
         checks.append(fail("auth_encryption_key",
                            f"{len(key)} characters: Heat will not start",
                            fix))
     else:
-        checks.append(ok("auth_encryption_key", f"{len(key)} characters"))
-    if conf.heat_metadata_server_url:
-        checks.append(ok("heat_metadata_server_url",
-                         conf.heat_metadata_server_url))
-    else:
-        checks.append(warn(
-            "heat_metadata_server_url", "unset: without a Keystone "
-            "catalog, AWS::EC2::Instance and HEAT_CFNTOOLS servers cannot "
-            "be given their metadata URL",
-            "set [DEFAULT] heat_metadata_server_url to heat-api-cfn's URL"))
+        checks.append(ok("auth_encryption_key", f"{len(key)} characters "
+                         "(heat-api-cfn needs the same key)"))
     return checks
 
 
@@ -304,10 +343,29 @@ def check_paste(conf, paste_file):
         if problem:
             checks.append(fail(f"pipeline {api}", f"{where}: {problem}",
                                fix))
-        else:
-            checks.append(ok(f"pipeline {api}",
-                             f"{where}: {' '.join(names)}"))
+            continue
+        checks.append(ok(f"pipeline {api}", f"{where}: {' '.join(names)}"))
+        if api == "heat-api-cfn":
+            checks.append(_check_ec2_signatures(parser, names))
     return checks
+
+
+def _check_ec2_signatures(parser, names):
+    """heat-api-cfn's deltacloud_auth filter checks EC2 signatures: without
+    it every pre-signed URL and cfn-get-metadata call gets 401."""
+    name = "ec2_signatures (heat-api-cfn)"
+    [ours] = [n for n in names[:-1] if _filter_is(parser, n, OUR_FILTER)][:1]
+    value = parser[f"filter:{ours}"].get("ec2_signatures", "false")
+    flag = value.strip().lower()
+    fix = f"add ec2_signatures = true to [filter:{ours}]"
+    if flag == "true":
+        return ok(name, f"[filter:{ours}] ec2_signatures = true")
+    if flag != "false":
+        return fail(name, f"[filter:{ours}] ec2_signatures = {value}: "
+                    "heat-api-cfn will not start ('true' or 'false')", fix)
+    return fail(name, f"[filter:{ours}] does not check EC2 signatures: "
+                "pre-signed wait condition and signal URLs and "
+                "cfn-get-metadata get 401", fix)
 
 
 def check_cfn_policy(conf):
@@ -336,7 +394,318 @@ def check_cfn_policy(conf):
         return warn(name, f"{path} lacks {len(missing)} cloudformation "
                     f"rules ({missing[0]}, ...): heat-api-cfn refuses "
                     "those calls", fix)
+    describe = "cloudformation:DescribeStackResource"
+    if "heat_stack_user" not in str(rules[describe]):
+        return warn(name, f"{path}: {describe} does not allow "
+                    "role:heat_stack_user, so cfn-get-metadata and cfn-hup "
+                    "on instances get 403", fix)
     return ok(name, f"{path} has the cloudformation rules")
+
+
+# -- the signal plane ---------------------------------------------------------
+
+def _is_loopback(host):
+    """Whether ``host`` names this machine only (by name or address)."""
+    host = (host or "").strip("[]").lower()
+    if host in ("localhost", "localhost.localdomain", "ip6-localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
+def _parse_url(url):
+    """``urlsplit(url)`` or None when it is not an http(s) URL with a host."""
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return parts
+
+
+UNREACHABLE = ("a loopback address, which instances cannot reach (only "
+               "the mock's guest mode runs them on this host)")
+
+
+def check_waitcondition_url(conf):
+    """The base of every pre-signed URL Heat hands out."""
+    name = "heat_waitcondition_server_url"
+    url = conf.heat_waitcondition_server_url
+    fix = f"set [DEFAULT] {name} = {WAITCONDITION_EXAMPLE}"
+    if not url:
+        return warn(name, "unset: wait condition handles, scaling "
+                    "policies and software deployments cannot make their "
+                    "signed URLs (there is no Keystone catalog to find "
+                    "heat-api-cfn in)", fix)
+    parts = _parse_url(url)
+    if parts is None:
+        return fail(name, f"{url!r} is not an http(s) URL with a host", fix)
+    path = parts.path
+    if "/waitcondition" not in path:
+        return fail(name, f"{url}: the path lacks '/waitcondition', which "
+                    "Heat replaces by each URL's signal type", fix)
+    if not path.endswith("/waitcondition") or parts.query or \
+            parts.fragment:
+        return fail(name, f"{url}: the path must end in '/waitcondition' "
+                    "(Heat appends the resource's ARN to it)", fix)
+    if path != path.lower():
+        return fail(name, f"{url}: upper-case letters in the path break "
+                    "every signature (Heat signs the path as written and "
+                    "hands out a lower-cased URL)",
+                    f"write the path in lower case: {name} = "
+                    f"{parts.scheme}://{parts.netloc}{path.lower()}")
+    if path != "/v1/waitcondition":
+        return fail(name, f"{url}: heat-api-cfn serves signals at "
+                    "/v1/waitcondition and /v1/signal, and a signature "
+                    "covers the whole path, so the path must be exactly "
+                    "/v1/waitcondition", fix)
+    if _is_loopback(parts.hostname):
+        return warn(name, f"{url}: {UNREACHABLE}",
+                    "name heat-api-cfn by an address the instances reach")
+    return ok(name, url)
+
+
+def check_metadata_url(conf):
+    """Where HEAT_CFNTOOLS user data sends cfn-get-metadata and cfn-hup."""
+    name = "heat_metadata_server_url"
+    url = conf.heat_metadata_server_url
+    fix = (f"set [DEFAULT] {name} to heat-api-cfn's URL, "
+           "http://CFN-HOST:8000/v1")
+    if not url:
+        return warn(name, "unset: without a Keystone catalog, "
+                    "AWS::EC2::Instance and HEAT_CFNTOOLS servers cannot "
+                    "be given their metadata URL", fix)
+    parts = _parse_url(url)
+    if parts is None:
+        return fail(name, f"{url!r} is not an http(s) URL with a host", fix)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    if port != CFN_TOOLS_PORT:
+        return warn(name, f"{url}: port {port}, but heat-cfntools' "
+                    "cfn-get-metadata, cfn-hup and cfn-init always connect "
+                    f"to port {CFN_TOOLS_PORT} of {parts.hostname}",
+                    f"serve heat-api-cfn on port {CFN_TOOLS_PORT} of "
+                    f"{parts.hostname} (or forward that port to it)")
+    if _is_loopback(parts.hostname):
+        return warn(name, f"{url}: {UNREACHABLE}",
+                    "name heat-api-cfn by an address the instances reach")
+    return ok(name, url)
+
+
+def _read_answer(answer):
+    """Up to :data:`PROBE_BODY_LIMIT` characters of an answer's body."""
+    try:
+        body = answer.raw.read(PROBE_BODY_LIMIT, decode_content=True)
+    except Exception:  # a broken body is as good as none here
+        body = b""
+    return body.decode("utf-8", "replace")
+
+
+def _failure(exc):
+    """Why a request failed, in a few words (no URL, no query)."""
+    import requests
+
+    if isinstance(exc, requests.Timeout):
+        return f"timed out ({type(exc).__name__})"
+    found = re.search(r"\[Errno -?\d+\] [^'\")\]]+", str(exc))
+    if found:
+        return found.group(0).strip()
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "the TLS handshake failed"
+    return type(exc).__name__
+
+
+def _probe(conf, url):
+    """``(status, content type, AWS error code or None, JSON error?)`` of
+    an EC2-signed GET of ``url`` with :data:`PROBE_ACCESS_KEY`, or the
+    reason it could not be sent."""
+    import requests
+
+    validate = conf.instance_connection_https_validate_certificates
+    verify = str(validate).strip().lower() not in ("0", "false", "no",
+                                                   "off")
+    params = {"AWSAccessKeyId": PROBE_ACCESS_KEY, "SignatureVersion": "2",
+              "SignatureMethod": "HmacSHA256",
+              "Signature": "heat-deltacloud-doctor"}
+    with requests.Session() as session:
+        session.trust_env = False
+        try:
+            with session.get(url, params=params, timeout=PROBE_TIMEOUT,
+                             verify=verify, allow_redirects=False,
+                             stream=True) as answer:
+                body = _read_answer(answer)
+                kind = answer.headers.get("Content-Type", "")
+                status = answer.status_code
+        except requests.RequestException as exc:
+            return _failure(exc)
+    code = re.search(r"<Code>([A-Za-z0-9.]{1,64})</Code>", body) \
+        if "<ErrorResponse" in body else None
+    return (status, kind.split(";")[0].strip(), code and code.group(1),
+            kind.startswith("application/json") and '"error"' in body)
+
+
+def check_cfn_answers(conf):
+    """heat_waitcondition_server_url reaches a heat-api-cfn that checks
+    EC2 signatures against Heat's database (bounded, no retries): an
+    unsigned or wrongly signed request is answered there, by
+    deltacloud_auth_cfn, before any engine work."""
+    name = "heat-api-cfn"
+    url = conf.heat_waitcondition_server_url.strip()
+    fix_url = (f"point [DEFAULT] heat_waitcondition_server_url at "
+               f"heat-api-cfn: {WAITCONDITION_EXAMPLE}")
+    found = _probe(conf, url)
+    if isinstance(found, str):
+        return fail(name, f"{url} cannot be reached from here: {found}",
+                    f"start heat-api-cfn there, or {fix_url}")
+    status, kind, code, json_error = found
+    if status == 403 and code == "InvalidClientTokenId":
+        return ok(name, f"{url} answers as heat-api-cfn and checks "
+                  "signatures against Heat's database (reached from this "
+                  "host; instances must reach it too)")
+    if status == 401 and code == "MissingAuthenticationToken":
+        return fail(name, f"{url} answers as heat-api-cfn but ignores EC2 "
+                    "signatures: every signed URL would get 401",
+                    "set ec2_signatures = true in the deltacloud_auth_cfn "
+                    "filter of heat-api-cfn's api-paste.ini and restart it")
+    if status == 503 and code == "ServiceUnavailable":
+        return fail(name, f"{url}: heat-api-cfn cannot read the stack "
+                    "users' keys from Heat's database",
+                    "give heat-api-cfn the engines' [database] connection "
+                    "and auth_encryption_key, and restart it")
+    if code:
+        return fail(name, f"{url} answers as heat-api-cfn, but not through "
+                    f"heat-deltacloud's signature check (HTTP {status} "
+                    f"{code})", "run heat-api-cfn with [paste_deploy] "
+                    "flavor = deltacloud and the shipped deltacloud "
+                    "pipeline")
+    if json_error:
+        return fail(name, f"{url} answers like heat-api (HTTP {status}, "
+                    "JSON errors), not heat-api-cfn", fix_url)
+    return fail(name, f"{url} does not answer as heat-api-cfn (HTTP "
+                f"{status}, {kind or 'no content type'})", fix_url)
+
+
+def check_heat_api_url(conf):
+    """``[clients_heat] url``: OS::Heat::ScalingPolicy's signal_url."""
+    name = "[clients_heat] url"
+    url = conf.clients_heat.url
+    fix = "set [clients_heat] url = http://HEAT-API-HOST:8004/v1/%(tenant_id)s"
+    if not url:
+        return warn(name, "unset: OS::Heat::ScalingPolicy's signal_url "
+                    "cannot be made (there is no Keystone catalog to find "
+                    "heat-api in)", fix)
+    parts = _parse_url(url.replace("%(tenant_id)s", "tenant"))
+    if parts is None:
+        return fail(name, f"{url!r} is not an http(s) URL with a host", fix)
+    if not url.rstrip().endswith("/%(tenant_id)s"):
+        return fail(name, f"{url}: must end in '/%(tenant_id)s' (Heat "
+                    "joins the stack's path to it)", fix)
+    return ok(name, url)
+
+
+def plugin_dirs_configured(conf):
+    """Whether plugin_dirs names heat-deltacloud's resource plugins."""
+    from heat_deltacloud.heat import resources
+
+    wanted = os.path.realpath(resources.PLUGIN_DIR)
+    return any(os.path.realpath(d.strip()) == wanted
+               for d in conf.plugin_dirs or () if d.strip())
+
+
+def check_plugin_dirs(conf):
+    from heat_deltacloud.heat import resources
+
+    name = "plugin_dirs"
+    if plugin_dirs_configured(conf):
+        return ok(name, f"includes {resources.PLUGIN_DIR}")
+    return warn(name, f"lacks {resources.PLUGIN_DIR}: transports needing "
+                "Keystone, Swift or Zaqar fail at create instead of "
+                "validation, and OS::Heat::WaitConditionHandle defaults to "
+                "TOKEN_SIGNAL, which fails",
+                f"add {resources.PLUGIN_DIR} to [DEFAULT] plugin_dirs "
+                "(comma-separated) and restart heat-engine")
+
+
+def _check_transport(conf, option, choices, good):
+    value = (getattr(conf, option) or "").strip()
+    fix = f"set [DEFAULT] {option} = {good} (or leave it unset)"
+    if value not in choices:
+        return fail(option, f"{value!r} is not one of Heat's choices "
+                    f"({', '.join(choices)}): Heat will not start", fix)
+    if value in REFUSED_TRANSPORTS:
+        return fail(option, f"{value} needs {REFUSED_TRANSPORTS[value]}, "
+                    "which the Deltacloud backend does not provide: every "
+                    "resource taking the default is refused", fix)
+    return ok(option, value)
+
+
+def check_transports(conf):
+    return [_check_transport(conf, "default_deployment_signal_transport",
+                             DEPLOYMENT_SIGNAL_TRANSPORTS, "CFN_SIGNAL"),
+            _check_transport(conf, "default_software_config_transport",
+                             SOFTWARE_CONFIG_TRANSPORTS, "POLL_SERVER_CFN")]
+
+
+def _without_password(url):
+    """A database URL with its password replaced by ``***``."""
+    try:
+        from sqlalchemy.engine import make_url
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy reads: show the scheme only
+        return url.split(":", 1)[0] + ":..."
+
+
+def check_database(conf):
+    """The stack users' keys live in Heat's database: heat-api-cfn reads
+    them there, so it needs the engines' [database] connection."""
+    name = "[database] connection"
+    fix = ("set [database] connection to the engines' database in the "
+           "heat.conf every heat-api-cfn reads")
+    url = (conf.database.connection or "").strip()
+    if not url:
+        return fail(name, "unset: heat-api-cfn cannot check signed URLs "
+                    "against the stack users' keys in Heat's database", fix)
+    shown = _without_password(url)
+    if url in ("sqlite://", "sqlite:///:memory:") or "mode=memory" in url:
+        return fail(name, f"{shown}: an in-memory database, which no "
+                    "other process shares", fix)
+    return ok(name, f"{shown} (heat-api-cfn must use the same)")
+
+
+#: The longest Timeout Heat 27 allows a wait condition (both kinds).
+LONGEST_WAIT = 43200
+
+
+def check_signature_ttl(conf):
+    """A wait condition handle's URL is signed once, at creation: the
+    window must cover the longest wait."""
+    name = "[deltacloud] signature_ttl"
+    ttl = conf.deltacloud.signature_ttl
+    if ttl < LONGEST_WAIT:
+        return warn(name, f"{ttl} s: a wait condition may wait up to "
+                    f"{LONGEST_WAIT} s, and signals with a wait condition "
+                    f"handle's URL older than {ttl} s are refused "
+                    "(403 RequestExpired)",
+                    f"set [deltacloud] signature_ttl above {LONGEST_WAIT} "
+                    "plus the instances' boot time (default 86400)")
+    return ok(name, f"{ttl} s (wait conditions wait {LONGEST_WAIT} s at "
+              "most)")
+
+
+def check_signal_plane(conf):
+    """Signals without Keystone: URLs, transports, plugins, database."""
+    checks = [check_waitcondition_url(conf)]
+    if checks[0].status != "FAIL" and conf.heat_waitcondition_server_url:
+        checks.append(check_cfn_answers(conf))
+    checks += [check_signature_ttl(conf), check_metadata_url(conf),
+               check_heat_api_url(conf),
+               check_plugin_dirs(conf), *check_transports(conf),
+               check_database(conf)]
+    return checks
 
 
 # -- Deltacloud ---------------------------------------------------------------
@@ -396,7 +765,8 @@ def diagnose(config_files, paste_file=None, credentials=None):
     options = check_options(conf)
     checks = [check_versions(), check_backend(conf),
               *check_credential_passing(conf), options, check_url(conf),
-              *check_paste(conf, paste_file), check_cfn_policy(conf)]
+              *check_paste(conf, paste_file), check_cfn_policy(conf),
+              *check_signal_plane(conf)]
     if options.status == "FAIL":  # no client from invalid options
         return checks, None
     reached, api = check_deltacloud(conf, credentials)
@@ -405,7 +775,8 @@ def diagnose(config_files, paste_file=None, credentials=None):
         return checks, None
     from heat_deltacloud.heat import capabilities
     return checks, capabilities.matrix(
-        api, conf.deltacloud.ignore_unsupported_user_data)
+        api, conf.deltacloud.ignore_unsupported_user_data,
+        plugins=plugin_dirs_configured(conf))
 
 
 def register(subparsers):

@@ -1,12 +1,16 @@
 """``heat-deltacloud doctor`` on good and broken installations."""
 
+import http.server
 import json
 import pathlib
+import socket
+import threading
 from importlib import metadata
 
 import pytest
 
 from heat_deltacloud import cli, doctor
+from heat_deltacloud.heat import resources
 
 pytestmark = [pytest.mark.heat]
 
@@ -14,6 +18,71 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 PASTE = ROOT / "heat_deltacloud" / "heat" / "api-paste.ini"
 POLICY = ROOT / "etc" / "heat-deltacloud" / "policy.yaml.snippet"
 KEY = "k" * 32
+DB_PASSWORD = "Db-s3cret-Zq"
+#: What a heat-api-cfn checking signatures answers the doctor's probe.
+UNKNOWN_KEY = (403, "application/xml; charset=UTF-8",
+               "<ErrorResponse><Error><Type>Sender</Type><Code>"
+               "InvalidClientTokenId</Code><Message>the access key is not "
+               "known here</Message></Error></ErrorResponse>")
+
+
+class FakeCfn:
+    """An HTTP server answering every GET with :attr:`answer`, recording
+    each request's path and query: a stand-in heat-api-cfn."""
+
+    def __init__(self):
+        fake = self
+        self.answer = UNKNOWN_KEY
+        self.requests = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - http.server's naming
+                fake.requests.append(self.path)
+                status, kind, body = fake.answer
+                data = body.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                                      Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever,
+                                       daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def _fake_cfn():
+    fake = FakeCfn()
+    yield fake
+    fake.close()
+
+
+CFN = {}
+
+
+@pytest.fixture(autouse=True)
+def fake_cfn(_fake_cfn):
+    """The stand-in heat-api-cfn every heat_conf() names by default."""
+    _fake_cfn.answer = UNKNOWN_KEY
+    _fake_cfn.requests.clear()
+    CFN["url"] = _fake_cfn.url
+    yield _fake_cfn
+
+
+#: heat_conf() value name -> (section, option) when they differ.
+OPTION_OF = {"heat_api_url": ("clients_heat", "url"),
+             "database": ("database", "connection")}
 
 
 def heat_conf(tmp_path, url, name="heat.conf", **overrides):
@@ -23,22 +92,34 @@ def heat_conf(tmp_path, url, name="heat.conf", **overrides):
               "compute_backend": "deltacloud",
               "deferred_auth_method": "password",
               "auth_encryption_key": KEY,
-              "heat_metadata_server_url": "http://127.0.0.1:8000/v1",
+              "heat_waitcondition_server_url":
+                  CFN["url"] + "/v1/waitcondition",
+              "heat_metadata_server_url": "http://cfn.example:8000/v1",
+              "plugin_dirs": resources.PLUGIN_DIR,
               "flavor": "deltacloud", "api_paste_config": str(PASTE),
-              "url": url, "policy_file": str(POLICY)}
+              "url": url, "policy_file": str(POLICY),
+              "heat_api_url": "http://heat.example:8004/v1/%(tenant_id)s",
+              "database": f"mysql+pymysql://heat:{DB_PASSWORD}@db.example"
+                          "/heat"}
     values.update(overrides)
     sections = {"DEFAULT": ("cloud_backend", "compute_backend",
                             "deferred_auth_method", "auth_encryption_key",
+                            "heat_waitcondition_server_url",
                             "heat_metadata_server_url",
-                            "reauthentication_auth_method"),
+                            "reauthentication_auth_method", "plugin_dirs",
+                            "default_deployment_signal_transport",
+                            "default_software_config_transport"),
                 "paste_deploy": ("flavor", "api_paste_config"),
-                "deltacloud": ("url", "ignore_unsupported_user_data"),
-                "oslo_policy": ("policy_file",)}
+                "deltacloud": ("url", "ignore_unsupported_user_data",
+                               "signature_ttl"),
+                "oslo_policy": ("policy_file",),
+                "clients_heat": ("heat_api_url",),
+                "database": ("database",)}
     text = ""
     for section, keys in sections.items():
         text += f"[{section}]\n" + "".join(
-            f"{key} = {values[key]}\n" for key in keys
-            if values.get(key) is not None)
+            f"{OPTION_OF.get(key, (None, key))[1]} = {values[key]}\n"
+            for key in keys if values.get(key) is not None)
     path = tmp_path / name
     path.write_text(text)
     return str(path)
@@ -75,16 +156,44 @@ def password_file(tmp_path):
     return str(path)
 
 
+@pytest.fixture(scope="module")
+def served_apis():
+    """Real heat-api and heat-api-cfn (our api-paste.ini, flavor
+    deltacloud) in front of the embedded engine and its database."""
+    from heat_deltacloud.heat import apis, embedded
+
+    with apis.serve(embedded.start(), point_urls=False) as served:
+        yield served
+
+
 def test_a_good_installation(tmp_path, capsys, deltacloud_mock,
-                             password_file):
+                             password_file, served_apis):
+    waitcondition = served_apis.heat_api_cfn + "/v1/waitcondition"
     status, report = doctor_json(
-        capsys, "--config-file", heat_conf(tmp_path, deltacloud_mock.url),
+        capsys, "--config-file", heat_conf(
+            tmp_path, deltacloud_mock.url,
+            heat_waitcondition_server_url=waitcondition),
         "--user", "mockuser", "--password-file", password_file)
     assert status == 0 and report["ok"]
-    assert set(statuses(report).values()) == {"OK"}
+    # Everything passes; only the loopback address is noted: instances
+    # elsewhere could not reach it.
+    assert {name: status for name, status in statuses(report).items()
+            if status != "OK"} == {"heat_waitcondition_server_url": "WARN"}
+    assert "loopback" in check(report, "heat_waitcondition_server_url")[
+        "detail"]
     assert statuses(report)["credentials"] == "OK"
+    # The real heat-api-cfn checked the doctor's made-up key against
+    # Heat's database.
+    assert check(report, "heat-api-cfn")["detail"].startswith(
+        f"{waitcondition} answers as heat-api-cfn and checks signatures")
+    assert check(report, "ec2_signatures (heat-api-cfn)")["detail"] == \
+        "[filter:deltacloud_auth_cfn] ec2_signatures = true"
+    assert check(report, "[database] connection")["detail"] == (
+        "mysql+pymysql://heat:***@db.example/heat (heat-api-cfn must use "
+        "the same)")
     assert "mockpassword" not in json.dumps(report)
     assert "k" * 32 not in json.dumps(report)
+    assert DB_PASSWORD not in json.dumps(report)
     assert capability(report, "AWS::EC2::EIP")["support"] == "supported"
     # The mock driver does not advertise user_data (a typo in the real
     # one), and Heat always sends user data for AWS::EC2::Instance.
@@ -107,6 +216,51 @@ def test_a_good_installation(tmp_path, capsys, deltacloud_mock,
     hidden = capability(report, "OS::Nova::FloatingIP")
     assert hidden["support"] == "unsupported"
     assert hidden["notes"][0].startswith("Heat hides this type")
+
+
+def test_the_signal_plane_in_the_matrix(tmp_path, capsys, deltacloud_mock):
+    """Signal-capable types need no Deltacloud collection; Keystone's stay
+    unavailable; without plugin_dirs the transports' refusals come late."""
+    conf = heat_conf(tmp_path, deltacloud_mock.url)
+    _, report = doctor_json(capsys, "--config-file", conf)
+    for resource_type in ("AWS::CloudFormation::WaitConditionHandle",
+                          "AWS::CloudFormation::WaitCondition",
+                          "OS::Heat::WaitCondition", "AWS::IAM::AccessKey",
+                          "AWS::AutoScaling::ScalingPolicy",
+                          "OS::Heat::ScalingPolicy",
+                          "OS::Heat::SoftwareConfig"):
+        assert capability(report, resource_type)["support"] == \
+            "supported", resource_type
+    handle = capability(report, "OS::Heat::WaitConditionHandle")
+    assert handle["support"] == "partial"
+    assert "defaults to CFN_SIGNAL here" in handle["notes"][0]
+    [transport] = handle["properties"]
+    assert transport["support"] == "partial"
+    assert "TOKEN_SIGNAL and HEAT_SIGNAL (Keystone)" in transport["reason"]
+    assert properties(report, "OS::Heat::SoftwareDeployment")[
+        "signal_transport"] == "partial"
+    assert properties(report, "OS::Nova::Server")[
+        "software_config_transport"] == "partial"
+    assert "never expires" in capability(
+        report, "AWS::AutoScaling::ScalingPolicy")["notes"][0]
+    assert properties(report, "AWS::IAM::User")["LoginProfile"] == \
+        "ignored"
+    keystone = capability(report, "OS::Keystone::Project")
+    assert keystone["support"] == "unsupported"
+    assert "no Keystone" in keystone["notes"][0]
+
+    _, late = doctor_json(capsys, "--config-file", heat_conf(
+        tmp_path, deltacloud_mock.url, plugin_dirs="/usr/lib/heat"))
+    handle = capability(late, "OS::Heat::WaitConditionHandle")
+    assert "defaults to TOKEN_SIGNAL, which fails at create" in \
+        handle["notes"][-1]
+    server = capability(late, "OS::Nova::Server")
+    assert "fail at create instead of validation" in server["notes"][-1]
+    deployment = capability(late, "OS::Heat::SoftwareDeployment")
+    assert deployment["support"] == "unsupported"
+    assert "ResourceTypeUnavailable" in deployment["notes"][0]
+    assert capability(late, "AWS::CloudFormation::WaitConditionHandle")[
+        "support"] == "supported"
 
 
 def test_matrix_follows_the_drivers_api(tmp_path, capsys, deltacloud_mock):
@@ -239,6 +393,88 @@ def test_a_user_without_a_password_is_a_one_line_error(
      "FAIL", "no /nonexistent/api-paste.ini found"),
     ({"policy_file": None}, "policy (heat-api-cfn)", "WARN",
      "no policy.yaml found: heat-api-cfn answers 403"),
+    ({"auth_encryption_key": None}, "auth_encryption_key", "WARN",
+     "the stack users' EC2 secrets"),
+    # The signal plane.
+    ({"heat_waitcondition_server_url": None},
+     "heat_waitcondition_server_url", "WARN",
+     "= http://CFN-HOST:8000/v1/waitcondition"),
+    ({"heat_waitcondition_server_url": "http://cfn.example:8000/v1/signal"},
+     "heat_waitcondition_server_url", "FAIL", "lacks '/waitcondition'"),
+    ({"heat_waitcondition_server_url":
+      "http://cfn.example:8000/v1/waitcondition/"},
+     "heat_waitcondition_server_url", "FAIL",
+     "must end in '/waitcondition'"),
+    ({"heat_waitcondition_server_url":
+      "http://cfn.example:8000/v1/waitcondition?x=1"},
+     "heat_waitcondition_server_url", "FAIL",
+     "must end in '/waitcondition'"),
+    ({"heat_waitcondition_server_url":
+      "http://CFN.example:8000/V1/waitcondition"},
+     "heat_waitcondition_server_url", "FAIL",
+     "upper-case letters in the path break every signature"),
+    ({"heat_waitcondition_server_url":
+      "http://CFN.example:8000/V1/waitcondition"},
+     "heat_waitcondition_server_url", "FAIL",
+     "= http://CFN.example:8000/v1/waitcondition"),
+    ({"heat_waitcondition_server_url":
+      "http://cfn.example/heat-cfn/v1/waitcondition"},
+     "heat_waitcondition_server_url", "FAIL",
+     "must be exactly /v1/waitcondition"),
+    ({"heat_waitcondition_server_url": "ftp://cfn.example/v1/waitcondition"},
+     "heat_waitcondition_server_url", "FAIL", "not an http(s) URL"),
+    ({"signature_ttl": "3600"}, "[deltacloud] signature_ttl", "WARN",
+     "older than 3600 s are refused (403 RequestExpired)"),
+    ({"signature_ttl": "43200"}, "[deltacloud] signature_ttl", "OK",
+     "43200 s"),
+    ({"heat_metadata_server_url": "http://cfn.example:8080/v1"},
+     "heat_metadata_server_url", "WARN",
+     "always connect to port 8000 of cfn.example"),
+    ({"heat_metadata_server_url": "https://cfn.example/v1"},
+     "heat_metadata_server_url", "WARN", "port 443"),
+    ({"heat_metadata_server_url": "http://localhost:8000/v1"},
+     "heat_metadata_server_url", "WARN", "loopback address"),
+    ({"heat_metadata_server_url": "http://[::1]:8000/v1"},
+     "heat_metadata_server_url", "WARN", "loopback address"),
+    ({"heat_api_url": None}, "[clients_heat] url", "WARN",
+     "OS::Heat::ScalingPolicy's signal_url"),
+    ({"heat_api_url": "http://heat.example:8004/v1/%(tenant_id)s/"},
+     "[clients_heat] url", "FAIL", "must end in '/%(tenant_id)s'"),
+    ({"heat_api_url": "http://heat.example:8004/v1"},
+     "[clients_heat] url", "FAIL",
+     "= http://HEAT-API-HOST:8004/v1/%(tenant_id)s"),
+    ({"plugin_dirs": None}, "plugin_dirs", "WARN",
+     "OS::Heat::WaitConditionHandle defaults to TOKEN_SIGNAL"),
+    ({"plugin_dirs": "/usr/lib/heat"}, "plugin_dirs", "WARN",
+     f"add {resources.PLUGIN_DIR} to [DEFAULT] plugin_dirs"),
+    ({"plugin_dirs": f"/usr/lib/heat, {resources.PLUGIN_DIR}/"},
+     "plugin_dirs", "OK", f"includes {resources.PLUGIN_DIR}"),
+    ({"default_deployment_signal_transport": "HEAT_SIGNAL"},
+     "default_deployment_signal_transport", "FAIL", "HEAT_SIGNAL needs "
+     "Keystone credentials for the instance"),
+    ({"default_deployment_signal_transport": "TEMP_URL_SIGNAL"},
+     "default_deployment_signal_transport", "FAIL",
+     "= CFN_SIGNAL (or leave it unset)"),
+    ({"default_deployment_signal_transport": "ZAQAR_SIGNAL"},
+     "default_deployment_signal_transport", "FAIL", "needs Zaqar"),
+    ({"default_deployment_signal_transport": "NO_SIGNAL"},
+     "default_deployment_signal_transport", "FAIL",
+     "not one of Heat's choices"),
+    ({"default_deployment_signal_transport": "CFN_SIGNAL"},
+     "default_deployment_signal_transport", "OK", "CFN_SIGNAL"),
+    ({"default_software_config_transport": "POLL_SERVER_HEAT"},
+     "default_software_config_transport", "FAIL",
+     "= POLL_SERVER_CFN (or leave it unset)"),
+    ({"default_software_config_transport": "POLL_TEMP_URL"},
+     "default_software_config_transport", "FAIL", "needs Swift"),
+    ({"default_software_config_transport": "ZAQAR_MESSAGE"},
+     "default_software_config_transport", "FAIL", "needs Zaqar"),
+    ({"database": None}, "[database] connection", "FAIL",
+     "in the heat.conf every heat-api-cfn reads"),
+    ({"database": "sqlite://"}, "[database] connection", "FAIL",
+     "an in-memory database"),
+    ({"database": "sqlite:////var/lib/heat/heat.sqlite"},
+     "[database] connection", "OK", "heat-api-cfn must use the same"),
 ])
 def test_broken_heat_conf_is_named_with_a_fix(
         tmp_path, capsys, deltacloud_mock, overrides, name, status, words):
@@ -248,8 +484,9 @@ def test_broken_heat_conf_is_named_with_a_fix(
     found = check(report, name)
     assert found["status"] == status
     assert words in found["detail"] + found["fix"]
-    assert found["fix"]
-    assert result == (1 if status == "FAIL" else 0)
+    assert bool(found["fix"]) == (status != "OK")
+    assert result == (1 if status == "FAIL" else 0), [
+        c for c in report["checks"] if c["status"] == "FAIL"]
     assert report["ok"] == (status != "FAIL")
 
 
@@ -442,3 +679,200 @@ def test_incomplete_policy_files(tmp_path, capsys, deltacloud_mock, text,
     assert found["status"] == status
     assert words in found["detail"]
     assert "policy.yaml.snippet" in found["fix"]
+
+
+# -- the signal plane ---------------------------------------------------------
+
+def test_the_probe_is_one_signed_get_with_a_made_up_key(
+        tmp_path, capsys, deltacloud_mock, fake_cfn):
+    _, report = doctor_json(capsys, "--config-file",
+                            heat_conf(tmp_path, deltacloud_mock.url))
+    assert check(report, "heat-api-cfn")["status"] == "OK"
+    [request] = fake_cfn.requests
+    path, _, query = request.partition("?")
+    assert path == "/v1/waitcondition"
+    assert "AWSAccessKeyId=heat-deltacloud-doctor-probe" in query
+    assert "SignatureVersion=2" in query and "Signature=" in query
+
+
+def _xml_error(status, code):
+    return (status, "application/xml",
+            f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code>"
+            "<Message>m</Message></Error></ErrorResponse>")
+
+
+@pytest.mark.parametrize("answer, words, fix", [
+    (_xml_error(401, "MissingAuthenticationToken"),
+     "answers as heat-api-cfn but ignores EC2 signatures",
+     "set ec2_signatures = true in the deltacloud_auth_cfn filter"),
+    (_xml_error(503, "ServiceUnavailable"),
+     "heat-api-cfn cannot read the stack users' keys",
+     "give heat-api-cfn the engines' [database] connection and "
+     "auth_encryption_key"),
+    # Stock Heat's ec2authtoken, which would ask Keystone.
+    (_xml_error(400, "IncompleteSignature"),
+     "not through heat-deltacloud's signature check (HTTP 400 "
+     "IncompleteSignature)", "[paste_deploy] flavor = deltacloud"),
+    ((401, "application/json", '{"error": {"code": 401}}'),
+     "answers like heat-api (HTTP 401, JSON errors), not heat-api-cfn",
+     "http://CFN-HOST:8000/v1/waitcondition"),
+    ((404, "text/html", "<html>nothing here</html>"),
+     "does not answer as heat-api-cfn (HTTP 404, text/html)",
+     "point [DEFAULT] heat_waitcondition_server_url at heat-api-cfn"),
+    ((200, "text/plain", "x" * 1_000_000),
+     "does not answer as heat-api-cfn (HTTP 200, text/plain)",
+     "point [DEFAULT] heat_waitcondition_server_url at heat-api-cfn"),
+])
+def test_what_answers_at_the_waitcondition_url(
+        tmp_path, capsys, deltacloud_mock, fake_cfn, answer, words, fix):
+    fake_cfn.answer = answer
+    status, report = doctor_json(capsys, "--config-file",
+                                 heat_conf(tmp_path, deltacloud_mock.url))
+    found = check(report, "heat-api-cfn")
+    assert status == 1 and found["status"] == "FAIL"
+    assert words in found["detail"]
+    assert fix in found["fix"]
+
+
+def test_the_real_heat_api_is_not_heat_api_cfn(tmp_path, capsys,
+                                                deltacloud_mock,
+                                                served_apis):
+    url = served_apis.heat_api + "/v1/waitcondition"
+    _, report = doctor_json(capsys, "--config-file", heat_conf(
+        tmp_path, deltacloud_mock.url, heat_waitcondition_server_url=url))
+    assert check(report, "heat-api-cfn")["detail"] == (
+        f"{url} answers like heat-api (HTTP 401, JSON errors), not "
+        "heat-api-cfn")
+
+
+def test_an_unreachable_heat_api_cfn(tmp_path, capsys, deltacloud_mock):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/v1/waitcondition"
+    _, report = doctor_json(capsys, "--config-file", heat_conf(
+        tmp_path, deltacloud_mock.url, heat_waitcondition_server_url=url))
+    found = check(report, "heat-api-cfn")
+    assert found["status"] == "FAIL"
+    assert found["detail"].startswith(f"{url} cannot be reached from here")
+    assert found["fix"].startswith("start heat-api-cfn there, or point")
+
+
+def test_a_silent_heat_api_cfn_is_given_up_on(tmp_path, capsys,
+                                               monkeypatch,
+                                               deltacloud_mock):
+    """The probe is bounded like the Deltacloud probe: one request, no
+    retries, the doctor's timeouts."""
+    monkeypatch.setattr(doctor, "PROBE_TIMEOUT", (0.5, 0.5))
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)  # accepts, never answers
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}" \
+            "/v1/waitcondition"
+        _, report = doctor_json(capsys, "--config-file", heat_conf(
+            tmp_path, deltacloud_mock.url,
+            heat_waitcondition_server_url=url))
+    found = check(report, "heat-api-cfn")
+    assert found["status"] == "FAIL"
+    assert "cannot be reached from here" in found["detail"]
+    assert "timed out" in found["detail"]
+
+
+def test_no_probe_of_a_url_that_cannot_work(tmp_path, capsys,
+                                            deltacloud_mock, fake_cfn):
+    _, report = doctor_json(capsys, "--config-file", heat_conf(
+        tmp_path, deltacloud_mock.url,
+        heat_waitcondition_server_url=fake_cfn.url + "/v1/signal"))
+    assert "heat-api-cfn" not in statuses(report)
+    assert fake_cfn.requests == []
+
+
+CFN_PIPELINE = """
+[pipeline:heat-api-deltacloud]
+pipeline = dcauth context app
+[pipeline:heat-api-cfn-deltacloud]
+pipeline = dccfn context app
+[filter:dccfn]
+paste.filter_factory = heat_deltacloud.heat.auth:filter_factory
+error_format = aws
+"""
+
+
+@pytest.mark.parametrize("extra, status, words", [
+    ("", "FAIL", "[filter:dccfn] does not check EC2 signatures"),
+    ("ec2_signatures = false\n", "FAIL", "get 401"),
+    ("ec2_signatures = yes\n", "FAIL", "heat-api-cfn will not start"),
+    ("ec2_signatures = True\n", "OK", "[filter:dccfn] ec2_signatures = "
+     "true"),
+], ids=["absent", "false", "invalid", "true"])
+def test_ec2_signatures_on_the_cfn_pipeline(tmp_path, capsys,
+                                            deltacloud_mock, extra, status,
+                                            words):
+    paste = tmp_path / "api-paste.ini"
+    paste.write_text(OUR_FILTERS + CFN_PIPELINE + extra)
+    _, report = doctor_json(capsys, "--config-file",
+                            heat_conf(tmp_path, deltacloud_mock.url),
+                            "--paste-config", str(paste))
+    found = check(report, "ec2_signatures (heat-api-cfn)")
+    assert found["status"] == status
+    assert words in found["detail"]
+    if status != "OK":
+        assert found["fix"] == "add ec2_signatures = true to [filter:dccfn]"
+
+
+def test_ec2_signatures_from_the_paste_files_defaults(tmp_path, capsys,
+                                                      deltacloud_mock):
+    """paste.deploy hands [DEFAULT] to every filter, as the doctor reads."""
+    paste = tmp_path / "api-paste.ini"
+    paste.write_text("[DEFAULT]\nec2_signatures = true\n" + OUR_FILTERS +
+                     CFN_PIPELINE)
+    _, report = doctor_json(capsys, "--config-file",
+                            heat_conf(tmp_path, deltacloud_mock.url),
+                            "--paste-config", str(paste))
+    assert check(report, "ec2_signatures (heat-api-cfn)")["status"] == "OK"
+
+
+def test_no_ec2_signatures_check_without_a_cfn_pipeline(tmp_path, capsys,
+                                                        deltacloud_mock):
+    _, report = doctor_json(capsys, "--config-file", heat_conf(
+        tmp_path, deltacloud_mock.url, flavor="standalone"))
+    assert check(report, "pipeline heat-api-cfn")["status"] == "FAIL"
+    assert "ec2_signatures (heat-api-cfn)" not in statuses(report)
+
+
+def test_stack_users_need_describe_stack_resource(tmp_path, capsys,
+                                                  deltacloud_mock):
+    from heat_deltacloud.heat.apis import CFN_POLICY
+
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("".join(
+        f'"{rule}": "role:reader"\n' for rule in CFN_POLICY))
+    _, report = doctor_json(capsys, "--config-file",
+                            heat_conf(tmp_path, deltacloud_mock.url,
+                                      policy_file=str(policy)))
+    found = check(report, "policy (heat-api-cfn)")
+    assert found["status"] == "WARN"
+    assert "does not allow role:heat_stack_user, so cfn-get-metadata" in \
+        found["detail"]
+
+
+def test_the_transport_lists_match_heat_and_the_plugins():
+    """The doctor names the transports without loading Heat's resources;
+    its lists are the plugins' and Heat 27's own."""
+    from heat_deltacloud.heat import capabilities
+
+    capabilities._threads_for_oslo_service()
+    from heat.common import config
+    from heat_deltacloud.heat.resources import transports
+
+    assert set(doctor.REFUSED_TRANSPORTS) == set(transports.UNSUPPORTED)
+    opts = {opt.name: opt for opt in config.engine_opts}
+    for name, ours in (("default_deployment_signal_transport",
+                        doctor.DEPLOYMENT_SIGNAL_TRANSPORTS),
+                       ("default_software_config_transport",
+                        doctor.SOFTWARE_CONFIG_TRANSPORTS)):
+        assert set(ours) == {choice for choice, _ in
+                             opts[name].type.choices.items()}, name
+        assert opts[name].default in ours
+    plugin_dirs = opts["plugin_dirs"]
+    assert plugin_dirs.default == doctor.HEAT_PLUGIN_DIRS

@@ -68,13 +68,26 @@ def needs(collection, feature, why, without=REJECTED):
 
 @dataclasses.dataclass(frozen=True)
 class Mapping:
-    """A resource type: the collection it is built on, its properties'
-    rules, and the properties Heat always sends (a rejection there makes
-    the whole type unusable)."""
+    """A resource type: the collection it is built on (None for types that
+    need no Deltacloud collection, such as the signal plane's), its
+    properties' rules, and the properties Heat always sends (a rejection
+    there makes the whole type unusable).
 
-    collection: str
+    ``notes`` are shown with the type.  ``without_plugins`` is shown too,
+    and makes a supported type partial (unsupported when
+    ``plugins_required``), when heat.conf's ``plugin_dirs`` lacks
+    heat-deltacloud's resource plugins
+    (:mod:`heat_deltacloud.heat.resources`).  ``refused`` makes the type
+    unsupported on every driver, for that reason.
+    """
+
+    collection: str | None
     rules: dict = dataclasses.field(default_factory=dict)
     always_sent: frozenset = frozenset()
+    notes: tuple = ()
+    without_plugins: str = ""
+    plugins_required: bool = False
+    refused: str = ""
 
 
 USER_DATA = Rule("user data refused at create (set "
@@ -90,6 +103,39 @@ NO_METADATA = "Deltacloud has no metadata: accepted, not stored"
 REPLACE_ONLY = partial("changing it on update needs the REPLACE policy: "
                        "Deltacloud cannot resize or rebuild")
 NO_SNAPSHOTS = rejected("the cinder shim has no snapshots or backups")
+
+# The signal plane (stack users and EC2 keys in Heat's database, signed
+# URLs checked at heat-api-cfn): see the operator guide's "Signals without
+# Keystone".
+SIGNAL_TRANSPORT = partial(
+    "CFN_SIGNAL (a pre-signed heat-api-cfn URL) or NO_SIGNAL; "
+    "TOKEN_SIGNAL and HEAT_SIGNAL (Keystone), TEMP_URL_SIGNAL (Swift) and "
+    "ZAQAR_SIGNAL (Zaqar) are refused at validation")
+POLL_TRANSPORT = partial(
+    "POLL_SERVER_CFN (the default: metadata polled from heat-api-cfn with a "
+    "stack user's key); POLL_SERVER_HEAT (Keystone), POLL_TEMP_URL (Swift) "
+    "and ZAQAR_MESSAGE (Zaqar) are refused at validation")
+SIGNED_URL = ("signals through a pre-signed heat-api-cfn URL "
+              "(heat_waitcondition_server_url), which instances must reach")
+HANDLE_WINDOW = ("the handle's URL is signed once, when the handle is "
+                 "created, and is refused once older than [deltacloud] "
+                 "signature_ttl (86400 s by default; wait condition "
+                 "timeouts reach 43200 s)")
+ALARM_URL = ("its alarm URL is signed without a Timestamp: it never "
+             "expires and is revoked with the resource; whoever holds it "
+             "can trigger the policy (no Aodh/CloudWatch alarms here: POST "
+             "it yourself)")
+LATE_REFUSAL = ("plugin_dirs lacks heat-deltacloud's resource plugins: "
+                "transports needing Keystone, Swift or Zaqar fail at create "
+                "instead of validation")
+NO_CATALOG = ("plugin_dirs lacks heat-deltacloud's resource plugins: Heat "
+              "refuses the type (ResourceTypeUnavailable), looking for the "
+              "orchestration service in a Keystone catalog")
+DEPLOYMENT_NEEDS = ("needs a server with user_data_format SOFTWARE_CONFIG "
+                    "and an image running os-collect-config with the "
+                    "heat-config hooks")
+NO_IDENTITY = ("there is no Keystone to manage: Heat's policy refuses the "
+               "type at validation")
 
 #: Resource type -> how its properties fare on Deltacloud.  Properties not
 #: named are supported; Heat's unimplemented and hidden ones are left out.
@@ -116,11 +162,10 @@ RESOURCE_TYPES = {
         "security_groups": FIREWALLS,
         "user_data": USER_DATA,
         "user_data_format": partial(
-            "SOFTWARE_CONFIG needs Keystone stack users; HEAT_CFNTOOLS "
-            "(the default) sends user data, so without the 'user_data' "
-            "feature only RAW with no user_data works"),
-        "software_config_transport": rejected(
-            "used only by SOFTWARE_CONFIG (no Keystone stack users)"),
+            "HEAT_CFNTOOLS (the default) and SOFTWARE_CONFIG send user "
+            "data, so without the 'user_data' feature only RAW with no "
+            "user_data works"),
+        "software_config_transport": POLL_TRANSPORT,
         "deployment_swift_data": rejected(
             "used only by SOFTWARE_CONFIG (no Swift)"),
         "networks": rejected(NO_PORTS),
@@ -139,7 +184,7 @@ RESOURCE_TYPES = {
         "reservation_id": ignored("Deltacloud has no reservation ids"),
         "flavor": REPLACE_ONLY,
         "image": REPLACE_ONLY,
-    }),
+    }, without_plugins=LATE_REFUSAL),
     "OS::Nova::KeyPair": Mapping("keys", {
         "public_key": needs("keys", "import_key",
                             "importing a public key refused at create"),
@@ -182,6 +227,57 @@ RESOURCE_TYPES = {
                                         "rules only"),
         "VpcId": ignored("Heat does not use it"),
     }),
+    # The signal plane: no Deltacloud collection involved.
+    "AWS::CloudFormation::WaitConditionHandle": Mapping(None, notes=(
+        f"Ref: a URL for cfn-signal (PUT); {SIGNED_URL}",)),
+    "AWS::CloudFormation::WaitCondition": Mapping(None, notes=(
+        HANDLE_WINDOW,)),
+    "OS::Heat::UpdateWaitConditionHandle": Mapping(None, notes=(
+        f"replaced on every update; {SIGNED_URL}",)),
+    "OS::Heat::WaitConditionHandle": Mapping(None, {
+        "signal_transport": SIGNAL_TRANSPORT,
+    }, notes=("signal_transport defaults to CFN_SIGNAL here (TOKEN_SIGNAL "
+              "in Heat); curl_cli PUTs the signed URL: append "
+              "--data-binary '{\"status\": \"SUCCESS\"}'",),
+        without_plugins="plugin_dirs lacks heat-deltacloud's resource "
+                        "plugins: signal_transport defaults to "
+                        "TOKEN_SIGNAL, which fails at create; set "
+                        "CFN_SIGNAL"),
+    "OS::Heat::WaitCondition": Mapping(None, notes=(HANDLE_WINDOW,)),
+    "AWS::IAM::User": Mapping(None, {
+        "Path": ignored("Heat does not implement it"),
+        "Groups": ignored("Heat does not implement it"),
+        "LoginProfile": ignored("the password is kept as a salted hash; "
+                                "no service here logs in with it"),
+    }),
+    "AWS::IAM::AccessKey": Mapping(None, notes=(
+        "Ref and SecretAccessKey: an EC2 key for cfn-get-metadata and "
+        "cfn-hup (DescribeStackResource on heat-api-cfn, limited to the "
+        "user's Policies)",)),
+    "OS::Heat::AccessPolicy": Mapping(None),
+    "AWS::AutoScaling::ScalingPolicy": Mapping(None, notes=(
+        f"Ref and AlarmUrl: {ALARM_URL}",)),
+    "OS::Heat::ScalingPolicy": Mapping(None, notes=(
+        f"alarm_url: {ALARM_URL}",
+        "signal_url: heat-api's signal URL ([clients_heat] url), for "
+        "callers with Deltacloud credentials")),
+    "OS::Heat::SoftwareConfig": Mapping(
+        None, without_plugins=NO_CATALOG, plugins_required=True),
+    "OS::Heat::StructuredConfig": Mapping(
+        None, without_plugins=NO_CATALOG, plugins_required=True),
+    "OS::Heat::SoftwareDeployment": Mapping(None, {
+        "signal_transport": SIGNAL_TRANSPORT,
+    }, notes=(DEPLOYMENT_NEEDS,), without_plugins=NO_CATALOG,
+        plugins_required=True),
+    "OS::Heat::StructuredDeployment": Mapping(None, {
+        "signal_transport": SIGNAL_TRANSPORT,
+    }, notes=(DEPLOYMENT_NEEDS,), without_plugins=NO_CATALOG,
+        plugins_required=True),
+    # Identity: still unavailable.
+    **{f"OS::Keystone::{name}": Mapping(None, refused=NO_IDENTITY)
+       for name in ("Domain", "Endpoint", "Group", "GroupRoleAssignment",
+                    "Project", "Region", "Role", "Service", "User",
+                    "UserRoleAssignment")},
 }
 
 
@@ -250,8 +346,12 @@ def _threads_for_oslo_service():
 
 
 def capability(resource_type, api, heat_type,
-               ignore_unsupported_user_data=False):
-    """The :class:`Capability` of one type on a driver's ``/api``."""
+               ignore_unsupported_user_data=False, plugins=True):
+    """The :class:`Capability` of one type on a driver's ``/api``.
+
+    ``plugins`` says whether heat.conf's ``plugin_dirs`` names
+    heat-deltacloud's resource plugins.
+    """
     mapping = RESOURCE_TYPES[resource_type]
     status, message, names = heat_type
     properties = []
@@ -261,10 +361,13 @@ def capability(resource_type, api, heat_type,
             if rule else (SUPPORTED, "")
         properties.append(Property(name, support, reason))
     properties = tuple(properties)
+    if mapping.refused:
+        return Capability(resource_type, UNSUPPORTED, (mapping.refused,),
+                          properties)
     if status == "HIDDEN":
         return Capability(resource_type, UNSUPPORTED,
                           (f"Heat hides this type: {message}",), properties)
-    if not api.supports(mapping.collection):
+    if mapping.collection and not api.supports(mapping.collection):
         return Capability(resource_type, UNSUPPORTED,
                           (f"the driver has no '{mapping.collection}' "
                            "collection",), properties)
@@ -274,18 +377,27 @@ def capability(resource_type, api, heat_type,
         return Capability(resource_type, UNSUPPORTED, tuple(
             f"Heat always sends {p.name}, and {p.reason}" for p in blocked),
             properties)
+    notes = mapping.notes
     limited = any(p.support != SUPPORTED for p in properties)
+    if mapping.without_plugins and not plugins:
+        if mapping.plugins_required:
+            return Capability(resource_type, UNSUPPORTED,
+                              (mapping.without_plugins,), properties)
+        notes += (mapping.without_plugins,)
+        limited = True
     return Capability(resource_type, PARTIAL if limited else SUPPORTED,
-                      (), properties)
+                      notes, properties)
 
 
-def matrix(api, ignore_unsupported_user_data=False, heat_types=None):
+def matrix(api, ignore_unsupported_user_data=False, heat_types=None,
+           plugins=True):
     """The capability of every mapped resource type on a driver's ``/api``.
 
     ``heat_types`` defaults to :func:`heat_resource_types` (Heat's
-    registry).
+    registry); ``plugins`` says whether ``plugin_dirs`` names
+    heat-deltacloud's resource plugins.
     """
     heat_types = heat_types or heat_resource_types()
     return [capability(resource_type, api, heat_types[resource_type],
-                       ignore_unsupported_user_data)
+                       ignore_unsupported_user_data, plugins)
             for resource_type in RESOURCE_TYPES]

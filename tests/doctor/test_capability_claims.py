@@ -221,3 +221,215 @@ def test_flavor_changes_need_replace(heat, deltacloud_mock, before, after,
     assert stack["stack_status"] == status, stack["stack_status_reason"]
     if words:
         assert words in stack["stack_status_reason"]
+
+
+# -- the signal plane ---------------------------------------------------------
+
+HOT = "2021-04-16"
+SOFTWARE_SERVER = {"type": "OS::Nova::Server", "properties": {
+    "image": "img1", "flavor": "m1-small",
+    "user_data_format": "SOFTWARE_CONFIG"}}
+GROUP_MEMBER = {"type": "OS::Heat::RandomString"}
+
+#: id -> (resources, outputs, {output: words its value contains}).
+SIGNAL_CASES = {
+    "aws-handle": (
+        {"H": {"type": "AWS::CloudFormation::WaitConditionHandle"}},
+        {"url": {"get_resource": "H"}},
+        {"url": "/v1/waitcondition/arn%3Aopenstack%3Aheat"}),
+    "os-handle": (
+        {"H": {"type": "OS::Heat::WaitConditionHandle"}},
+        {"curl": {"get_attr": ["H", "curl_cli"]}},
+        {"curl": "-X PUT"}),
+    "update-handle": (
+        {"H": {"type": "OS::Heat::UpdateWaitConditionHandle"}},
+        {"url": {"get_resource": "H"}}, {"url": "/v1/waitcondition/"}),
+    "iam-user-and-key": (
+        {"P": {"type": "OS::Heat::AccessPolicy",
+               "properties": {"AllowedResources": ["P"]}},
+         "U": {"type": "AWS::IAM::User", "properties": {
+             "Policies": [{"get_resource": "P"}],
+             "LoginProfile": {"Password": "unused-Pw1"}}},
+         "K": {"type": "AWS::IAM::AccessKey",
+               "properties": {"UserName": {"get_resource": "U"}}}},
+        {"secret": {"get_attr": ["K", "SecretAccessKey"]},
+         "access": {"get_resource": "K"}}, {}),
+    "os-scaling-policy": (
+        {"G": {"type": "OS::Heat::AutoScalingGroup", "properties": {
+            "min_size": 1, "max_size": 2, "resource": GROUP_MEMBER}},
+         "P": {"type": "OS::Heat::ScalingPolicy", "properties": {
+             "auto_scaling_group_id": {"get_resource": "G"},
+             "adjustment_type": "change_in_capacity",
+             "scaling_adjustment": 1}}},
+        {"alarm": {"get_attr": ["P", "alarm_url"]},
+         "signal": {"get_attr": ["P", "signal_url"]}},
+        {"alarm": "/v1/signal/", "signal": "/resources/P/signal"}),
+    "software-config": (
+        {"C": {"type": "OS::Heat::SoftwareConfig",
+               "properties": {"group": "script", "config": "#!/bin/sh\n"}},
+         "S": {"type": "OS::Heat::StructuredConfig",
+               "properties": {"config": {"a": 1}}}}, {}, {}),
+    "deployment-no-signal": (
+        {"C": {"type": "OS::Heat::SoftwareConfig",
+               "properties": {"group": "script", "config": "#!/bin/sh\n"}},
+         "V": SOFTWARE_SERVER,
+         "D": {"type": "OS::Heat::SoftwareDeployment", "properties": {
+             "config": {"get_resource": "C"},
+             "server": {"get_resource": "V"},
+             "signal_transport": "NO_SIGNAL"}}}, {}, {}),
+}
+
+
+@pytest.fixture(scope="module")
+def apis(heat):
+    """heat-api and heat-api-cfn served, the URL options pointing at
+    them, as an operator's heat.conf would."""
+    from heat_deltacloud.heat import apis as heat_apis
+
+    with heat_apis.serve(heat) as served:
+        yield served
+
+
+@pytest.fixture
+def clean_resource_data(heat):
+    """Drop resource data left by deleted resources.
+
+    The embedded engine's sqlite enforces no foreign keys (so Heat's
+    ``ON DELETE CASCADE`` of resource_data does not run) and reuses the
+    highest row id once it is deleted: a new resource can inherit a
+    deleted one's data (a stale ``credential_id`` and ``secret_key``, and
+    then no signed URL).  Production databases do neither.
+    """
+    from heat.db import api as db_api
+
+    with db_api.get_engine().begin() as conn:
+        conn.exec_driver_sql(
+            "DELETE FROM resource_data WHERE resource_id NOT IN "
+            "(SELECT id FROM resource)")
+
+
+def hot_outcome(heat, ctx, name, resources, outputs=None):
+    """``(status, reason, outputs)`` of a HOT stack, deleted after."""
+    template = {"heat_template_version": HOT, "resources": resources,
+                "outputs": {k: {"value": v}
+                            for k, v in (outputs or {}).items()}}
+    try:
+        identity = heat.engine_client.create_stack(
+            ctx, name, template, {}, {}, {"timeout_mins": 2})
+    except Exception as exc:  # Heat's validation errors come back here
+        return "FAILED", str(exc), {}
+    stack = heat.wait_for_stack(ctx, identity, timeout=90)
+    values = {o["output_key"]: o["output_value"]
+              for o in stack.get("outputs", [])}
+    heat.delete_stack(ctx, identity, timeout=90)
+    return stack["stack_status"], stack["stack_status_reason"], values
+
+
+def matrix_of(mock, heat_types):
+    with Client(mock.url, "mockuser", "mockpassword") as client:
+        return {c.resource_type: c for c in capabilities.matrix(
+            client.api, heat_types=heat_types)}
+
+
+@pytest.mark.parametrize("case", sorted(SIGNAL_CASES))
+def test_signal_types_the_matrix_supports_complete(
+        heat, apis, heat_types, deltacloud_mock, clean_resource_data, case):
+    resources, outputs, expected = SIGNAL_CASES[case]
+    deltacloud_mock.set_capability("instances", "user_data")
+    connection.DISCOVERY.clear()
+    claims = matrix_of(deltacloud_mock, heat_types)
+    for resource in resources.values():
+        if resource["type"] in capabilities.RESOURCE_TYPES:
+            assert claims[resource["type"]].support in (
+                capabilities.SUPPORTED, capabilities.PARTIAL), \
+                resource["type"]
+    ctx = heat.context("mockuser", "mockpassword", deltacloud_mock.url)
+    status, reason, values = hot_outcome(heat, ctx, f"signal-{case}",
+                                         resources, outputs)
+    assert status == "COMPLETE", reason
+    assert all(values.get(key) for key in outputs), values
+    for key, words in expected.items():
+        assert words in values[key], values[key]
+
+
+@pytest.mark.parametrize("resource, words", [
+    ({"type": "OS::Heat::WaitConditionHandle",
+      "properties": {"signal_transport": "TOKEN_SIGNAL"}},
+     "TOKEN_SIGNAL needs Keystone"),
+    ({"type": "OS::Heat::WaitConditionHandle",
+      "properties": {"signal_transport": "ZAQAR_SIGNAL"}},
+     "ZAQAR_SIGNAL needs Zaqar"),
+    ({"type": "OS::Nova::Server", "properties": {
+        **SOFTWARE_SERVER["properties"],
+        "software_config_transport": "POLL_TEMP_URL"}},
+     "POLL_TEMP_URL needs Swift"),
+    ({"type": "OS::Keystone::Project", "properties": {"name": "p"}},
+     "not authorized to use OS::Keystone::Project"),
+], ids=["token-signal", "zaqar-signal", "poll-temp-url", "keystone"])
+def test_what_the_matrix_refuses_is_refused_at_validation(
+        heat, apis, heat_types, deltacloud_mock, resource, words):
+    connection.DISCOVERY.clear()
+    claims = matrix_of(deltacloud_mock, heat_types)
+    claim = claims[resource["type"]]
+    if claim.support != capabilities.UNSUPPORTED:
+        [prop] = [p for p in claim.properties
+                  if p.name in resource["properties"] and
+                  p.name.endswith("transport")]
+        assert prop.support == capabilities.PARTIAL
+        assert resource["properties"][prop.name] in prop.reason
+    ctx = heat.context("mockuser", "mockpassword", deltacloud_mock.url)
+    identity = None
+    try:
+        identity = heat.engine_client.create_stack(
+            ctx, "refused", {"heat_template_version": HOT,
+                             "resources": {"R": resource}},
+            {}, {}, {"timeout_mins": 1})
+    except Exception as exc:  # refused at validation: no stack made
+        assert words in str(exc)
+    assert identity is None, "the stack was created"
+
+
+def test_curl_cli_signals_a_wait_condition(heat, apis, deltacloud_mock,
+                                           clean_resource_data):
+    """What the templates guide shows: an instance runs the handle's
+    curl_cli with a JSON body; CFN_SIGNAL is the default transport."""
+    import re
+
+    import requests
+
+    deltacloud_mock.set_capability("instances", "user_data")
+    connection.DISCOVERY.clear()
+    ctx = heat.context("mockuser", "mockpassword", deltacloud_mock.url)
+    template = {"heat_template_version": HOT, "resources": {
+        "H": {"type": "OS::Heat::WaitConditionHandle"},
+        "S": {"type": "OS::Nova::Server", "properties": {
+            **SERVER, "user_data": {"str_replace": {
+                "template": "#!/bin/sh\nwc_notify --data-binary "
+                            "'{\"status\": \"SUCCESS\", \"data\": \"up\"}'\n",
+                "params": {"wc_notify": {"get_attr": ["H", "curl_cli"]}}}}}},
+        "W": {"type": "OS::Heat::WaitCondition", "depends_on": "S",
+              "properties": {"handle": {"get_resource": "H"},
+                             "timeout": 120}}},
+        "outputs": {"data": {"value": {"get_attr": ["W", "data"]}}}}
+    identity = heat.engine_client.create_stack(
+        ctx, "curl-cli", template, {}, {}, {"timeout_mins": 3})
+    pattern = re.compile(r"curl -i -X PUT .*? '(http://[^']+)'")
+    url = None
+    for _ in range(600):
+        found = [pattern.search(i.get("user_data") or "")
+                 for i in deltacloud_mock.all_instances()]
+        found = [m.group(1) for m in found if m]
+        if found:
+            url = found[-1]
+            break
+        time.sleep(0.1)
+    assert url and url.startswith(apis.heat_api_cfn + "/v1/waitcondition/")
+    answer = requests.put(url, json={"status": "SUCCESS", "data": "up"},
+                          headers={"Accept": "application/json"},
+                          timeout=30)
+    assert answer.status_code == 200, answer.text
+    stack = heat.wait_for_stack(ctx, identity, timeout=120)
+    heat.delete_stack(ctx, identity, timeout=90)
+    assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
+    assert [o["output_value"] for o in stack["outputs"]] == [
+        '{"1": "up"}']
