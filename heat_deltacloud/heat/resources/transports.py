@@ -24,6 +24,8 @@ from heat.engine.resources.openstack.heat import structured_config
 from heat.engine.resources.openstack.heat import wait_condition_handle
 from heat.engine.resources.openstack.nova import server
 
+from heat_deltacloud.heat.resources import RunsInEngine
+
 _IDENTITY = ("Keystone credentials or tokens handed to the instance, which "
              "heat-deltacloud does not issue yet")
 _SWIFT = "Swift (object storage), which Deltacloud does not provide"
@@ -98,7 +100,7 @@ class WaitConditionHandle(wait_condition_handle.HeatWaitConditionHandle):
         return super()._resolve_attribute(key)
 
 
-class _DeploymentTransports:
+class _DeploymentTransports(RunsInEngine):
     def validate(self):
         super().validate()
         check_transport(self, self.SIGNAL_TRANSPORT, SIGNAL_INSTEAD)
@@ -127,7 +129,8 @@ class Server(_ServerTransports, server.Server):
     """``OS::Nova::Server``: metadata polled through heat-api-cfn."""
 
 
-class DeployedServer(_ServerTransports, deployed_server.DeployedServer):
+class DeployedServer(RunsInEngine, _ServerTransports,
+                     deployed_server.DeployedServer):
     """``OS::Heat::DeployedServer``: metadata polled through heat-api-cfn."""
 
 
