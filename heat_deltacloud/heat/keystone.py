@@ -8,8 +8,17 @@ Heat's own database, where heat-api-cfn checks signatures against it.
 Tokens (``TOKEN_SIGNAL``, Zaqar) and Keystone v3 credentials handed to
 instances (``HEAT_SIGNAL``, ``POLL_SERVER_HEAT``) need an identity
 endpoint, which this backend does not serve: they raise a clear error.
+
+Heat also asks Keystone about the stack owner whenever it acts with the
+credentials it stored at create (signals, scaling, nested stacks: a
+``StoredContext``): the first read of its roles or domains authenticates
+at ``auth_url``, which is the Deltacloud URL here, and fails.
+:func:`answer_stored_contexts_locally` makes those reads local.
 """
 
+import threading
+
+from heat.common import context as heat_context
 from heat.common import exception
 from keystoneauth1 import exceptions as ks_exceptions
 
@@ -147,3 +156,54 @@ class DeltacloudKeystone:
         def unavailable(*args, **kwargs):
             raise _unavailable(name)
         return unavailable
+
+
+#: The roles a Deltacloud user has (the deltacloud_auth filter's default).
+OWNER_ROLES = ("member", "reader")
+
+_install_lock = threading.Lock()
+
+
+def _on_deltacloud():
+    """Whether heat.conf's ``cloud_backend`` is this package's."""
+    from heat.engine import clients  # noqa: F401 (registers the option)
+    from oslo_config import cfg
+    from oslo_utils import importutils
+
+    from heat_deltacloud.heat.backend import DeltacloudClients
+
+    try:
+        backend = importutils.import_class(cfg.CONF.cloud_backend)
+    except (ImportError, ValueError):
+        return False
+    return isinstance(backend, type) and issubclass(backend,
+                                                    DeltacloudClients)
+
+
+def answer_stored_contexts_locally():
+    """Let Heat's ``StoredContext`` know its roles without Keystone.
+
+    Stock Heat loads a stored context's roles and user/project domains
+    from Keystone (``StoredContext._load_keystone_data``) on first use;
+    serialising the context for an RPC call (a software deployment's
+    signal, a scaling group's nested update) reads them.  Deltacloud has
+    no domains and gives every user :data:`OWNER_ROLES`, so with this
+    package's ``cloud_backend`` they are set locally; with any other
+    backend Heat's own method runs.  Called when Heat loads this package's
+    resource plugins (``plugin_dirs``); repeated calls do nothing.
+    """
+    with _install_lock:
+        stock = heat_context.StoredContext._load_keystone_data
+        if getattr(stock, "deltacloud", False):
+            return
+
+        def _load_keystone_data(self):
+            if not _on_deltacloud():
+                return stock(self)
+            self._keystone_loaded = True
+            self.roles = list(OWNER_ROLES)
+            # Domains stay None: the properties return them once loaded.
+
+        _load_keystone_data.deltacloud = True
+        _load_keystone_data.stock = stock
+        heat_context.StoredContext._load_keystone_data = _load_keystone_data
