@@ -35,11 +35,16 @@ LAYERS = (
     ("the cloud", "EC2, OpenStack, vSphere, ... (the Deltacloud driver)",
      "#e3f1df"),
 )
-#: (from layer, to layer, label) drawn as a dashed arrow on the right.
+#: (from layer, to layer, label, how far right of the boxes) drawn as a
+#: dashed arrow on the right.
 SIDE_PATHS = ((2, 9, ("credentials checked:", "GET /api?force_auth=1",
-                      "(cached briefly)")),)
+                      "(cached briefly)"), 40),
+              (10, 1, ("signals from instances:", "signed URLs to",
+                       "heat-api-cfn, whose",
+                       "deltacloud_auth filter", "checks them against",
+                       "stack users' keys", "in Heat's database"), 210))
 
-WIDTH, BOX_W, BOX_H, GAP, LEFT, TOP = 780, 540, 46, 18, 20, 20
+WIDTH, BOX_W, BOX_H, GAP, LEFT, TOP = 920, 540, 46, 18, 20, 20
 LEGEND = (("#dbe9f6", "Heat 27, unchanged"),
           ("#fde9c9", "heat-deltacloud"),
           ("#e3f1df", "Deltacloud"))
@@ -62,11 +67,11 @@ def _arrow(index):
             'stroke="#555" marker-end="url(#arrow)"/>\n')
 
 
-def _side_path(start, end, lines):
+def _side_path(start, end, lines, offset):
     x = LEFT + BOX_W
     y1 = TOP + start * (BOX_H + GAP) + BOX_H // 2
     y2 = TOP + end * (BOX_H + GAP) + BOX_H // 2
-    bend = x + 40
+    bend = x + offset
     return (f'<polyline points="{x},{y1} {bend},{y1} {bend},{y2} '
             f'{x + 2},{y2}" fill="none" stroke="#b06000" '
             'stroke-dasharray="5,4" marker-end="url(#side)"/>\n' +
@@ -107,8 +112,8 @@ def render():
         parts.append(_box(index, title, detail, fill))
         if index + 1 < len(LAYERS):
             parts.append(_arrow(index))
-    for start, end, lines in SIDE_PATHS:
-        parts.append(_side_path(start, end, lines))
+    for start, end, lines, offset in SIDE_PATHS:
+        parts.append(_side_path(start, end, lines, offset))
     parts.append(_legend(height - 24))
     parts.append("</svg>\n")
     return "".join(parts)
