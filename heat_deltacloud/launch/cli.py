@@ -245,16 +245,17 @@ def _abandon(launcher, progress, name):
     from heat_deltacloud.launch.heatcfn import StackNotFound
 
     progress.finish()
-    _say("")
-    _say(f"launch of {name} ended early; deleting its stack (an embedded "
-         "stack does not outlive this process)")
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     options = launcher.follow_options
     launcher.follow_options = {**options, "timeout": ABANDON_TIMEOUT}
     try:
-        _report_delete(launcher.delete(name))
+        stack_id = launcher.heat.describe_stack(name)["StackId"]
+        _say("")
+        _say(f"launch of {name} ended early; deleting its stack (an "
+             "embedded stack does not outlive this process)")
+        _report_delete(launcher.delete(stack_id))
     except StackNotFound:
-        _say(f"stack {name} was not created")
+        pass  # never created: the error says why
     except HeatDeltacloudError as exc:
         _say(f"stack {name} not deleted: {exc}")
     finally:

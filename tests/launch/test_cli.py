@@ -226,6 +226,19 @@ def test_a_failing_service_fails_the_launch_with_its_reason(tmp_path):
     assert "DELETE_COMPLETE; left behind: 0" in out
 
 
+@pytest.mark.slow
+def test_a_template_heat_refuses_is_a_one_line_error(tmp_path):
+    template = tmp_path / "bad.json"
+    template.write_text(json.dumps({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Resources": {"Box": {"Type": "AWS::EC2::NoSuchThing"}}}))
+    result = cli("launch", str(template))
+    assert result.returncode == 1, result.stdout + result.stderr
+    [error] = result.stderr.splitlines()
+    assert error.startswith("heat-deltacloud: ") and "NoSuchThing" in error
+    assert "ended early" not in result.stdout
+
+
 def _hanging(tmp_path):
     """A deployable whose service records its shell's and its child's
     process ids, then waits forever."""
