@@ -136,8 +136,10 @@ class StackUserStore:
     def _create_tables(self):
         try:
             METADATA.create_all(self._engine, checkfirst=True)
-        except sa.exc.DBAPIError:
-            # Another process created them between the check and ours.
+        except STORE_ERRORS:
+            # Another process created them between the check and ours (on
+            # Heat's oslo.db engine PostgreSQL's duplicate pg_type row comes
+            # as oslo_db's DBDuplicateEntry, not an SQLAlchemy error).
             METADATA.create_all(self._engine, checkfirst=True)
 
     def _crypt(self):

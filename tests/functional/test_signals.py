@@ -223,3 +223,36 @@ def test_stack_delete_revokes_the_stack_users_key(harness):
     answer = put_signal(url, "db0", "too late")
     assert answer.status_code == 403
     assert "InvalidClientTokenId" in answer.text
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_stack_user_tables_created_by_racing_first_uses(harness, attempt):
+    """Every engine and heat-api-cfn creates the stack-user tables on first
+    use; on a fresh database the first stacks reach two engines at once.
+    Racing first uses, each on an oslo.db engine as Heat's, all succeed."""
+    import threading
+
+    from oslo_db.sqlalchemy import engines
+
+    from heat_deltacloud.heat import stackusers
+
+    url = harness.postgres.create_database(f"tables_race_{attempt}")
+    racers = 6
+    barrier = threading.Barrier(racers)
+    errors = []
+
+    def first_use():
+        store = stackusers.StackUserStore(engines.create_engine(url))
+        barrier.wait()
+        try:
+            store.create_project("stack", "owner")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(repr(exc))
+        finally:
+            store.engine.dispose()
+    threads = [threading.Thread(target=first_use) for _ in range(racers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
