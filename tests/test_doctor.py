@@ -876,3 +876,32 @@ def test_the_transport_lists_match_heat_and_the_plugins():
         assert opts[name].default in ours
     plugin_dirs = opts["plugin_dirs"]
     assert plugin_dirs.default == doctor.HEAT_PLUGIN_DIRS
+
+
+def test_the_heat_conf_snippet_passes_the_signal_plane_checks(tmp_path):
+    """The commented examples of etc/heat-deltacloud/heat.conf.snippet,
+    taken as they are (host names filled in), pass the doctor."""
+    import re
+
+    snippet = (ROOT / "etc" / "heat-deltacloud" /
+               "heat.conf.snippet").read_text()
+    text = re.sub(r"^# ((heat_\w+_server_url|plugin_dirs|default_\w+|url"
+                  r"|connection|signature_ttl) = )", r"\1", snippet,
+                  flags=re.M)
+    text = text.replace("HEAT-CFN-HOST", "cfn.example").replace(
+        "HEAT-API-HOST", "heat.example").replace("DB-HOST", "db.example")
+    text = re.sub(r"^plugin_dirs = .*$",
+                  f"plugin_dirs = {resources.PLUGIN_DIR}", text, flags=re.M)
+    conf_file = tmp_path / "heat.conf"
+    conf_file.write_text(text)
+    conf = doctor._heat_conf([str(conf_file)])
+    for found in (doctor.check_waitcondition_url(conf),
+                  doctor.check_metadata_url(conf),
+                  doctor.check_heat_api_url(conf),
+                  doctor.check_plugin_dirs(conf),
+                  *doctor.check_transports(conf),
+                  doctor.check_signature_ttl(conf),
+                  doctor.check_database(conf)):
+        assert found.status == "OK", found
+    assert conf.heat_waitcondition_server_url == \
+        "http://cfn.example:8000/v1/waitcondition"
