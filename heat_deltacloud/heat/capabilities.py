@@ -135,7 +135,8 @@ DEPLOYMENT_NEEDS = ("needs a server with user_data_format SOFTWARE_CONFIG "
                     "and an image running os-collect-config with the "
                     "heat-config hooks")
 NO_IDENTITY = ("there is no Keystone to manage: Heat's policy refuses the "
-               "type at validation")
+               "type at validation to the roles deltacloud_auth gives "
+               "(member, reader), and it would fail at create")
 
 #: Resource type -> how its properties fare on Deltacloud.  Properties not
 #: named are supported; Heat's unimplemented and hidden ones are left out.
