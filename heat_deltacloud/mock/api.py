@@ -6,9 +6,11 @@ handler asks for ``ex.user``, which is the real server's lazy auth.
 """
 
 import dataclasses
+import random
 import re
 
-from heat_deltacloud.mock import models
+from heat_deltacloud.mock import documents, models
+from heat_deltacloud.mock.drivers import DRIVERS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,6 +31,8 @@ class Route:
     required: tuple = ()
     enums: tuple = ()
     runtime: bool = False
+    #: answers its own media type whatever the client accepts
+    raw: bool = False
 
     @property
     def collection(self):
@@ -41,30 +45,35 @@ class Route:
 def entry_point(ex):
     if "force_auth" in ex.request.GET:
         ex.check_credentials_for_force_auth()
-    collections = ex.controls.entry_point()
+    collections = ex.controls.entry_point(ex.driver)
     if ex.fmt == "xml":
         return ex.respond(200, ex.renderer.entry_point_xml(collections))
     return ex.respond_json(200, ex.renderer.entry_point_json(collections))
 
 
 def drivers(ex):
+    emulated = list(DRIVERS.values())
     if ex.fmt == "json":
-        return ex.respond_json(200, {"mock": {"name": "Mock"}})
-    return ex.respond(200, ex.renderer.drivers_xml())
+        return ex.respond_json(200, ex.renderer.drivers_json(emulated))
+    return ex.respond(200, ex.renderer.drivers_xml(emulated))
 
 
 def driver(ex):
-    if ex.args["id"] != "mock":
+    found = DRIVERS.get(ex.args["id"])
+    if found is None:
         raise models.not_found()
     if ex.fmt == "json":
-        return ex.respond_json(200, {"driver": {"name": "Mock",
-                                                "id": "mock"}})
-    return ex.respond(200, ex.renderer.driver_xml())
+        return ex.respond_json(200, ex.renderer.driver_json(found))
+    return ex.respond(200, ex.renderer.driver_xml(found))
+
+
+def _state_machine(ex):
+    return ex.driver.state_machine or \
+        ex.cloud.fixtures["instance_state_machine"]
 
 
 def instance_states(ex):
-    states = ex.renderer.instance_states(
-        ex.cloud.fixtures["instance_state_machine"])
+    states = ex.renderer.instance_states(_state_machine(ex))
     if ex.fmt == "json":
         return ex.respond_json(200, states)
     return ex.respond(200, ex.renderer.instance_states_xml(states))
@@ -72,40 +81,84 @@ def instance_states(ex):
 
 # -- realms, hardware profiles, images ----------------------------------------
 
+def _driver_realms(ex):
+    """The driver's realms, or None for the cloud's (the mock's)."""
+    table = ex.driver.realms
+    if table is None:
+        return None
+    return table(ex.provider) if callable(table) else list(table)
+
+
 def realms(ex):
     ex.authenticate()  # the driver checks credentials first
-    return ex.many("realm", ex.cloud.list_realms(ex.param("id")))
+    table = _driver_realms(ex)
+    if table is None:
+        return ex.many("realm", ex.cloud.list_realms(ex.param("id")))
+    return ex.many("realm", [r for r in table if ex.param("id") is None
+                             or r["id"] == ex.param("id")])
 
 
 def realm(ex):
     ex.authenticate()
-    return ex.one("realm", ex.cloud.realm(ex.args["id"]))
+    table = _driver_realms(ex)
+    if table is None:
+        return ex.one("realm", ex.cloud.realm(ex.args["id"]))
+    found = next((r for r in table if r["id"] == ex.args["id"]), None)
+    if found is None:
+        raise models.not_found()
+    return ex.one("realm", found)
+
+
+def _profiles(ex, architecture=None, ident=None):
+    return ex.cloud.list_hardware_profiles(
+        architecture, ident, profiles=ex.driver.hardware_profiles)
 
 
 def hardware_profiles(ex):
-    return ex.many("hardware_profile", ex.cloud.list_hardware_profiles(
-        ex.param("architecture"), ex.param("id")))
+    return ex.many("hardware_profile", _profiles(
+        ex, ex.param("architecture"), ex.param("id")))
 
 
 def hardware_profile(ex):
-    return ex.one("hardware_profile",
-                  ex.cloud.hardware_profile(ex.args["id"]))
+    found = _profiles(ex, ident=ex.args["id"])
+    if not found:
+        raise models.not_found()
+    return ex.one("hardware_profile", found[0])
 
 
-def _profile_ids(ex):
-    return [p["id"] for p in ex.cloud.list_hardware_profiles()]
+def _profile_ids(ex, image=None):
+    """Every profile for the mock (its images list them all); another
+    driver lists those matching the image's architecture."""
+    if image is not None and ex.driver.hardware_profiles is not None:
+        return [p["id"] for p in _profiles(ex, image.get("architecture"))]
+    return [p["id"] for p in _profiles(ex)]
 
 
 def images(ex):
     user = ex.user
-    return ex.many("image", ex.cloud.list_images(
-        user, **ex.filters("id", "architecture", "owner_id")),
-        _profile_ids(ex))
+    found = ex.cloud.list_images(
+        user, ex.driver.name, **ex.filters("id", "architecture", "owner_id"))
+    if ex.driver.hardware_profiles is None:
+        return ex.many("image", found, _profile_ids(ex))
+    return _many_images(ex, found)
+
+
+def _many_images(ex, found):
+    """Images whose profile lists differ (other drivers)."""
+    if ex.fmt == "json":
+        return ex.respond_json(200, {"images": [
+            ex.renderer.image_json(i, _profile_ids(ex, i)) for i in found]})
+    root = documents.element("images")
+    for found_image in found:
+        ex.renderer.image_xml(root, found_image,
+                              _profile_ids(ex, found_image))
+    return ex.respond(200, documents.to_xml(root))
 
 
 def image(ex):
     ex.authenticate()
-    return ex.one("image", ex.cloud.image(ex.args["id"]), _profile_ids(ex))
+    found = ex.cloud.image(ex.args["id"], ex.driver.name)
+    return ex.one("image", found, _profile_ids(ex, found))
 
 
 def create_image(ex):
@@ -134,7 +187,8 @@ def instance(ex):
 def _firewall_names(ex):
     """``firewalls=a&firewalls=b``, ``firewalls[]=a`` or the EC2 style
     ``firewalls1=a``; ignored unless the feature is advertised."""
-    if not ex.controls.feature_enabled("instances", "firewalls"):
+    if not ex.controls.feature_enabled("instances", "firewalls",
+                                       ex.driver):
         return []
     multi = ex.request.params
     names = multi.getall("firewalls") + multi.getall("firewalls[]")
@@ -148,19 +202,47 @@ def create_instance(ex):
     overrides = {name: ex.param(f"hwp_{name}")
                  for name in models.OVERRIDABLE
                  if ex.param(f"hwp_{name}") is not None}
+    extra = {}
+    if ex.driver.hardware_profiles is not None:
+        extra = _driver_defaults(ex)
     instance = ex.cloud.create_instance(
         user, ex.param("image_id"), hwp_id=ex.param("hwp_id"),
         realm_id=ex.param("realm_id"), name=ex.param("name"),
         keyname=ex.param("keyname"), user_data=ex.param("user_data"),
         initial_state=ex.param("initial_state"), overrides=overrides,
-        firewalls=_firewall_names(ex))
+        firewalls=_firewall_names(ex), **extra)
     return ex.one("instance", instance, status=201,
                   location=("instances", instance["id"]))
 
 
+def _driver_defaults(ex):
+    """Another driver's profiles; without ``hwp_id`` the first profile
+    whose architecture includes the image's (``find_hardware_profile``),
+    and the first realm."""
+    profiles = {p["id"]: p for p in ex.driver.hardware_profiles}
+    default = None
+    if ex.param("hwp_id") is None:
+        try:
+            image = ex.cloud.image(ex.param("image_id"), ex.driver.name)
+        except models.MockError:
+            raise models.MockError(400, f"Image {ex.param('image_id')} "
+                                        "does not exists.") from None
+        found = _profiles(ex, image.get("architecture"))
+        default = found[0]["id"] if found else None
+    realms = _driver_realms(ex) or [{"id": None}]
+    try:
+        root_type = ex.cloud.image(ex.param("image_id"),
+                                   ex.driver.name).get("root_type")
+    except models.MockError:
+        root_type = None
+    return {"profiles": profiles, "default_hwp": default,
+            "default_realm": realms[0]["id"], "root_type": root_type}
+
+
 def _action(name):
     def handler(ex):
-        changed = ex.cloud.instance_action(ex.user, ex.args["id"], name)
+        changed = ex.cloud.instance_action(ex.user, ex.args["id"], name,
+                                           ex.driver.transitions_for)
         if changed is None:
             return ex.no_content()
         if ex.fmt == "json":  # the bare instance, no wrapper
@@ -294,11 +376,15 @@ def destroy_storage_snapshot(ex):
 # -- firewalls (a capability switched off by default) -------------------------
 
 def firewalls(ex):
+    if ex.driver.default_firewall:
+        ex.cloud.default_firewall(ex.user)
     return ex.many("firewall", ex.cloud.list_firewalls(
         ex.user, **ex.filters("id")))
 
 
 def firewall(ex):
+    if ex.driver.default_firewall:
+        ex.cloud.default_firewall(ex.user)
     return ex.one("firewall", ex.cloud.firewall(ex.user, ex.args["id"]))
 
 
@@ -344,6 +430,229 @@ def delete_firewall_rule(ex):
 
 def destroy_firewall(ex):
     ex.cloud.destroy_firewall(ex.user, ex.args["id"])
+    return ex.no_content()
+
+
+# -- buckets and blobs --------------------------------------------------------
+
+#: Request headers (WSGI names) that carry blob metadata.
+BLOBMETA = re.compile(r"^HTTP[-_]X[-_]DELTACLOUD[-_]BLOBMETA[-_]", re.I)
+
+
+def blob_metadata(environ):
+    """``{KEY: value}`` from ``X-Deltacloud-Blobmeta-Key`` headers: the
+    WSGI name upper-cased, the prefix dropped (``BlobHelper``)."""
+    return {BLOBMETA.sub("", key.upper()): value
+            for key, value in environ.items() if BLOBMETA.match(key)}
+
+
+def _meta_headers(response, metadata):
+    for key, value in metadata.items():
+        response.headers[f"X-Deltacloud-Blobmeta-{key}"] = str(value)
+    return response
+
+
+def buckets(ex):
+    return ex.many("bucket", ex.cloud.list_buckets(ex.user,
+                                                   **ex.filters("id")))
+
+
+def bucket(ex):
+    return ex.one("bucket", ex.cloud.bucket(ex.user, ex.args["id"]))
+
+
+def create_bucket(ex):
+    location = ex.param("location") or ex.param("bucket_location") \
+        if ex.driver.has_feature("buckets", "bucket_location") else None
+    bucket = ex.cloud.create_bucket(ex.user, ex.param("name"), location)
+    return ex.one("bucket", bucket, status=201,
+                  location=("buckets", bucket["id"]))
+
+
+def destroy_bucket(ex):
+    ex.cloud.destroy_bucket(ex.user, ex.args["id"])
+    return ex.no_content()
+
+
+def blob(ex):
+    return ex.one("blob", ex.cloud.blob(ex.user, ex.args["id"],
+                                        ex.args["blob_id"]))
+
+
+def put_blob(ex):
+    """``PUT /api/buckets/:bucket/:blob``: the body is the content."""
+    request = ex.request
+    blob = ex.cloud.create_blob(
+        ex.user, ex.args["id"], ex.args["blob_id"], request.body,
+        request.content_type or "", blob_metadata(request.environ))
+    return ex.one("blob", blob)
+
+
+def create_blob(ex):
+    """``POST /api/buckets/:id`` from a form: ``blob_id``, ``blob_data``
+    (a file part) and ``meta_params`` pairs ``meta_nameN``/``meta_valueN``."""
+    user = ex.user
+    data = ex.request.POST.get("blob_data")
+    if hasattr(data, "file"):
+        content, content_type = data.file.read(), data.type or ""
+    else:
+        content, content_type = (data or "").encode(), "text/plain"
+    metadata = {}
+    try:
+        count = int(ex.param("meta_params") or 0)
+    except ValueError:
+        count = 0
+    for number in range(1, count + 1):
+        key = ex.param(f"meta_name{number}")
+        if key is not None:
+            metadata[key.upper()] = ex.param(f"meta_value{number}")
+    blob = ex.cloud.create_blob(user, ex.args["id"], ex.param("blob_id"),
+                                content, content_type, metadata)
+    return ex.one("blob", blob, status=201)
+
+
+def destroy_blob(ex):
+    ex.cloud.destroy_blob(ex.user, ex.args["id"], ex.args["blob_id"])
+    return ex.no_content()
+
+
+def head_blob(ex):
+    """``HEAD`` on a blob: its metadata as headers, 204."""
+    blob = ex.cloud.blob(ex.user, ex.args["id"], ex.args["blob_id"])
+    return _meta_headers(ex.empty(204), blob["user_metadata"])
+
+
+def update_blob_metadata(ex):
+    metadata = blob_metadata(ex.request.environ)
+    ex.cloud.update_blob_metadata(ex.user, ex.args["id"],
+                                  ex.args["blob_id"], metadata)
+    return _meta_headers(ex.empty(204), metadata)
+
+
+def blob_content(ex):
+    blob = ex.cloud.blob(ex.user, ex.args["id"], ex.args["blob_id"])
+    response = ex.respond(200, blob["content"], blob.get("content_type")
+                          or "application/octet-stream")
+    response.headers["Content-Disposition"] = \
+        f"attachment; filename={blob['id']}"
+    return response
+
+
+# -- metrics (the user's instances, as the mock driver computes them) ---------
+
+METRIC_NAMES = ("cpuUtilization", "diskReadRequestCount", "diskReadSector",
+                "diskWriteRequestCount", "diskWriteSector", "nicInputByte",
+                "nicInputPacket", "nicOutputByte", "nicOutputPacket")
+
+
+def _metric_unit(name):
+    for pattern, unit in (("Utilization", "Percent"), ("Byte", "Bytes"),
+                          ("Sector", "Count"), ("Count", "Count"),
+                          ("Packet", "Count")):
+        if pattern in name:
+            return unit
+    return "None"
+
+
+def _samples(name, now):
+    """``Metric::Property#generate_mock_values!``: six random samples."""
+    rng = random.Random()  # noqa: S311 - mock values, not secrets
+    samples = []
+    for age in range(6):
+        low, high = 1 + rng.randrange(49), 50 + rng.randrange(50)
+        if name == "cpuUtilization":
+            low, high = low / 100, high / 100
+            average = (low + high) / 2
+        else:
+            average = (low + high) // 2
+        samples.append({"minimum": low, "maximum": high, "average": average,
+                        "timestamp": int(now) - age,
+                        "unit": _metric_unit(name)})
+    return samples
+
+
+def _metric(instance, values=False, now=0):
+    return {"id": instance["id"], "entity": instance.get("name"),
+            "properties": [{"name": name, "values": _samples(name, now)
+                            if values else None}
+                           for name in sorted(METRIC_NAMES)]}
+
+
+def metrics(ex):
+    return ex.many("metric", [_metric(i) for i in ex.cloud.list_instances(
+        ex.user, **ex.filters("id"))])
+
+
+def metric(ex):
+    instance = ex.cloud.instance(ex.user, ex.args["id"])
+    return ex.one("metric", _metric(instance, True, ex.cloud.clock()))
+
+
+# -- networks, subnets, network interfaces ------------------------------------
+
+def networks(ex):
+    return ex.many("network", ex.cloud.list_networks(ex.user,
+                                                     **ex.filters("id")))
+
+
+def network(ex):
+    return ex.one("network", ex.cloud.network(ex.user, ex.args["id"]))
+
+
+def create_network(ex):
+    network = ex.cloud.create_network(ex.user, ex.param("name") or None,
+                                      ex.param("address_block"))
+    return ex.one("network", network, status=201,
+                  location=("networks", network["id"]))
+
+
+def destroy_network(ex):
+    ex.cloud.destroy_network(ex.user, ex.args["id"])
+    return ex.no_content()
+
+
+def subnets(ex):
+    return ex.many("subnet", ex.cloud.list_subnets(ex.user,
+                                                   **ex.filters("id")))
+
+
+def subnet(ex):
+    return ex.one("subnet", ex.cloud.subnet(ex.user, ex.args["id"]))
+
+
+def create_subnet(ex):
+    subnet = ex.cloud.create_subnet(ex.user, ex.param("network_id"),
+                                    ex.param("address_block"),
+                                    ex.param("name") or None)
+    return ex.one("subnet", subnet, status=201,
+                  location=("subnets", subnet["id"]))
+
+
+def destroy_subnet(ex):
+    ex.cloud.destroy_subnet(ex.user, ex.args["id"])
+    return ex.no_content()
+
+
+def network_interfaces(ex):
+    return ex.many("network_interface", ex.cloud.list_network_interfaces(
+        ex.user, **ex.filters("id")))
+
+
+def network_interface(ex):
+    return ex.one("network_interface",
+                  ex.cloud.network_interface(ex.user, ex.args["id"]))
+
+
+def create_network_interface(ex):
+    nic = ex.cloud.create_network_interface(
+        ex.user, ex.param("instance"), ex.param("network"),
+        ex.param("name") or None, ex.param("subnet") or None)
+    return ex.one("network_interface", nic, status=201,
+                  location=("network_interfaces", nic["id"]))
+
+
+def destroy_network_interface(ex):
+    ex.cloud.destroy_network_interface(ex.user, ex.args["id"])
     return ex.no_content()
 
 
@@ -424,4 +733,41 @@ ROUTES = (
       enums=(("protocol", ("tcp", "udp", "icmp")),)),
     R("DELETE", "/api/firewalls/:id/rules/:rule_id", delete_firewall_rule,
       "delete_firewall_rule"),
+    R("GET", "/api/buckets", buckets, "buckets", index=True, runtime=True),
+    R("POST", "/api/buckets", create_bucket, "create_bucket",
+      required=("name",)),
+    R("GET", "/api/buckets/:id", bucket, "buckets", runtime=True),
+    R("DELETE", "/api/buckets/:id", destroy_bucket, "delete_bucket"),
+    R("POST", "/api/buckets/:id", create_blob, "create_blob",
+      required=("id", "blob_id", "blob_data")),
+    R("HEAD", "/api/buckets/:id/:blob_id", head_blob, "blob_metadata"),
+    R("PUT", "/api/buckets/:id/:blob_id", put_blob, "create_blob"),
+    R("GET", "/api/buckets/:id/:blob_id", blob, "blob",
+      required=("blob_id",)),
+    R("DELETE", "/api/buckets/:id/:blob_id", destroy_blob, "delete_blob",
+      required=("blob_id",)),
+    R("POST", "/api/buckets/:id/:blob_id", update_blob_metadata,
+      "update_blob_metadata", required=("blob_id",)),
+    R("GET", "/api/buckets/:id/:blob_id/content", blob_content, "blob",
+      required=("id", "blob_id"), raw=True),
+    R("GET", "/api/metrics", metrics, "metrics", index=True, runtime=True),
+    R("GET", "/api/metrics/:id", metric, "metrics", runtime=True),
+    R("GET", "/api/networks", networks, "networks", index=True,
+      runtime=True),
+    R("POST", "/api/networks", create_network, "create_network"),
+    R("GET", "/api/networks/:id", network, "networks", runtime=True),
+    R("DELETE", "/api/networks/:id", destroy_network, "destroy_network"),
+    R("GET", "/api/subnets", subnets, "subnets", index=True, runtime=True),
+    R("POST", "/api/subnets", create_subnet, "create_subnet",
+      required=("network_id", "address_block")),
+    R("GET", "/api/subnets/:id", subnet, "subnets", runtime=True),
+    R("DELETE", "/api/subnets/:id", destroy_subnet, "destroy_subnet"),
+    R("GET", "/api/network_interfaces", network_interfaces,
+      "network_interfaces", index=True, runtime=True),
+    R("POST", "/api/network_interfaces", create_network_interface,
+      "create_network_interface", required=("instance", "network")),
+    R("GET", "/api/network_interfaces/:id", network_interface,
+      "network_interfaces", runtime=True),
+    R("DELETE", "/api/network_interfaces/:id", destroy_network_interface,
+      "destroy_network_interface"),
 )

@@ -6,6 +6,7 @@ import signal
 import sys
 import threading
 
+from heat_deltacloud.mock.drivers import DRIVERS
 from heat_deltacloud.mock.server import MockServer
 
 
@@ -60,6 +61,11 @@ def build_parser():
     parser.add_argument("--fix-user-data", action="store_true",
                         help="advertise the user_data feature (the real "
                              "mock does not, because of a typo)")
+    parser.add_argument("--driver", default="mock",
+                        choices=sorted(DRIVERS),
+                        help="the emulated driver of requests that select "
+                             "none (the real server's API_DRIVER; default "
+                             "mock)")
     parser.add_argument("--guest", action="store_true",
                         help="guest mode: RUN EVERY NEW INSTANCE'S USER "
                              "DATA ON THIS HOST, as cloud-init would, with "
@@ -88,7 +94,8 @@ def main(argv=None):
                             pending_polls=args.pending_polls,
                             fix_user_data_feature=args.fix_user_data,
                             guest=args.guest,
-                            guest_timeout=args.guest_timeout)
+                            guest_timeout=args.guest_timeout,
+                            driver=args.driver)
     except ValueError as exc:
         print(f"heat-deltacloud-mock: {exc}", file=sys.stderr)
         return 2

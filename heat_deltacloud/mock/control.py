@@ -10,31 +10,14 @@ import random
 import threading
 import time
 
-#: Collections the mock can serve, in the entry point's order, each with
-#: the features it can advertise: (feature, operation, params, shown by
-#: default).  ``user_data`` is off by default because the real driver
-#: declares it as ``user_Data``; ``firewalls`` only makes sense with the
-#: firewalls collection switched on.
-CATALOG = {
-    "instances": [("metrics", "create", ["metrics"], True),
-                  ("realm_filter", "index", ["realm_id"], True),
-                  ("user_name", "create", ["name"], True),
-                  ("authentication_key", "create", ["keyname"], True),
-                  ("user_data", "create", ["user_data"], False),
-                  ("firewalls", "create", ["firewalls"], False)],
-    "realms": [],
-    "hardware_profiles": [],
-    "images": [],
-    "instance_states": [],
-    "keys": [],
-    "addresses": [],
-    "storage_volumes": [],
-    "storage_snapshots": [],
-    "drivers": [],
-    "firewalls": [],
-}
+from heat_deltacloud.mock import drivers
+from heat_deltacloud.mock.drivers import mock as mock_driver
+
+#: The mock driver's collections and switchable features (see
+#: :mod:`.drivers.mock`); every emulated driver has its own catalog.
+CATALOG = mock_driver.CATALOG
 #: Collections off by default, as in the real mock driver.
-OFF_BY_DEFAULT = frozenset({"firewalls"})
+OFF_BY_DEFAULT = mock_driver.DRIVER.off_by_default
 #: The request log keeps this many records (the counts are complete).
 LOG_LIMIT = 10000
 #: Longest latency a fault may inject, so a typo cannot hang a test run.
@@ -106,38 +89,49 @@ class Controls:
             self.faults = []
             self.in_flight = 0
             self.peak_in_flight = 0
-            self.switches = {("instances", "user_data"):
-                             self._user_data_feature}
+            # The mock driver hides user_data by default; the switch is
+            # set only to show it, so other drivers keep their own.
+            self.switches = {("instances", "user_data"): True} \
+                if self._user_data_feature else {}
 
     # -- capabilities ---------------------------------------------------------
 
     def set_capability(self, collection, feature=None, enabled=True):
-        """Show or hide a collection (``feature=None``) or a feature."""
-        known = [f[0] for f in CATALOG.get(collection, ())]
-        if collection not in CATALOG or (feature is not None and
-                                         feature not in known):
+        """Show or hide a collection (``feature=None``) or a feature, for
+        every driver that has it."""
+        known = {f[0] for d in drivers.DRIVERS.values()
+                 for f in d.catalog.get(collection, ())}
+        if not any(collection in d.catalog
+                   for d in drivers.DRIVERS.values()) or (
+                feature is not None and feature not in known):
             raise KeyError(f"unknown capability {collection}/{feature}")
         with self._lock:
             self.switches[(collection, feature)] = bool(enabled)
 
-    def collection_enabled(self, name):
+    def collection_enabled(self, name, driver=None):
         with self._lock:
-            return self._collection_enabled(name)
+            return self._collection_enabled(name, driver)
 
-    def _collection_enabled(self, name):
-        return self.switches.get((name, None), name not in OFF_BY_DEFAULT)
+    def _collection_enabled(self, name, driver=None):
+        driver = driver or mock_driver.DRIVER
+        if name not in driver.catalog:
+            return False
+        return self.switches.get((name, None),
+                                 name not in driver.off_by_default)
 
-    def entry_point(self):
+    def entry_point(self, driver=None):
         """``[(collection, [(feature, operation, params)])]`` shown."""
+        driver = driver or mock_driver.DRIVER
         with self._lock:
             return [(name, [(f, op, params)
                             for f, op, params, default in features
                             if self.switches.get((name, f), default)])
-                    for name, features in CATALOG.items()
-                    if self._collection_enabled(name)]
+                    for name, features in driver.catalog.items()
+                    if self._collection_enabled(name, driver)]
 
-    def feature_enabled(self, collection, feature):
-        return any(f == feature for name, features in self.entry_point()
+    def feature_enabled(self, collection, feature, driver=None):
+        return any(f == feature for name, features in
+                   self.entry_point(driver)
                    if name == collection for f, _, _ in features)
 
     # -- faults ---------------------------------------------------------------

@@ -17,7 +17,9 @@ XML_DECLARATION = b"<?xml version='1.0' encoding='utf-8' ?>\n"
 KINDS = {"realm": "realms", "hardware_profile": "hardware_profiles",
          "image": "images", "instance": "instances", "key": "keys",
          "address": "addresses", "storage_volume": "storage_volumes",
-         "storage_snapshot": "storage_snapshots", "firewall": "firewalls"}
+         "storage_snapshot": "storage_snapshots", "firewall": "firewalls",
+         "bucket": "buckets", "metric": "metrics", "network": "networks",
+         "subnet": "subnets", "network_interface": "network_interfaces"}
 UNITS = {"cpu": "count", "memory": "MB", "storage": "GB",
          "architecture": "label"}
 
@@ -57,10 +59,14 @@ def _default(prop):
 class Renderer:
     """Renders for one request: knows the API's absolute root URL."""
 
-    def __init__(self, api_url, driver="mock", provider=None):
+    def __init__(self, api_url, driver="mock", provider=None,
+                 actions_for=None):
         self.api = api_url
         self.driver = driver
         self.provider = provider
+        #: instance -> the actions it offers (the driver's).
+        self.actions_for = actions_for or (
+            lambda inst: STATE_ACTIONS.get(inst["state"].upper(), ()))
 
     def href(self, *parts):
         return "/".join([self.api, *parts])
@@ -98,18 +104,39 @@ class Renderer:
 
     # -- drivers and the state machine ----------------------------------------
 
-    def drivers_xml(self):
+    def drivers_xml(self, drivers):
         root = element("drivers")
-        driver = _el(root, "driver", href=self.href("drivers", "mock"),
-                     id="mock")
-        _el(driver, "name", "Mock")
+        for driver in drivers:
+            el = _el(root, "driver", href=self.href("drivers", driver.name),
+                     id=driver.name)
+            _el(el, "name", driver.title)
+            for provider in driver.providers():
+                _el(el, "provider", id=provider)
         return to_xml(root, declaration=False)
 
-    def driver_xml(self):
-        root = element("driver", href=self.href("drivers", "mock"),
-                       id="mock")
-        _el(root, "name", "Mock")
+    def driver_xml(self, driver):
+        root = element("driver", href=self.href("drivers", driver.name),
+                       id=driver.name)
+        _el(root, "name", driver.title)
+        for provider, details in driver.providers().items():
+            el = _el(root, "provider", id=provider)
+            for kind, url in details.items():
+                _el(el, "entrypoint", url, cdata=True, kind=kind)
         return to_xml(root, declaration=False)
+
+    @staticmethod
+    def drivers_json(drivers):
+        """``driver_config.to_json``: ``{name: {name, entrypoints}}``."""
+        return {d.name: dict({"entrypoints": d.entrypoints}
+                             if d.entrypoints else {}, name=d.title)
+                for d in drivers}
+
+    @staticmethod
+    def driver_json(driver):
+        doc = dict({"entrypoints": driver.entrypoints}
+                   if driver.entrypoints else {}, name=driver.title)
+        doc["id"] = driver.name
+        return {"driver": doc}
 
     @staticmethod
     def instance_states(machine):
@@ -192,7 +219,7 @@ class Renderer:
             _el(hwps, "hardware_profile",
                 href=self.href("hardware_profiles", profile), id=profile,
                 rel="hardware_profile")
-        _el(el, "root_type", "transient")
+        _el(el, "root_type", image.get("root_type") or "transient")
         actions = _el(el, "actions")
         _el(actions, "link", href=f"{self.href('instances')};image_id="
             f"{ident}", method="post", rel="create_instance")
@@ -206,7 +233,8 @@ class Renderer:
                 "description": image.get("description"),
                 "owner": image["owner_id"],
                 "architecture": image["architecture"],
-                "state": image["state"], "root_type": "transient",
+                "state": image["state"],
+                "root_type": image.get("root_type") or "transient",
                 "creation_time": image.get("creation_time"),
                 "hardware_profiles": [
                     self.link("hardware_profiles", p, "hardware_profile")
@@ -221,7 +249,7 @@ class Renderer:
         links = [("destroy", "delete", self.href("instances", ident))
                  if action == "destroy" else
                  (action, "post", self.href("instances", ident, action))
-                 for action in STATE_ACTIONS.get(inst["state"].upper(), ())]
+                 for action in self.actions_for(inst)]
         links.append(("run", "post",
                       self.href("instances", ident, f"run;id={ident}")))
         if inst.get("create_image"):
@@ -474,6 +502,150 @@ class Renderer:
                 "rules": [{"id": r["id"], **self._rule_fields(r),
                            "sources": list(r["sources"])}
                           for r in fw["rules"]]}
+
+    # -- buckets and blobs ----------------------------------------------------
+
+    def bucket_xml(self, parent, bucket):
+        ident = bucket["id"]
+        el = _el(parent, "bucket", href=self.href("buckets", ident),
+                 id=ident)
+        _el(el, "name", bucket["name"])
+        _el(el, "size", bucket["size"])
+        for blob in bucket["blob_list"]:
+            _el(el, "blob", href=self.href("buckets", ident, blob), id=blob)
+        return el
+
+    def bucket_json(self, bucket):
+        ident = bucket["id"]
+        return {"id": ident, "href": self.href("buckets", ident),
+                "name": bucket["name"], "size": bucket["size"],
+                "blob_list": [{"rel": "blob", "id": blob,
+                               "href": self.href("buckets", ident, blob)}
+                              for blob in bucket["blob_list"]]}
+
+    def blob_xml(self, parent, blob):
+        bucket, ident = blob["bucket"], blob["id"]
+        href = self.href("buckets", bucket, ident)
+        el = _el(parent, "blob", href=href, id=ident)
+        _el(el, "bucket", bucket)
+        _el(el, "content_length", len(blob["content"]))
+        _el(el, "content_type", blob.get("content_type") or "")
+        _el(el, "last_modified", blob.get("last_modified") or "")
+        metadata = _el(el, "user_metadata")
+        for key, value in blob["user_metadata"].items():
+            _el(metadata, "entry", str(value).strip(), cdata=True, key=key)
+        _el(el, "content", href=f"{href}/content", rel="blob_content")
+        return el
+
+    def blob_json(self, blob):
+        bucket = blob["bucket"]
+        return {"id": blob["id"],
+                "href": self.href("buckets", bucket, blob["id"]),
+                "bucket": {"rel": "bucket", "id": bucket,
+                           "href": self.href("buckets", bucket)},
+                "content_length": len(blob["content"]),
+                "content_type": blob.get("content_type"),
+                "last_modified": blob.get("last_modified"),
+                "content": blob["content"].decode("utf-8", "replace"),
+                "user_metadata": dict(blob["user_metadata"])}
+
+    # -- metrics --------------------------------------------------------------
+
+    def metric_xml(self, parent, metric):
+        el = _el(parent, "metric", href=self.href("metrics", metric["id"]),
+                 id=metric["id"])
+        _el(el, "entity", metric["entity"] if metric["entity"] is not None
+            else metric["id"])
+        props = _el(el, "properties")
+        for prop in metric["properties"]:
+            p = _el(props, prop["name"])
+            for sample in prop["values"] or ():
+                s = _el(p, "sample")
+                for key, value in sample.items():
+                    _el(s, "property", name=key, value=_number(value))
+        return el
+
+    def metric_json(self, metric):
+        return {"id": metric["id"], "href": self.href("metrics", metric["id"]),
+                "entity": metric["entity"],
+                "properties": [{"name": p["name"], "values": p["values"]}
+                               for p in metric["properties"]]}
+
+    # -- networks, subnets, network interfaces --------------------------------
+
+    def _destroy_link(self, parent, collection, ident):
+        actions = _el(parent, "actions")
+        _el(actions, "link", href=self.href(collection, ident),
+            method="delete", rel="destroy")
+
+    def network_xml(self, parent, network):
+        ident = network["id"]
+        el = _el(parent, "network", href=self.href("networks", ident),
+                 id=ident)
+        _el(el, "name", network["name"])
+        _el(el, "state", network["state"])
+        blocks = _el(el, "address_blocks")
+        for block in network["address_blocks"]:
+            _el(blocks, "address_block", block)
+        subnets = _el(el, "subnets")
+        for subnet in network["subnets"]:
+            _el(subnets, "subnet", href=self.href("subnets", subnet),
+                id=subnet)
+        self._destroy_link(el, "networks", ident)
+        return el
+
+    def network_json(self, network):
+        return {"id": network["id"], "name": network["name"],
+                "href": self.href("networks", network["id"]),
+                "state": network["state"],
+                "address_blocks": list(network["address_blocks"]),
+                "subnets": [{"id": s, "href": self.href("subnets", s)}
+                            for s in network["subnets"]]}
+
+    def subnet_xml(self, parent, subnet):
+        ident = subnet["id"]
+        el = _el(parent, "subnet", href=self.href("subnets", ident),
+                 id=ident)
+        _el(el, "name", subnet["name"])
+        _el(el, "state", subnet["state"])
+        _el(el, "address_block", subnet["address_block"])
+        _el(el, "network", subnet["network"])
+        self._destroy_link(el, "subnets", ident)
+        return el
+
+    def subnet_json(self, subnet):
+        return {"id": subnet["id"], "name": subnet["name"],
+                "href": self.href("subnets", subnet["id"]),
+                "type": subnet.get("type"), "state": subnet["state"],
+                "address_block": subnet["address_block"],
+                "network": {"id": subnet["network"],
+                            "href": self.href("networks",
+                                              subnet["network"])}}
+
+    def network_interface_xml(self, parent, nic):
+        """The real view links ``network`` as a subnet whenever the driver
+        has subnets (the mock's do), whatever the id names."""
+        ident = nic["id"]
+        el = _el(parent, "network_interface",
+                 href=self.href("network_interfaces", ident), id=ident)
+        _el(el, "name", nic["name"])
+        _el(el, "ip_address", nic["ip_address"])
+        _el(el, "network", nic["network"],
+            href=self.href("subnets", nic["network"]), id=nic["network"],
+            rel="subnet")
+        _el(el, "instance", nic["instance"],
+            href=self.href("instances", nic["instance"]), id=nic["instance"])
+        self._destroy_link(el, "network_interfaces", ident)
+        return el
+
+    def network_interface_json(self, nic):
+        return {"id": nic["id"], "name": nic["name"],
+                "href": self.href("network_interfaces", nic["id"]),
+                "network": {"id": nic["network"],
+                            "href": self.href("networks", nic["network"])},
+                "instance": {"id": nic["instance"],
+                             "href": self.href("instances", nic["instance"])},
+                "ip_address": nic["ip_address"]}
 
     # -- errors ---------------------------------------------------------------
 

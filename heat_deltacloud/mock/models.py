@@ -149,6 +149,10 @@ class Cloud:
             self.hardware_profiles = {p["id"]: p
                                       for p in fx["hardware_profiles"]}
             self.images = {i["id"]: i for i in fx["images"]}
+            from heat_deltacloud.mock.drivers import DRIVERS
+            for driver in DRIVERS.values():
+                self.images.update({i["id"]: dict(i, driver=driver.name)
+                                    for i in copy.deepcopy(driver.images)})
             self.instances = {i["id"]: self._seed_instance(i)
                               for i in fx["instances"]}
             self.keys = {(MOCK_USER, k["id"]): {
@@ -164,6 +168,19 @@ class Cloud:
             self.snapshots = {s["id"]: dict(s, owner=MOCK_USER)
                               for s in fx["storage_snapshots"]}
             self.firewalls = {}
+            self.buckets = {b["id"]: {"id": b["id"], "name": b["name"],
+                                      "owner": MOCK_USER}
+                            for b in fx.get("buckets", ())}
+            self.blobs = {(b["bucket"], b["id"]): self._seed_blob(b)
+                          for b in fx.get("blobs", ())}
+            self.networks = {n["id"]: dict(n, owner=MOCK_USER,
+                                           subnets=list(n["subnets"]))
+                             for n in fx.get("networks", ())}
+            self.subnets = {n["id"]: dict(n, owner=MOCK_USER)
+                            for n in fx.get("subnets", ())}
+            self.network_interfaces = {
+                n["id"]: dict(n, owner=MOCK_USER)
+                for n in fx.get("network_interfaces", ())}
             self._serial = 0
             self.observer.reset()
 
@@ -177,6 +194,15 @@ class Cloud:
         inst.setdefault("network_interfaces", [])
         inst.setdefault("storage_volumes", [])
         return inst
+
+    @staticmethod
+    def _seed_blob(blob):
+        metadata = blob.get("user_metadata") or {}
+        return {"id": blob["id"], "bucket": blob["bucket"],
+                "owner": MOCK_USER, "content": blob["content"].encode(),
+                "content_type": blob["content_type"],
+                "last_modified": blob["last_modified"],
+                "user_metadata": dict(metadata)}
 
     # -- helpers --------------------------------------------------------------
 
@@ -228,7 +254,10 @@ class Cloud:
         return self.hardware_profiles[ident]
 
     @locked
-    def list_hardware_profiles(self, architecture=None, ident=None):
+    def list_hardware_profiles(self, architecture=None, ident=None,
+                               profiles=None):
+        """Sorted as the real list view sorts them; ``profiles`` is
+        another driver's table (default: the fixtures')."""
         def sort_key(profile):
             props = {p["name"]: p for p in profile["properties"]}
             if "cpu" not in props or "memory" not in props:
@@ -242,7 +271,9 @@ class Cloud:
                     return architecture in (prop.get("values") or
                                             [prop.get("value")])
             return False
-        return sorted((p for p in self.hardware_profiles.values()
+        if profiles is None:
+            profiles = self.hardware_profiles.values()
+        return sorted((p for p in profiles
                        if (ident is None or p["id"] == ident) and
                        (architecture is None or arch_matches(p))),
                       key=sort_key)
@@ -250,17 +281,20 @@ class Cloud:
     # -- images (public) ------------------------------------------------------
 
     @locked
-    def image(self, ident):
-        if ident not in self.images:
+    def image(self, ident, driver="mock"):
+        """``driver``: images seeded for one driver show only there."""
+        if ident not in self.images or \
+                self.images[ident].get("driver", driver) != driver:
             raise not_found()
         return self.images[ident]
 
     @locked
-    def list_images(self, user, **filters):
+    def list_images(self, user, driver="mock", **filters):
         if filters.get("owner_id") == "self":
             filters["owner_id"] = user
         return sorted((i for i in self.images.values()
-                       if _matches(i, filters)),
+                       if _matches(i, filters) and
+                       i.get("driver", driver) == driver),
                       key=lambda i: (i["owner_id"], i["description"] or ""))
 
     @locked
@@ -327,9 +361,14 @@ class Cloud:
     @locked
     def create_instance(self, user, image_id, *, hwp_id=None, realm_id=None,
                         name=None, keyname=None, user_data=None,
-                        initial_state=None, overrides=None, firewalls=()):
-        hwp_id = "m1-small" if hwp_id is None else hwp_id
-        if hwp_id not in self.hardware_profiles:
+                        initial_state=None, overrides=None, firewalls=(),
+                        profiles=None, default_hwp="m1-small",
+                        default_realm=None, root_type=None):
+        """``profiles`` (ids) and ``default_hwp``/``default_realm`` are
+        the driver's when it is not the mock's."""
+        hwp_id = default_hwp if hwp_id is None else hwp_id
+        if hwp_id not in (self.hardware_profiles if profiles is None
+                          else profiles):
             raise MockError(400, f"Hardware profile '{hwp_id}' does not "
                                  "exists.")
         ident = self._next_instance_id()
@@ -337,13 +376,13 @@ class Cloud:
         instance = {
             "id": ident, "owner_id": user, "image_id": image_id,
             "name": name if name is not None else f"i-{int(self.clock())}",
-            "realm_id": next(iter(self.realms)) if realm_id is None
-            else realm_id,
+            "realm_id": realm_id if realm_id is not None else
+            default_realm or next(iter(self.realms)),
             "state": "RUNNING" if state == "STARTED" else state,
             "hwp_id": hwp_id, "hwp_overrides": dict(overrides or {}),
             "create_image": True, "storage_volumes": [],
             "network_interfaces": [], "keyname": keyname,
-            "firewalls": list(firewalls),
+            "firewalls": list(firewalls), "root_type": root_type,
             "user_data": None if user_data is None
             else decode_user_data(user_data)}
         instance["public_addresses"] = [hostname_address(instance,
@@ -361,7 +400,7 @@ class Cloud:
         return instance
 
     @locked
-    def instance_action(self, user, ident, action):
+    def instance_action(self, user, ident, action, transitions=None):
         """start, stop, reboot or destroy, as the real API layer allows.
 
         A missing (or someone else's) instance is 403 and an action the
@@ -371,12 +410,17 @@ class Cloud:
         instance = self._owned(self.instances, ident, user,
                                error=lambda: MockError(403, "Forbidden"))
         self._settle(instance)
+        if callable(transitions):
+            transitions = transitions(instance)
+        transitions = TRANSITIONS if transitions is None else transitions
         key = (instance["state"].upper(), action)
-        if key not in TRANSITIONS:
+        if key not in transitions:
             raise MockError(405, "Method Not Allowed")
-        new_state = TRANSITIONS[key]
+        new_state = transitions[key]
         if new_state is None:
             del self.instances[ident]
+            for nic in instance["network_interfaces"]:
+                self.network_interfaces.pop(nic, None)
             self.observer.instance_gone(ident)
             return None
         instance["state"] = new_state
@@ -570,6 +614,21 @@ class Cloud:
         return self._owned(self.firewalls, (user, ident), user)
 
     @locked
+    def default_firewall(self, user):
+        """An EC2 account's ``default`` security group, made on first
+        sight: it admits traffic from its own members."""
+        if (user, "default") not in self.firewalls:
+            self.firewalls[(user, "default")] = {
+                "id": "default", "name": "default", "owner": user,
+                "description": "default group", "rules": []}
+            for protocol, low, high in (("tcp", "0", "65535"),
+                                        ("udp", "0", "65535"),
+                                        ("icmp", "-1", "-1")):
+                self.add_firewall_rule(user, "default", protocol, low, high,
+                                       [{"type": "group", "name": "default",
+                                         "owner": user}])
+
+    @locked
     def list_firewalls(self, user, **filters):
         return [f for f in self.firewalls.values()
                 if f["owner"] == user and _matches(f, filters)]
@@ -606,3 +665,178 @@ class Cloud:
     def destroy_firewall(self, user, ident):
         self._owned(self.firewalls, (user, ident), user)
         del self.firewalls[(user, ident)]
+
+    # -- buckets and blobs (bucket names are global, as in S3) ----------------
+
+    def _bucket(self, user, ident):
+        return self._owned(self.buckets, ident, user)
+
+    def _blob_ids(self, ident):
+        return [blob for bucket, blob in self.blobs if bucket == ident]
+
+    def _with_blobs(self, bucket):
+        blob_ids = self._blob_ids(bucket["id"])
+        return dict(bucket, blob_list=blob_ids, size=len(blob_ids))
+
+    @locked
+    def bucket(self, user, ident):
+        return self._with_blobs(self._bucket(user, ident))
+
+    @locked
+    def list_buckets(self, user, **filters):
+        return [self._with_blobs(b) for b in self.buckets.values()
+                if b["owner"] == user and _matches(b, filters)]
+
+    @locked
+    def create_bucket(self, user, name, location=None):
+        if name in self.buckets:
+            raise MockError(409, f"Bucket '{name}' already exists")
+        self.buckets[name] = {"id": name, "name": name, "owner": user,
+                              "location": location}
+        return self._with_blobs(self.buckets[name])
+
+    @locked
+    def destroy_bucket(self, user, ident):
+        if ident not in self.buckets or \
+                self.buckets[ident]["owner"] != user:
+            raise MockError(404, "BucketNotExist")
+        if self._blob_ids(ident):
+            raise MockError(403, "Delete operation not valid for non-empty "
+                                 "bucket")
+        del self.buckets[ident]
+
+    @locked
+    def blob(self, user, bucket, ident):
+        self._bucket(user, bucket)
+        if (bucket, ident) not in self.blobs:
+            raise not_found()
+        return self.blobs[(bucket, ident)]
+
+    @locked
+    def create_blob(self, user, bucket, ident, content, content_type,
+                    metadata):
+        if bucket not in self.buckets or \
+                self.buckets[bucket]["owner"] != user:
+            raise MockError(404, "BucketNotExist")
+        blob = {"id": ident, "bucket": bucket, "owner": user,
+                "content": bytes(content), "content_type": content_type,
+                "last_modified": ruby_time(self.clock()),
+                "user_metadata": dict(metadata)}
+        self.blobs[(bucket, ident)] = blob
+        return blob
+
+    @locked
+    def destroy_blob(self, user, bucket, ident):
+        if bucket in self.buckets and \
+                self.buckets[bucket]["owner"] != user:
+            raise MockError(404, "BucketNotExist")
+        if (bucket, ident) not in self.blobs:
+            raise MockError(500, "Could not delete a non existent blob")
+        del self.blobs[(bucket, ident)]
+
+    @locked
+    def update_blob_metadata(self, user, bucket, ident, metadata):
+        blob = self.blob(user, bucket, ident)
+        self.blobs[(bucket, ident)]["user_metadata"] = dict(metadata)
+        return blob
+
+    # -- networks, subnets, network interfaces --------------------------------
+
+    @locked
+    def network(self, user, ident):
+        return self._owned(self.networks, ident, user)
+
+    @locked
+    def list_networks(self, user, **filters):
+        return [n for n in self.networks.values()
+                if n["owner"] == user and _matches(n, filters)]
+
+    @locked
+    def create_network(self, user, name=None, address_block=None):
+        ident = name or self._new_id("net_", self.networks)
+        if ident in self.networks:
+            raise MockError(409, f"Network '{ident}' already exists")
+        network = {"id": ident, "name": ident, "owner": user,
+                   "address_blocks": [address_block], "state": "UP",
+                   "subnets": []}
+        self.networks[ident] = network
+        return network
+
+    @locked
+    def destroy_network(self, user, ident):
+        network = self._owned(self.networks, ident, user)
+        for subnet in network["subnets"]:
+            self.subnets.pop(subnet, None)
+        del self.networks[ident]
+
+    @locked
+    def subnet(self, user, ident):
+        return self._owned(self.subnets, ident, user)
+
+    @locked
+    def list_subnets(self, user, **filters):
+        return [n for n in self.subnets.values()
+                if n["owner"] == user and _matches(n, filters)]
+
+    @locked
+    def create_subnet(self, user, network_id, address_block, name=None):
+        network = self._owned(self.networks, network_id, user)
+        ident = name or self._new_id("subnet_", self.subnets)
+        if ident in self.subnets:
+            raise MockError(409, f"Subnet '{ident}' already exists")
+        subnet = {"id": ident, "name": ident, "owner": user,
+                  "network": network_id, "address_block": address_block,
+                  "type": "PRIVATE", "state": "UP"}
+        self.subnets[ident] = subnet
+        network["subnets"].append(ident)
+        return subnet
+
+    @locked
+    def destroy_subnet(self, user, ident):
+        subnet = self._owned(self.subnets, ident, user)
+        network = self.networks.get(subnet["network"])
+        if network is not None and ident in network["subnets"]:
+            network["subnets"].remove(ident)
+        del self.subnets[ident]
+
+    @locked
+    def network_interface(self, user, ident):
+        return self._owned(self.network_interfaces, ident, user)
+
+    @locked
+    def list_network_interfaces(self, user, **filters):
+        return [n for n in self.network_interfaces.values()
+                if n["owner"] == user and _matches(n, filters)]
+
+    @locked
+    def create_network_interface(self, user, instance_id, network,
+                                 name=None, subnet=None):
+        """``subnet`` picks the address block; the real driver reads it
+        but does not declare it (and crashes without it), so the
+        ``network`` parameter stands in for it when absent."""
+        instance = self._owned(self.instances, instance_id, user)
+        block_of = self._owned(self.subnets, subnet or network, user)
+        ident = name or self._new_id("nic_", self.network_interfaces)
+        if ident in self.network_interfaces:
+            raise MockError(409, f"Network interface '{ident}' already "
+                                 "exists")
+        hosts = list(ipaddress.ip_network(block_of["address_block"],
+                                          strict=False).hosts())
+        address = str(hosts[secrets.randbelow(len(hosts))]) if hosts \
+            else block_of["address_block"].partition("/")[0]
+        nic = {"id": ident, "name": ident, "owner": user,
+               "instance": instance_id, "network": network,
+               "ip_address": address}
+        if subnet:
+            nic["subnet"] = subnet
+        self.network_interfaces[ident] = nic
+        instance["network_interfaces"].append(ident)
+        return nic
+
+    @locked
+    def destroy_network_interface(self, user, ident):
+        nic = self._owned(self.network_interfaces, ident, user)
+        instance = self.instances.get(nic["instance"])
+        if instance is not None and ident in instance["network_interfaces"]:
+            instance["network_interfaces"].remove(ident)
+        del self.network_interfaces[ident]

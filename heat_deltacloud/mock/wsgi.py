@@ -16,7 +16,7 @@ import time
 import webob
 
 from heat_deltacloud.mock import api, control, controlplane, documents, \
-    models, protocol
+    drivers, models, protocol, routing
 from heat_deltacloud.mock.guest import DEFAULT_TIMEOUT, DEFAULT_WORKERS, \
     Guest
 
@@ -68,12 +68,16 @@ def empty(status):
 class Exchange:
     """One API request being answered: its format, parameters, user."""
 
-    def __init__(self, app, request, route, args, fmt, provider):
+    def __init__(self, app, request, route, args, fmt, provider,
+                 driver=None):
         self.app, self.request, self.route = app, request, route
         self.args, self.fmt, self.provider = args, fmt, provider
+        #: The emulated driver (:class:`.drivers.Driver`) in effect.
+        self.driver = driver or drivers.DRIVERS[drivers.DEFAULT]
         self.cloud, self.controls = app.cloud, app.controls
-        self.renderer = documents.Renderer(f"{request.host_url}/api",
-                                           provider=provider)
+        self.renderer = documents.Renderer(
+            f"{request.host_url}/api", driver=self.driver.name,
+            provider=provider, actions_for=self.driver.actions_for)
         self.credentials = protocol.basic_credentials(
             request.headers.get("Authorization"))
         self._user = None
@@ -101,6 +105,8 @@ class Exchange:
         """The routing layer's 400s, before the driver runs."""
         params = self.params
         for name, value in params.items():
+            if not isinstance(value, str):  # an uploaded file
+                continue
             if NOT_XML.search(name) or NOT_XML.search(value):
                 raise Halt(plain(400, protocol.not_xml_message(name)))
         for name in self.route.required:
@@ -186,7 +192,8 @@ class Exchange:
             return self.respond_json(status, self.renderer.error_json(
                 status, message,
                 protocol.ERROR_CLASSES.get(status, "BackendError")))
-        shown = [(name, json.dumps(value, ensure_ascii=False))
+        shown = [(name, json.dumps(value if isinstance(value, str)
+                                   else repr(value), ensure_ascii=False))
                  for name, value in self.params.items()
                  if name not in SECRET_PARAMS]
         return self.respond(status, self.renderer.error_xml(
@@ -198,7 +205,12 @@ class MockApp:
 
     def __init__(self, *, users=None, state_delay=0.0, pending_polls=0,
                  fix_user_data_feature=False, fixtures=None, guest=False,
-                 guest_timeout=None, guest_workers=None):
+                 guest_timeout=None, guest_workers=None, driver="mock"):
+        if drivers.get(driver) is None:
+            raise ValueError(f"unknown driver {driver!r}; the mock "
+                             f"emulates {', '.join(drivers.DRIVERS)}")
+        #: The driver requests get without a selection (``API_DRIVER``).
+        self.default_driver = driver
         self._users = {**MOCK_CREDENTIALS, **(users or {})}
         self.guest = Guest(enabled=guest,
                            timeout=guest_timeout or DEFAULT_TIMEOUT,
@@ -267,22 +279,36 @@ class MockApp:
         if method == "POST" and request.POST.get("_method"):
             method = request.POST["_method"].upper()
         path, matrix = protocol.split_matrix(request.path)
-        route, args = self._route(method, path)
-        record.update(method=method, template=route.template if route
-                      else path)
+        if path == "/api/":
+            path = "/api"
+        if method == "POST":  # matrix parameters are dropped on POST
+            matrix = {}
+        driver_name, provider = self._selection(request, matrix)
+        record.update(method=method, template=path)
+        if method == "OPTIONS":
+            return self._decorate(self._options(path, driver_name),
+                                  driver_name, provider)
+        if method == "POST" and path == "/api":
+            return self._decorate(self._switch(request), driver_name,
+                                  provider)
+        route, args, bare_head = self._route(method, path)
         if route is None:
-            return self._decorate(plain(404, UNKNOWN_URL.decode()), None)
+            if bare_head:
+                return self._decorate(empty(200), driver_name, provider)
+            return self._decorate(plain(404, UNKNOWN_URL.decode()),
+                                  driver_name, provider)
+        record.update(template=route.template)
         fmt = next((f for f in protocol.negotiate(
             request.GET.get("format"), request.headers.get("Accept"))
             if f in PRODUCIBLE), None)
-        provider = (request.headers.get("X-Deltacloud-Provider") or
-                    (matrix.get("provider") if method == "GET" else None)
-                    or "").lower() or None
-        if fmt not in protocol.CONTENT_TYPES:
-            return self._decorate(empty(406), provider)
-        ex = Exchange(self, request, route, args, fmt, provider)
+        if fmt not in protocol.CONTENT_TYPES and not route.raw:
+            return self._decorate(empty(406), driver_name, provider)
+        ex = Exchange(self, request, route, args,
+                      fmt if fmt in protocol.CONTENT_TYPES else "xml",
+                      provider, drivers.get(driver_name))
+        ex.renderer.driver = driver_name
         try:
-            response = self._run(ex, method, matrix)
+            response = self._run(ex, method, driver_name)
         except models.MockError as error:
             response = self._error_response(ex, error)
         except Halt as halt:
@@ -290,31 +316,95 @@ class MockApp:
         if route.runtime and response.status_code < 300:
             response.headers["X-Backend-Runtime"] = \
                 f"{time.monotonic() - started:.6f}"
-        return self._decorate(response, provider)
+        if method == "HEAD":
+            response.body = b""
+        return self._decorate(response, driver_name, provider)
+
+    def _selection(self, request, matrix):
+        """(driver, provider) as ``Rack::DriverSelect`` sets them: the
+        headers, else ``api[driver]``/``api[provider]`` (which the
+        ``/api;driver=`` matrix parameters become), lower-cased."""
+        def pick(name):
+            value = (request.headers.get(f"X-Deltacloud-{name.title()}")
+                     or matrix.get(name)
+                     or request.GET.get(f"api[{name}]") or "")
+            return value.lower() or None
+        return pick("driver") or self.default_driver, pick("provider")
+
+    def _options(self, path, driver_name):
+        if path == "/api":
+            driver = drivers.get(driver_name)
+            if driver is None:
+                return self._unknown_driver(driver_name)
+            names = [name for name, _ in self.controls.entry_point(driver)]
+            response = empty(200)
+            response.headers["Allow"] = routing.api_allow(names)
+            return response
+        allow = routing.options_allow(path)
+        if allow is None:
+            return plain(404, UNKNOWN_URL.decode())
+        response = empty(200)
+        response.headers["Allow"] = allow
+        response.headers["Content-Type"] = protocol.SINATRA_TEXT
+        return response
+
+    @staticmethod
+    def _switch(request):
+        """``POST /api`` with ``driver``/``provider``: 301 to the matrix
+        URL (``server.rb``)."""
+        driver, provider = (request.POST.get("driver"),
+                            request.POST.get("provider"))
+        root = f"{request.host_url}/api"
+        if driver:
+            target = f"{root};driver={driver}"
+        elif provider and provider != "default":
+            referrer = re.search(r";(driver)=(\w*).*$",
+                                 request.referrer or "", re.IGNORECASE)
+            target = (f"{root};driver={referrer.group(2)};provider="
+                      f"{provider}" if referrer else
+                      f"{root};provider={provider}")
+        else:
+            target = f"{root}/"
+        response = empty(301)
+        response.headers["Location"] = target
+        response.headers["Content-Type"] = protocol.SINATRA_TEXT
+        return response
 
     @staticmethod
     def _route(method, path):
-        for route, regex in COMPILED:
-            match = regex.match(path)
-            if match and route.method == method:
-                return route, match.groupdict()
-        return None, {}
+        """(route, args, bare_head): ``HEAD`` takes a HEAD route, else the
+        GET route's answer; an action path without either answers a bare
+        200 (``bare_head``)."""
+        tries = (method,)
+        if method == "HEAD":
+            tries = ("HEAD", "GET")
+        for wanted in tries:
+            for route, regex in COMPILED:
+                match = regex.match(path)
+                if match and route.method == wanted:
+                    return route, match.groupdict(), False
+        return None, {}, method == "HEAD" and routing.head_only(path)
 
-    def _run(self, ex, method, matrix):
+    def _unknown_driver(self, name):
+        return plain(500, f"Driver '{name}' is not available "
+                          "(uninitialized constant Deltacloud::Drivers::"
+                          f"{drivers.class_name(name)}).")
+
+    def _run(self, ex, method, driver_name):
         """Faults, driver selection, capability, validation, handler."""
         fault = self.controls.fault_for(method, ex.route.template,
                                         ex.request.path)
         if fault is not None and not fault.after:
             self._apply(fault)
-        driver = (ex.request.headers.get("X-Deltacloud-Driver") or
-                  (matrix.get("driver") if method == "GET" else None) or
-                  "mock").lower()
-        if driver != "mock":
-            raise models.MockError(500, f"Driver '{driver}' is not "
-                                        "available (this server only runs "
-                                        "the mock driver)")
+        if drivers.get(driver_name) is None and \
+                not ex.route.template.startswith("/api/drivers"):
+            raise models.MockError(
+                500, f"Driver '{driver_name}' is not available "
+                     "(uninitialized constant Deltacloud::Drivers::"
+                     f"{drivers.class_name(driver_name)}).")
         collection = ex.route.collection
-        if collection and not self.controls.collection_enabled(collection):
+        if collection and not self.controls.collection_enabled(
+                collection, ex.driver):
             raise Halt(plain(412, protocol.MISSING_CAPABILITY,
                              Expect=ex.route.capability or collection))
         ex.validate()
@@ -347,14 +437,15 @@ class MockApp:
         return response
 
     @staticmethod
-    def _decorate(response, provider):
+    def _decorate(response, driver, provider):
         headers = response.headers
         headers["Server"] = SERVER
-        headers["X-Deltacloud-Driver"] = "mock"
+        headers["X-Deltacloud-Driver"] = driver
         if provider:
             headers["X-Deltacloud-Provider"] = provider
         headers["Date"] = email.utils.formatdate(usegmt=True)
-        if response.status_code in (200, 201) and response.body:
+        if response.status_code in (200, 201) and response.body and \
+                "ETag" not in headers:
             headers["ETag"] = hashlib.md5(
                 response.body, usedforsecurity=False).hexdigest()
             headers["Cache-Control"] = "max-age=0, private, must-revalidate"
@@ -372,5 +463,7 @@ def make_app(**options):
     instances' user data on this host**: :mod:`.guest`) with
     ``guest_timeout`` (seconds per boot) and ``guest_workers`` (boots at
     once).  An app in guest mode must be closed (:meth:`MockApp.close`).
+    ``driver`` is the emulated driver of requests that select none
+    (``mock`` by default, like the real server's ``API_DRIVER``).
     """
     return MockApp(**options)

@@ -11,7 +11,8 @@ import pytest
 H = "http://localhost:3001/api"
 COLLECTIONS = ["instances", "realms", "hardware_profiles", "images",
                "instance_states", "keys", "addresses", "storage_volumes",
-               "storage_snapshots", "drivers"]
+               "storage_snapshots", "drivers", "buckets", "metrics",
+               "networks", "subnets", "network_interfaces"]
 
 
 # -- /api and headers ---------------------------------------------------------
@@ -82,13 +83,16 @@ def test_provider_is_echoed_and_shown(call, helpers):
     assert matrix.headers["X-Deltacloud-Provider"] == "eu"
 
 
-def test_another_driver_is_a_500(call, helpers):
+def test_an_unknown_driver_is_a_500(call, helpers):
     response = call("GET", "/api/realms/us",
-                    headers={"X-Deltacloud-Driver": "EC2"})
+                    headers={"X-Deltacloud-Driver": "Nebula"})
     assert response.status_code == 500
-    assert "Driver 'ec2' is not available" in helpers.error(response)[2]
+    assert response.headers["X-Deltacloud-Driver"] == "nebula"
+    assert helpers.error(response)[2] == (
+        "Driver 'nebula' is not available (uninitialized constant "
+        "Deltacloud::Drivers::Nebula).")
     # An index keeps only the status (the index/show split).
-    assert helpers.error(call("GET", "/api;driver=ec2/realms")) == (
+    assert helpers.error(call("GET", "/api;driver=nebula/realms")) == (
         500, 500, "Internal Server Error")
 
 
@@ -186,11 +190,20 @@ def test_realm_error_hooks_index_vs_show(call, helpers, path, status,
 def test_drivers(call, helpers):
     root = helpers.xml(call("GET", "/api/drivers", auth=None))
     assert [(d.get("id"), d.get("href"), d.findtext("name"))
-            for d in root] == [("mock", f"{H}/drivers/mock", "Mock")]
+            for d in root] == [("mock", f"{H}/drivers/mock", "Mock"),
+                               ("ec2", f"{H}/drivers/ec2", "EC2")]
+    assert [p.get("id") for p in root[1].findall("provider")][:2] == [
+        "us-west-1", "us-west-2"]
     assert helpers.json(call("GET", "/api/drivers/mock", auth=None,
                              accept="application/json")) == {
         "driver": {"name": "Mock", "id": "mock"}}
-    assert call("GET", "/api/drivers/ec2", auth=None).status_code == 404
+    ec2 = helpers.xml(call("GET", "/api/drivers/ec2", auth=None))
+    east = ec2.find("provider[@id='us-east-1']")
+    assert {e.get("kind"): e.text for e in east} == {
+        "s3": "s3.amazonaws.com", "ec2": "ec2.us-east-1.amazonaws.com",
+        "elb": "elasticloadbalancing.us-east-1.amazonaws.com",
+        "mon": "monitoring.us-east-1.amazonaws.com"}
+    assert call("GET", "/api/drivers/nebula", auth=None).status_code == 404
 
 
 def test_instance_states(call, helpers):

@@ -1,0 +1,129 @@
+"""The ``ec2`` driver: ``server/lib/deltacloud/drivers/ec2/ec2_driver.rb``
+(and its entry in ``server/config/drivers/ec2.yaml``).
+
+What the emulation takes from that source:
+
+* ``/api``: every collection the driver implements except load
+  balancers (not emulated yet), with its declared features
+  (``instances``: metrics, user_data, firewalls, authentication_key,
+  instance_count, attach_snapshot; ``images``: owner_id, image_name,
+  image_description; ``buckets``: bucket_location).  No ``user_name``:
+  EC2 names nothing, so ``name`` is ignored on create.
+* Its hardware profiles (``t1.micro`` ... ``m2.4xlarge``), with the
+  architecture as an enum where the driver lists two.
+* Realms: the provider's availability zones (``us-east-1`` unless
+  ``X-Deltacloud-Provider`` names another region), state ``available``.
+* The state machine (stop passes through ``stopping``) and
+  ``instance_actions_for``: an instance-store instance (an image whose
+  ``root_type`` is ``transient``, as every mock image is) offers
+  ``destroy`` instead of ``stop`` and never ``start``, so a RUNNING
+  instance is destroyed directly; an EBS-backed one (``persistent``)
+  stops, starts, and is destroyed once stopped.
+* A ``default`` firewall (security group) in every account, and one
+  EBS-backed image of its own, ``ami-2b5fba42`` (the image the
+  Deltacloud suite's ``config.yaml`` prefers for ec2), besides the
+  cloud's images.
+* Error shapes: AWS's codes in the messages
+  (``InvalidInstanceID.NotFound``...), mapped to statuses by the
+  driver's ``exceptions`` block.
+"""
+
+from heat_deltacloud.mock.drivers import Driver, feature_table, state_machine
+
+DEFAULT_REGION = "us-east-1"
+ZONES = ("a", "b", "c", "d")
+REGIONS = ("us-west-1", "us-west-2", "ap-southeast-1", "ap-northeast-1",
+           "eu-west-1", "us-east-1", "sa-east-1")
+
+
+def _hwp(ident, cpu, memory, storage, architecture, root_type=None):
+    def fixed(name, unit, value):
+        return {"name": name, "kind": "fixed", "unit": unit, "value": value}
+    props = [fixed("cpu", "count", cpu), fixed("memory", "MB", memory),
+             fixed("storage", "GB", storage)]
+    if isinstance(architecture, list):
+        props.append({"name": "architecture", "kind": "enum",
+                      "unit": "label", "values": architecture,
+                      "default": architecture[0]})
+    else:
+        props.append(fixed("architecture", "label", architecture))
+    if root_type:
+        props.append(fixed("root_type", None, root_type))
+    return {"id": ident, "name": ident, "properties": props}
+
+
+BOTH = ["i386", "x86_64"]
+HARDWARE_PROFILES = [
+    _hwp("t1.micro", 1, 613, 160, BOTH, "persistent"),
+    _hwp("m1.small", 1, 1.7 * 1024, 160, BOTH),
+    _hwp("m1.medium", 2, 3.75 * 1024, 410, BOTH),
+    _hwp("m1.large", 4, 7.5 * 1024, 850, "x86_64"),
+    _hwp("m1.xlarge", 8, 15 * 1024, 1690, "x86_64"),
+    _hwp("c1.medium", 5, 1.7 * 1024, 350, BOTH),
+    _hwp("c1.xlarge", 20, 7 * 1024, 1690, "x86_64"),
+    _hwp("m2.xlarge", 6.5, 17.1 * 1024, 420, "x86_64"),
+    _hwp("m2.2xlarge", 13, 34.2 * 1024, 850, "x86_64"),
+    _hwp("m2.4xlarge", 26, 68.4 * 1024, 1690, "x86_64"),
+]
+
+
+def realms(provider=None):
+    """The availability zones of ``provider`` (a region)."""
+    region = provider if provider in REGIONS else DEFAULT_REGION
+    return [{"id": f"{region}{zone}", "name": f"{region}{zone}",
+             "state": "available", "limit": "unlimited"} for zone in ZONES]
+
+
+COLLECTIONS = ("instances", "realms", "hardware_profiles", "images",
+               "instance_states", "keys", "addresses", "storage_volumes",
+               "storage_snapshots", "drivers", "buckets", "metrics",
+               "networks", "subnets", "network_interfaces", "firewalls")
+_FEATURES = feature_table({
+    ("instances", "user_data"), ("instances", "authentication_key"),
+    ("instances", "firewalls"), ("instances", "instance_count"),
+    ("instances", "metrics"), ("instances", "attach_snapshot"),
+    ("images", "owner_id"), ("images", "image_name"),
+    ("images", "image_description"), ("buckets", "bucket_location")})
+
+ENTRYPOINTS = {
+    kind: {region: host.format(region=region) if region != "us-east-1"
+           or kind != "s3" else "s3.amazonaws.com" for region in REGIONS}
+    for kind, host in (("s3", "s3-{region}.amazonaws.com"),
+                       ("elb", "elasticloadbalancing.{region}."
+                               "amazonaws.com"),
+                       ("ec2", "ec2.{region}.amazonaws.com"),
+                       ("mon", "monitoring.{region}.amazonaws.com"))}
+
+IMAGES = ({"id": "ami-2b5fba42", "name": "ami-2b5fba42",
+           "description": "Fedora (EBS-backed)", "owner_id": "amazon",
+           "architecture": "x86_64", "state": "AVAILABLE",
+           "root_type": "persistent", "creation_time": None},)
+
+DRIVER = Driver(
+    name="ec2", title="EC2",
+    source="server/lib/deltacloud/drivers/ec2/ec2_driver.rb",
+    catalog={name: _FEATURES.get(name, []) for name in COLLECTIONS},
+    off_by_default=frozenset(),
+    hardware_profiles=HARDWARE_PROFILES, realms=realms,
+    state_machine=state_machine([
+        ("start", "pending", None), ("pending", "running", None),
+        ("running", "running", "reboot"), ("running", "stopping", "stop"),
+        ("stopping", "stopped", None), ("stopped", "running", "start"),
+        ("stopped", "finish", "destroy")]),
+    # instance_actions_for on an instance-store instance: stop becomes
+    # destroy, start is never offered.
+    actions={"RUNNING": ("reboot", "destroy"), "STOPPED": ("destroy",),
+             "PENDING": (), "STOPPING": ()},
+    transitions={("RUNNING", "reboot"): "RUNNING",
+                 ("RUNNING", "destroy"): None,
+                 ("STOPPED", "destroy"): None},
+    # EBS-backed: the machine as declared; the stopping phase is not
+    # emulated (stop answers STOPPED, as the mock driver's does).
+    persistent_actions={"RUNNING": ("reboot", "stop"),
+                        "STOPPED": ("start", "destroy"), "PENDING": (),
+                        "STOPPING": ()},
+    persistent_transitions={("RUNNING", "reboot"): "RUNNING",
+                            ("RUNNING", "stop"): "STOPPED",
+                            ("STOPPED", "start"): "RUNNING",
+                            ("STOPPED", "destroy"): None},
+    entrypoints=ENTRYPOINTS, images=IMAGES, default_firewall=True)
