@@ -833,8 +833,9 @@ def print_text(checks, matrix):
         return
     print("\ncapabilities of the configured driver "
           "(properties not listed are supported):")
+    width = max(len(item.resource_type) for item in matrix)
     for item in matrix:
-        print(f"  {item.resource_type:<32} {item.support}")
+        print(f"  {item.resource_type:<{width}}  {item.support}")
         for note in item.notes:
             print(f"      {note}")
         for prop in item.limited():

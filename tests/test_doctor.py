@@ -589,6 +589,10 @@ def test_an_unsupported_heat_version_fails(tmp_path, capsys, monkeypatch,
 
 
 def test_text_output(tmp_path, capsys, deltacloud_mock):
+    from heat_deltacloud.heat import capabilities
+
+    # Types in one column, as wide as the longest name, and two spaces.
+    width = max(map(len, capabilities.RESOURCE_TYPES)) + 2
     status = cli.main(["doctor", "--config-file",
                        heat_conf(tmp_path, deltacloud_mock.url,
                                  heat_metadata_server_url=None)])
@@ -599,7 +603,7 @@ def test_text_output(tmp_path, capsys, deltacloud_mock):
     assert "WARN  heat_metadata_server_url: unset" in out
     assert "\n      fix: set [DEFAULT] heat_metadata_server_url" in out
     assert "capabilities of the configured driver" in out
-    assert "  AWS::EC2::EIP                    supported\n" in out
+    assert "\n  AWS::EC2::EIP" + " " * (width - 13) + "supported\n" in out
     assert "      SecurityGroupEgress: rejected: Deltacloud firewalls " \
         "have ingress rules only\n" in out
 
