@@ -21,7 +21,9 @@ def pytest_terminal_summary(terminalreporter, config):
         return
     terminalreporter.section("Deltacloud API conformance suite")
     for driver, count in counts.items():
+        known = f" ({count['known']} known, xfail)" if count["known"] \
+            else ""
         terminalreporter.write_line(
             f"{driver}: {count['pass']} passed, {count['fail']} failed, "
-            f"{count['error']} errors, {count['skip']} skipped "
+            f"{count['error']} errors{known}, {count['skip']} skipped "
             f"({count['seconds']:.1f} s)")

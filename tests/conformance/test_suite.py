@@ -2,12 +2,14 @@
 
 ``../shared/conformance`` holds the suite (``tests/deltacloud`` of
 apache/deltacloud, unchanged), its Ruby 3.1 compatibility patch and
-``run.sh``.  Each suite file runs in its own ``run.sh --only NAME``
-against a fresh :class:`~heat_deltacloud.mock.server.MockServer` per
-emulated driver (reset before the file), and is one test here: it fails
-with the suite's own lines for every failing or erroring test, and is
-skipped only when every test of the file was skipped (a collection the
-driver does not have).  The counts appear in the session summary.
+``run.sh``.  For each emulated driver, one ``run.sh`` runs every suite
+file (each in its own Ruby process, the mock reset before each) against
+a fresh :class:`~heat_deltacloud.mock.server.MockServer` serving that
+driver by default; each file is then one test here: it fails with the
+suite's own lines for every failing or erroring test, and is skipped
+only when every test of the file was skipped (a collection the driver
+does not have).  The counts and wall time appear in the session
+summary.
 
 Needs ``ruby`` with rest-client, nokogiri and minitest (Debian:
 ``ruby ruby-rest-client ruby-nokogiri ruby-minitest``); without them the
@@ -73,9 +75,27 @@ pytestmark = pytest.mark.skipif(MISSING is not None,
 
 
 @pytest.fixture(scope="module", params=DRIVERS)
-def server(request):
-    with MockServer(driver=request.param) as mock:
-        yield request.param, mock
+def suite_run(request, tmp_path_factory, suite_counts):
+    """(driver, {file: [result rows]}) of one run of the whole suite."""
+    driver = request.param
+    out = tmp_path_factory.mktemp(f"conformance-{driver}")
+    with MockServer(driver=driver) as mock:
+        started = time.monotonic()
+        done = subprocess.run(
+            [str(RUN), mock.url, "--reset-url",
+             mock.url.replace("/api", "/_mock/reset"), "-o", str(out),
+             "--timeout", "300"],
+            capture_output=True, text=True, timeout=1200, check=False)
+        suite_counts[driver]["seconds"] += time.monotonic() - started
+    results = out / "results.jsonl"
+    if done.returncode == 2 or not results.is_file():
+        pytest.fail(f"run.sh could not run ({done.returncode}):\n"
+                    f"{done.stderr}{done.stdout}")
+    by_file = {}
+    for row in _rows(results):
+        by_file.setdefault(row.get("file", "").removesuffix("_test.rb"),
+                           []).append(row)
+    return driver, by_file
 
 
 def _rows(results):
@@ -114,31 +134,23 @@ def _problems(rows):
 
 
 @pytest.mark.parametrize("name", FILES)
-def test_suite_file(server, name, tmp_path, suite_counts):
-    driver, mock = server
-    started = time.monotonic()
-    done = subprocess.run(
-        [str(RUN), mock.url, "--reset-url",
-         mock.url.replace("/api", "/_mock/reset"), "--only", name,
-         "-o", str(tmp_path)],
-        capture_output=True, text=True, timeout=600, check=False)
+def test_suite_file(suite_run, name, suite_counts):
+    driver, by_file = suite_run
+    rows = by_file.get(name)
+    if not rows:
+        pytest.fail(f"{name}_test.rb left no results on {driver}")
     counts = suite_counts[driver]
-    counts["seconds"] += time.monotonic() - started
-    results = tmp_path / "results.jsonl"
-    if done.returncode == 2 or not results.is_file():
-        pytest.fail(f"run.sh could not run ({done.returncode}):\n"
-                    f"{done.stderr}{done.stdout}")
-    rows = _rows(results)
     tests = [r for r in rows if r.get("type") == "test"]
     for row in tests:
         counts[row["status"]] += 1
-    known_name, known_reason = KNOWN.get((driver, name), (None, None))
-    known = [r for r in rows if r.get("type") == "test" and
-             r.get("name") == known_name and r["status"] == "error"]
-    problems = _problems([r for r in rows if r not in known])
     counts["error"] += sum(
         1 for r in rows if r.get("type") in ("load_error", "timeout") or
         (r.get("type") == "after" and r.get("status") == "error"))
+    known_name, known_reason = KNOWN.get((driver, name), (None, None))
+    known = [r for r in rows if r.get("type") == "test" and
+             r.get("name") == known_name and r["status"] == "error"]
+    counts["known"] += len(known)
+    problems = _problems([r for r in rows if r not in known])
     if problems:
         pytest.fail(f"{name}_test.rb on the {driver} driver:\n" +
                     "\n".join(problems), pytrace=False)
