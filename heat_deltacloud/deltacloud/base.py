@@ -102,17 +102,20 @@ class Manager:
                                     param=name)
 
     def _send(self, method, url, *, params=None, data=None,
-              expect=(200,)):
+              expect=(200,), headers=None):
         transport = self.client.transport
         response = transport.request(method, url, fmt=self._fmt,
-                                     params=params, data=data)
+                                     params=params, data=data,
+                                     headers=headers)
         if response.status not in expect:
             raise error_from(response, method, transport.resolve(url))
         return response
 
-    def _read(self, response, method, url, *, many=False, bare_ok=False):
-        """Turn a response body into a model (or a list of them)."""
-        kind, body = self.kind, response.body
+    def _read(self, response, method, url, *, many=False, bare_ok=False,
+              kind=None):
+        """Turn a response body into a model (or a list of them);
+        ``kind`` reads another collection's documents (blobs)."""
+        kind, body = kind or self.kind, response.body
         if self._fmt == "xml":
             def read():
                 if many:

@@ -71,6 +71,14 @@ class Client:
         self.addresses = managers.AddressManager(self)
         self.storage_volumes = managers.StorageVolumeManager(self)
         self.firewalls = managers.FirewallManager(self)
+        self.storage_snapshots = managers.StorageSnapshotManager(self)
+        self.buckets = managers.BucketManager(self)
+        self.metrics = managers.MetricManager(self)
+        self.networks = managers.NetworkManager(self)
+        self.subnets = managers.SubnetManager(self)
+        self.network_interfaces = managers.NetworkInterfaceManager(self)
+        self.instance_states = managers.InstanceStateManager(self)
+        self.drivers = managers.DriverManager(self)
 
     def __repr__(self):
         extra = "".join(f" {name}={value}" for name, value in

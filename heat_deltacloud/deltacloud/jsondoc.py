@@ -221,3 +221,94 @@ def error_message(doc):
     if isinstance(doc, dict) and "message" in doc:
         return str(doc["message"])
     return None
+
+
+def storage_snapshot(doc):
+    return models.StorageSnapshot(
+        id=_req(doc, "id", "storage_snapshot"),
+        name=_opt(doc, "name") or str(doc["id"]), state=_opt(doc, "state"),
+        created=_opt(doc, "created"),
+        volume_id=_ref_id(doc, "storage_volume"),
+        description=_opt(doc, "description"), actions=_links(doc))
+
+
+def bucket(doc):
+    return models.Bucket(
+        id=_req(doc, "id", "bucket"),
+        name=_opt(doc, "name") or str(doc["id"]), size=_opt(doc, "size"),
+        blob_ids=tuple(str(_req(b, "id", "blob")) for b in
+                       doc.get("blob_list") or ()))
+
+
+def blob(doc):
+    length = doc.get("content_length")
+    metadata = doc.get("user_metadata")
+    return models.Blob(
+        id=_req(doc, "id", "blob"),
+        bucket=_ref_id(doc, "bucket") or _opt(doc, "bucket"),
+        content_length=None if length is None else int(length),
+        content_type=_opt(doc, "content_type"),
+        last_modified=_opt(doc, "last_modified"),
+        user_metadata=types.MappingProxyType(
+            {str(k): str(v) for k, v in metadata.items()}
+            if isinstance(metadata, dict) else {}),
+        content_href=(f"{doc['href']}/content" if doc.get("href")
+                      else None))
+
+
+def metric(doc):
+    return models.Metric(
+        id=_req(doc, "id", "metric"), entity=_opt(doc, "entity"),
+        properties=tuple(models.MetricProperty(
+            name=_req(p, "name", "metric property"),
+            samples=tuple(types.MappingProxyType(
+                {str(k): None if v is None else str(v)
+                 for k, v in _obj(s, "sample").items()})
+                for s in p.get("values") or ()))
+            for p in doc.get("properties") or ()))
+
+
+def network(doc):
+    return models.Network(
+        id=_req(doc, "id", "network"),
+        name=_opt(doc, "name") or str(doc["id"]), state=_opt(doc, "state"),
+        address_blocks=tuple(str(b) for b in doc.get("address_blocks")
+                             or ()),
+        subnet_ids=tuple(str(_req(s, "id", "subnet"))
+                         for s in doc.get("subnets") or ()),
+        actions=_links(doc))
+
+
+def subnet(doc):
+    return models.Subnet(
+        id=_req(doc, "id", "subnet"),
+        name=_opt(doc, "name") or str(doc["id"]), state=_opt(doc, "state"),
+        address_block=_opt(doc, "address_block"),
+        network_id=_ref_id(doc, "network"), type=_opt(doc, "type"),
+        actions=_links(doc))
+
+
+def network_interface(doc):
+    return models.NetworkInterface(
+        id=_req(doc, "id", "network_interface"),
+        name=_opt(doc, "name") or str(doc["id"]),
+        ip_address=_opt(doc, "ip_address"),
+        network_id=_ref_id(doc, "network"),
+        instance_id=_ref_id(doc, "instance"), actions=_links(doc))
+
+
+def instance_state(doc):
+    return models.InstanceState(
+        name=_req(doc, "name", "state"),
+        transitions=tuple(models.StateTransition(
+            to=_req(t, "to", "transition"), action=_opt(t, "action"),
+            auto=str(t.get("auto")).lower() == "true")
+            for t in doc.get("transitions") or ()))
+
+
+def driver(doc, ident=None):
+    """``{"name", "id"?, "entrypoints"?}``; the index names the id as the
+    key instead.  JSON lists no providers."""
+    doc = _obj(doc, "driver")
+    return models.Driver(id=str(ident or _req(doc, "id", "driver")),
+                         name=_req(doc, "name", "driver"))

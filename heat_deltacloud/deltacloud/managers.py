@@ -3,7 +3,8 @@
 import base64
 
 from heat_deltacloud.deltacloud import exceptions, jsondoc, xmldoc
-from heat_deltacloud.deltacloud.base import DocumentKind, Manager, getid
+from heat_deltacloud.deltacloud.base import DocumentKind, Manager, \
+    _wrap_shape_errors, getid
 
 
 def _kind(collection, item, reader):
@@ -269,3 +270,176 @@ class FirewallManager(Manager):
         self._send("DELETE", self._item_url(getid(firewall), "rules",
                                             rule_id),
                    expect=(200, 202, 204))
+
+
+class StorageSnapshotManager(Manager):
+    kind = _kind("storage_snapshots", "storage_snapshot", "storage_snapshot")
+
+    def create(self, volume_id, *, name=None, description=None):
+        """Snapshot a volume."""
+        return self._create({"volume_id": getid(volume_id), "name": name,
+                             "description": description})
+
+    def destroy(self, snapshot):
+        self._delete(getid(snapshot))
+
+
+#: Blob documents (``/api/buckets/:bucket/:blob``).
+BLOB = _kind("buckets", "blob", "blob")
+BLOBMETA = "X-Deltacloud-Blobmeta-"
+
+
+class BucketManager(Manager):
+    """Object storage: buckets, and the blobs in them.
+
+    Blob metadata travels as ``X-Deltacloud-Blobmeta-<key>`` headers; the
+    server stores each key as its header name gives it, upper-cased.
+    """
+    kind = _kind("buckets", "bucket", "bucket")
+    create_features = {"location": "bucket_location"}
+
+    def create(self, name, *, location=None):
+        """A new bucket; ``location`` needs ``bucket_location``."""
+        self._require_features(self.create_features, {"location": location})
+        return self._create({"name": name, "location": location})
+
+    def destroy(self, bucket):
+        """Delete an (empty) bucket."""
+        self._delete(getid(bucket))
+
+    def _blob_url(self, bucket, blob, *suffix):
+        return self._item_url(getid(bucket), getid(blob), *suffix)
+
+    def get_blob(self, bucket, blob):
+        url = self._blob_url(bucket, blob)
+        return self._read(self._send("GET", url), "GET", url, kind=BLOB)
+
+    def put_blob(self, bucket, blob_id, content, *,
+                 content_type="application/octet-stream", metadata=None):
+        """Store ``content`` (bytes or str) as ``blob_id``, replacing any
+        blob of that name; returns the blob."""
+        url = self._blob_url(bucket, blob_id)
+        body = content.encode() if isinstance(content, str) else content
+        headers = {"Content-Type": content_type, **_meta(metadata)}
+        response = self._send("PUT", url, data=body, headers=headers,
+                              expect=(200, 201))
+        return self._read(response, "PUT", url, kind=BLOB)
+
+    def delete_blob(self, bucket, blob):
+        self._send("DELETE", self._blob_url(bucket, blob),
+                   expect=(200, 202, 204))
+
+    def blob_metadata(self, bucket, blob):
+        """``{KEY: value}`` of the blob's metadata (a ``HEAD``); header
+        names are case-insensitive, so keys are upper-cased as the
+        server stores them."""
+        response = self._send("HEAD", self._blob_url(bucket, blob),
+                              expect=(200, 204))
+        return {name[len(BLOBMETA):].upper(): value
+                for name, value in response.headers.items()
+                if name.lower().startswith(BLOBMETA.lower())}
+
+    def update_blob_metadata(self, bucket, blob, metadata):
+        """Replace the blob's metadata."""
+        self._send("POST", self._blob_url(bucket, blob),
+                   headers=_meta(metadata), expect=(200, 204))
+
+    def blob_content(self, bucket, blob):
+        """The blob's bytes (within the client's body size limit)."""
+        return self._send("GET", self._blob_url(bucket, blob,
+                                                "content")).body
+
+
+def _meta(metadata):
+    return {f"{BLOBMETA}{key}": str(value)
+            for key, value in (metadata or {}).items()}
+
+
+class MetricManager(Manager):
+    """Monitoring: one metric per instance; :meth:`get` adds samples."""
+    kind = _kind("metrics", "metric", "metric")
+
+
+class NetworkManager(Manager):
+    kind = _kind("networks", "network", "network")
+
+    def create(self, *, name=None, address_block=None):
+        return self._create({"name": name, "address_block": address_block})
+
+    def destroy(self, network):
+        """Delete a network and its subnets."""
+        self._delete(getid(network))
+
+
+class SubnetManager(Manager):
+    kind = _kind("subnets", "subnet", "subnet")
+
+    def create(self, network_id, address_block, *, name=None):
+        return self._create({"network_id": getid(network_id),
+                             "address_block": address_block, "name": name})
+
+    def destroy(self, subnet):
+        self._delete(getid(subnet))
+
+
+class NetworkInterfaceManager(Manager):
+    kind = _kind("network_interfaces", "network_interface",
+                 "network_interface")
+
+    def create(self, instance_id, network, *, name=None):
+        """Attach a new interface to an instance on ``network`` (a
+        subnet, on drivers with subnets)."""
+        return self._create({"instance": getid(instance_id),
+                             "network": getid(network), "name": name})
+
+    def destroy(self, network_interface):
+        self._delete(getid(network_interface))
+
+
+class InstanceStateManager(Manager):
+    """The driver's instance state machine (needs no credentials)."""
+    kind = _kind("instance_states", "state", "instance_state")
+
+    def list(self):
+        """The :class:`~.models.InstanceState` objects, in order."""
+        url = self._collection_url()
+        response = self._send("GET", url)
+        if self._fmt == "xml":
+            def read():
+                root = xmldoc.parse(response.body, "states")
+                return [xmldoc.instance_state(el) for el in root
+                        if el.tag == "state"]
+        else:
+            def read():
+                doc = jsondoc.parse(response.body)
+                if not isinstance(doc, list):
+                    raise exceptions.MalformedResponse(
+                        "expected a JSON list of states")
+                return [jsondoc.instance_state(d) for d in doc]
+        return _wrap_shape_errors(read, response.body, "GET", url)
+
+    def get(self, name):
+        """One state by (lower-case) name."""
+        found = next((s for s in self.list() if s.name == name), None)
+        if found is None:
+            raise exceptions.NotFound(f"no instance state '{name}'")
+        return found
+
+
+class DriverManager(Manager):
+    """The drivers the server knows (needs no credentials)."""
+    kind = _kind("drivers", "driver", "driver")
+
+    def list(self):
+        if self._fmt == "xml":
+            return super().list()
+        url = self._collection_url()
+        response = self._send("GET", url)
+
+        def read():
+            doc = jsondoc.parse(response.body)
+            if not isinstance(doc, dict):
+                raise exceptions.MalformedResponse(
+                    "expected a JSON object of drivers")
+            return [jsondoc.driver(d, ident) for ident, d in doc.items()]
+        return _wrap_shape_errors(read, response.body, "GET", url)

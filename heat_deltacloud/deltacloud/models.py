@@ -297,3 +297,122 @@ class Firewall(_HasActions):
     owner: str | None = None
     rules: tuple = ()
     actions: tuple = ()
+
+
+@_frozen
+class StorageSnapshot(_HasActions):
+    id: str
+    name: str
+    state: str | None = None
+    created: str | None = None
+    volume_id: str | None = None
+    description: str | None = None
+    actions: tuple = ()
+
+
+@_frozen
+class Bucket:
+    """An object-storage bucket; ``blob_ids`` name its blobs."""
+    id: str
+    name: str
+    size: str | None = None
+    blob_ids: tuple = ()
+
+
+@_frozen
+class Blob:
+    """One stored object: its description, not its content (read that
+    with :meth:`~.managers.BucketManager.blob_content`)."""
+    id: str
+    bucket: str
+    content_length: int | None = None
+    content_type: str | None = None
+    last_modified: str | None = None
+    #: ``X-Deltacloud-Blobmeta-*`` metadata, keys as the server gives them.
+    user_metadata: types.MappingProxyType = _mapping()
+    content_href: str | None = None
+
+
+@_frozen
+class MetricProperty:
+    """One measured quantity; ``samples`` (mappings of minimum, maximum,
+    average, timestamp, unit) only when one metric is read."""
+    name: str
+    samples: tuple = ()
+
+
+@_frozen
+class Metric:
+    id: str
+    entity: str | None = None
+    properties: tuple = ()
+
+    def property(self, name):
+        return next((p for p in self.properties if p.name == name), None)
+
+
+@_frozen
+class Network(_HasActions):
+    id: str
+    name: str
+    state: str | None = None
+    address_blocks: tuple = ()
+    subnet_ids: tuple = ()
+    actions: tuple = ()
+
+
+@_frozen
+class Subnet(_HasActions):
+    id: str
+    name: str
+    state: str | None = None
+    address_block: str | None = None
+    network_id: str | None = None
+    #: JSON only.
+    type: str | None = None
+    actions: tuple = ()
+
+
+@_frozen
+class NetworkInterface(_HasActions):
+    id: str
+    name: str
+    ip_address: str | None = None
+    #: The network (or, on drivers with subnets, the subnet) it is on.
+    network_id: str | None = None
+    instance_id: str | None = None
+    actions: tuple = ()
+
+
+@_frozen
+class StateTransition:
+    """A move to ``to``, on ``action`` or automatically (``auto``)."""
+    to: str
+    action: str | None = None
+    auto: bool = False
+
+
+@_frozen
+class InstanceState:
+    """One state of the driver's instance state machine (lower case)."""
+    name: str
+    transitions: tuple = ()
+
+    @property
+    def actions(self):
+        return tuple(t.action for t in self.transitions if t.action)
+
+
+@_frozen
+class DriverProvider:
+    """A provider (region, endpoint) of a driver: ``entrypoints`` maps a
+    kind (``ec2``, ``s3``...) to its host; JSON lists no providers."""
+    id: str
+    entrypoints: types.MappingProxyType = _mapping()
+
+
+@_frozen
+class Driver:
+    id: str
+    name: str
+    providers: tuple = ()

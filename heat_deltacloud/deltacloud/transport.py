@@ -118,15 +118,21 @@ class Transport:
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         return self.origin + path
 
-    def request(self, method, url, *, fmt="xml", params=None, data=None):
-        """Send one request; return a :class:`Response` or raise."""
+    def request(self, method, url, *, fmt="xml", params=None, data=None,
+                headers=None):
+        """Send one request; return a :class:`Response` or raise.
+
+        ``data`` is form fields (a dict) or a raw body (bytes);
+        ``headers`` are added to the request's (blob metadata, the
+        Content-Type of a raw body).
+        """
         shown = mask_url(url)
         started = time.monotonic()
         try:
             resp = self.session.request(
                 method, url, params=params, data=data, timeout=self.timeout,
-                headers={"Accept": ACCEPT[fmt]}, stream=True,
-                allow_redirects=True)
+                headers={"Accept": ACCEPT[fmt], **(headers or {})},
+                stream=True, allow_redirects=True)
         except requests.exceptions.Timeout:
             raise exceptions.Timeout(method=method, url=shown) from None
         except (requests.exceptions.ConnectionError,

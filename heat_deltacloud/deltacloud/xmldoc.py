@@ -278,3 +278,86 @@ def error_message(root):
     if root.tag != "error":
         return None
     return _text(root, "message")
+
+
+def storage_snapshot(el):
+    return models.StorageSnapshot(
+        id=_attr(el, "id"), name=_text(el, "name") or el.get("id"),
+        state=_text(el, "state"), created=_text(el, "created"),
+        volume_id=_child_id(el, "storage_volume"),
+        description=_text(el, "description"), actions=_links(el))
+
+
+def bucket(el):
+    return models.Bucket(id=_attr(el, "id"),
+                         name=_text(el, "name") or el.get("id"),
+                         size=_text(el, "size"), blob_ids=_ids(el, "blob"))
+
+
+def blob(el):
+    length = _text(el, "content_length")
+    content = el.find("content")
+    return models.Blob(
+        id=_attr(el, "id"), bucket=_text(el, "bucket"),
+        content_length=int(length) if length and length.isdigit() else None,
+        content_type=_text(el, "content_type"),
+        last_modified=_text(el, "last_modified"),
+        user_metadata=types.MappingProxyType({
+            _attr(e, "key"): (e.text or "").strip()
+            for e in el.iterfind("user_metadata/entry")}),
+        content_href=None if content is None else content.get("href"))
+
+
+def metric(el):
+    return models.Metric(
+        id=_attr(el, "id"), entity=_text(el, "entity"),
+        properties=tuple(models.MetricProperty(
+            name=prop.tag, samples=tuple(types.MappingProxyType({
+                _attr(p, "name"): p.get("value")
+                for p in sample.iterfind("property")})
+                for sample in prop.iterfind("sample")))
+            for prop in el.iterfind("properties/*")))
+
+
+def network(el):
+    return models.Network(
+        id=_attr(el, "id"), name=_text(el, "name") or el.get("id"),
+        state=_text(el, "state"),
+        address_blocks=tuple(_text_of(b) for b in
+                             el.iterfind("address_blocks/address_block")),
+        subnet_ids=_ids(el, "subnets/subnet"), actions=_links(el))
+
+
+def subnet(el):
+    return models.Subnet(
+        id=_attr(el, "id"), name=_text(el, "name") or el.get("id"),
+        state=_text(el, "state"), address_block=_text(el, "address_block"),
+        network_id=_text(el, "network"), type=_text(el, "type"),
+        actions=_links(el))
+
+
+def network_interface(el):
+    return models.NetworkInterface(
+        id=_attr(el, "id"), name=_text(el, "name") or el.get("id"),
+        ip_address=_text(el, "ip_address"),
+        network_id=_child_id(el, "network") or _text(el, "network"),
+        instance_id=_child_id(el, "instance") or _text(el, "instance"),
+        actions=_links(el))
+
+
+def instance_state(el):
+    return models.InstanceState(
+        name=_attr(el, "name"), transitions=tuple(models.StateTransition(
+            to=_attr(t, "to"), action=t.get("action"),
+            auto=t.get("auto") == "true")
+            for t in el.iterfind("transition")))
+
+
+def driver(el):
+    return models.Driver(
+        id=_attr(el, "id"), name=_text(el, "name") or el.get("id"),
+        providers=tuple(models.DriverProvider(
+            id=_attr(p, "id"), entrypoints=types.MappingProxyType({
+                _attr(e, "kind"): (e.text or "").strip()
+                for e in p.iterfind("entrypoint")}))
+            for p in el.iterfind("provider")))
