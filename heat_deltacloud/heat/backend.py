@@ -30,8 +30,9 @@ LOG = logging.getLogger(__name__)
 
 NAMESPACE = "heat_deltacloud.compute_backends"
 
-#: Heat's own plugins that stay in use: 'heat' is the engine itself (its
-#: metadata URL comes from heat_metadata_server_url, not from Keystone).
+#: Heat's own plugins used when a compute backend does not bring its own:
+#: 'heat' is the engine itself (the deltacloud backend answers its URLs
+#: from heat.conf, see plugins.DeltacloudHeatClientPlugin).
 STOCK_PLUGINS = frozenset({"heat"})
 
 

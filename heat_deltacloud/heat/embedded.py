@@ -85,7 +85,8 @@ QUIET_LOGGERS = ("heat=WARN", "oslo_messaging=WARN", "stevedore=WARN",
 
 
 def _sqlite_write_lock_at_begin(engine):
-    """Queue concurrent sqlite writers instead of failing them.
+    """Queue concurrent sqlite writers instead of failing them, and
+    enforce foreign keys.
 
     Convergence workers write in parallel; with oslo.db's plain ``BEGIN``
     sqlite fails the second writer at once with "database is locked".
@@ -97,6 +98,11 @@ def _sqlite_write_lock_at_begin(engine):
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection, connection_record):
         dbapi_connection.execute("PRAGMA busy_timeout = 30000")
+        # Heat's ON DELETE CASCADE (the data of deleted resources) needs
+        # foreign keys, which sqlite enforces only when asked.  Without
+        # them a new resource reusing a deleted one's row id inherited its
+        # encrypted keys.
+        dbapi_connection.execute("PRAGMA foreign_keys = ON")
 
     @event.listens_for(engine, "before_cursor_execute", retval=True)
     def _begin_immediate(conn, cursor, statement, parameters, context,

@@ -9,7 +9,8 @@ on the shims.
 """
 
 from heat.common import exception
-from heat.engine.clients.os import cinder, glance, keystone, neutron, nova
+from heat.engine.clients.os import (cinder, glance, heat_plugin, keystone,
+                                    neutron, nova)
 from oslo_config import cfg
 
 from heat_deltacloud.compat import cinder as compat_cinder
@@ -158,6 +159,34 @@ class DeltacloudKeystoneClientPlugin(_NoKeystoneMixin,
             "stack users are not supported")
 
 
+class DeltacloudHeatClientPlugin(heat_plugin.HeatClientPlugin):
+    """Heat's own plugin, its URLs from heat.conf: there is no catalog.
+
+    Stock Heat looks heat-api and heat-api-cfn up in Keystone's catalog
+    when ``[clients_heat] url`` or ``heat_waitcondition_server_url`` /
+    ``heat_metadata_server_url`` are unset, which here would send
+    keystoneauth's discovery to the Deltacloud URL.  The error names the
+    option to set instead.
+    """
+
+    def url_for(self, **kwargs):
+        service = kwargs.get("service_type")
+        option = URL_OPTIONS.get(service, "the service's URL option")
+        raise exception.Error(
+            f"no {service} URL: the Deltacloud backend has no service "
+            f"catalog; set {option} in heat.conf")
+
+
+#: Catalog service type -> the heat.conf options that replace it.
+URL_OPTIONS = {
+    "cloudformation": "heat_waitcondition_server_url (http://CFN-HOST:8000"
+                      "/v1/waitcondition) and heat_metadata_server_url "
+                      "(http://CFN-HOST:8000/v1)",
+    "orchestration": "[clients_heat] url (http://HEAT-API-HOST:8004/v1/"
+                     "%(tenant_id)s)",
+}
+
+
 #: The ``deltacloud`` compute backend: Heat client name -> plugin class.
 DELTACLOUD = {
     "nova": DeltacloudNovaClientPlugin,
@@ -165,4 +194,5 @@ DELTACLOUD = {
     "neutron": DeltacloudNeutronClientPlugin,
     "cinder": DeltacloudCinderClientPlugin,
     "keystone": DeltacloudKeystoneClientPlugin,
+    "heat": DeltacloudHeatClientPlugin,
 }
