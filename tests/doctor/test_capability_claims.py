@@ -290,24 +290,6 @@ def apis(heat):
         yield served
 
 
-@pytest.fixture
-def clean_resource_data(heat):
-    """Drop resource data left by deleted resources.
-
-    The embedded engine's sqlite enforces no foreign keys (so Heat's
-    ``ON DELETE CASCADE`` of resource_data does not run) and reuses the
-    highest row id once it is deleted: a new resource can inherit a
-    deleted one's data (a stale ``credential_id`` and ``secret_key``, and
-    then no signed URL).  Production databases do neither.
-    """
-    from heat.db import api as db_api
-
-    with db_api.get_engine().begin() as conn:
-        conn.exec_driver_sql(
-            "DELETE FROM resource_data WHERE resource_id NOT IN "
-            "(SELECT id FROM resource)")
-
-
 def hot_outcome(heat, ctx, name, resources, outputs=None):
     """``(status, reason, outputs)`` of a HOT stack, deleted after."""
     template = {"heat_template_version": HOT, "resources": resources,
@@ -333,7 +315,7 @@ def matrix_of(mock, heat_types):
 
 @pytest.mark.parametrize("case", sorted(SIGNAL_CASES))
 def test_signal_types_the_matrix_supports_complete(
-        heat, apis, heat_types, deltacloud_mock, clean_resource_data, case):
+        heat, apis, heat_types, deltacloud_mock, case):
     resources, outputs, expected = SIGNAL_CASES[case]
     deltacloud_mock.set_capability("instances", "user_data")
     connection.DISCOVERY.clear()
@@ -389,8 +371,7 @@ def test_what_the_matrix_refuses_is_refused_at_validation(
     assert identity is None, "the stack was created"
 
 
-def test_curl_cli_signals_a_wait_condition(heat, apis, deltacloud_mock,
-                                           clean_resource_data):
+def test_curl_cli_signals_a_wait_condition(heat, apis, deltacloud_mock):
     """What the templates guide shows: an instance runs the handle's
     curl_cli with a JSON body; CFN_SIGNAL is the default transport."""
     import re
