@@ -90,8 +90,14 @@ class NotFound(LookupError):
     """No such stack user, project or key."""
 
 
-#: What a database that cannot be reached raises (oslo.db wraps some).
-STORE_ERRORS = (sa.exc.SQLAlchemyError,)
+class KeysUnreadable(RuntimeError):
+    """A stored secret does not decrypt: this process's
+    ``auth_encryption_key`` is not the one that encrypted it."""
+
+
+#: What a database that cannot be reached raises (oslo.db wraps some),
+#: and a secret that cannot be decrypted.
+STORE_ERRORS = (sa.exc.SQLAlchemyError, KeysUnreadable)
 try:
     from oslo_db import exception as _db_exception
     STORE_ERRORS += (_db_exception.DBError,)
@@ -240,9 +246,8 @@ class StackUserStore:
             row = conn.execute(sa.select(CREDENTIALS).where(*where)).first()
         if row is None:
             raise NotFound("no such EC2 key")
-        _, decrypt = self._crypt()
         return AccessKey(id=row.id, access=row.access,
-                         secret=decrypt(row.secret_method, row.secret))
+                         secret=self._decrypted(row))
 
     def delete_credential(self, *, user_id, credential_id=None,
                           access=None):
@@ -254,6 +259,18 @@ class StackUserStore:
         with self.engine.begin() as conn:
             return bool(conn.execute(
                 CREDENTIALS.delete().where(*where)).rowcount)
+
+    def _decrypted(self, row):
+        from heat.common import exception
+
+        _, decrypt = self._crypt()
+        try:
+            return decrypt(row.secret_method, row.secret)
+        except exception.InvalidEncryptionKey:
+            LOG.error("Cannot decrypt the stack users' EC2 secrets: this "
+                      "process's auth_encryption_key differs from the one "
+                      "that encrypted them; use the engines' key")
+            raise KeysUnreadable("auth_encryption_key mismatch") from None
 
     def principal(self, access):
         """The :class:`Principal` owning ``access``, or None."""
@@ -270,9 +287,8 @@ class StackUserStore:
             row = conn.execute(query).first()
         if row is None:
             return None
-        _, decrypt = self._crypt()
         return Principal(
-            access=row.access, secret=decrypt(row.secret_method, row.secret),
+            access=row.access, secret=self._decrypted(row),
             user_id=row.user_id, user_name=row.name,
             enabled=bool(row.enabled), project_id=row.project_id,
             owner_project=row.owner_project, stack_id=row.stack_id)
