@@ -13,6 +13,7 @@ import time
 import pytest
 import requests
 
+from heat_deltacloud.mock import guestboot
 from heat_deltacloud.mock.server import MockServer
 
 pytestmark = [pytest.mark.heat]
@@ -35,14 +36,22 @@ def mock(cloud):
 
 
 def cfn_signal(tmp_path, *args):
-    """The real cfn-signal through the mock guest mode's wrapper: its
-    files (log, caches) rebased into an instance root, loopback only."""
-    from heat_deltacloud.mock import guestboot
+    """The real cfn-signal through the mock's guest-mode wrapper: its log
+    and nova's cached meta_data.json live in an instance root under
+    tmp_path (not the host's /var/log and /var/lib), so without ``-i`` the
+    UniqueId is the root's instance id ("node") and nothing asks
+    169.254.169.254.  The wrapper prints the HTTP status it got."""
+    root = guestboot.make_root(str(tmp_path), "node")
+    return subprocess.run([f"{root}/{guestboot.BIN}/cfn-signal", *args],
+                          env=guestboot.environment(root),
+                          capture_output=True, text=True, timeout=60)
 
-    root = guestboot.make_root(str(tmp_path), "test-instance")
-    return subprocess.run(
-        [f"{root}/{guestboot.BIN}/cfn-signal", *args], capture_output=True,
-        text=True, timeout=60, env=guestboot.environment(root))
+
+def http_status(result):
+    found = re.search(r"^cfn-signal: PUT \S+ -> HTTP (\d+)",
+                      result.stderr, re.M)
+    assert found, result.stderr
+    return int(found.group(1))
 
 
 def wait_for(predicate, timeout=60, interval=0.2, what="condition"):
@@ -127,6 +136,7 @@ def test_cfn_signal_completes_a_wait_condition(heat, apis, mock,
     result = cfn_signal(tmp_path, "-e", "0", "-i", "dbpass", "-d",
                         "s3cr3t", url)
     assert result.returncode == 0, result.stderr
+    assert http_status(result) == 200
     stack = heat.wait_for_stack(ctx, identity, timeout=120)
     assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
     assert outputs(stack)["Data"] == '{"dbpass": "s3cr3t"}'
@@ -148,6 +158,7 @@ def test_failure_signal_fails_the_stack(heat, apis, mock, tmp_path):
     result = cfn_signal(tmp_path, "-e", "3", "-r", "database did not start",
                         url)
     assert result.returncode == 0, result.stderr
+    assert http_status(result) == 200
     stack = heat.wait_for_stack(ctx, identity, timeout=120)
     assert stack["stack_status"] == "FAILED"
     assert "database did not start" in stack["stack_status_reason"]
