@@ -79,6 +79,7 @@ class Client:
         self.network_interfaces = managers.NetworkInterfaceManager(self)
         self.instance_states = managers.InstanceStateManager(self)
         self.drivers = managers.DriverManager(self)
+        self.load_balancers = managers.LoadBalancerManager(self)
 
     def __repr__(self):
         extra = "".join(f" {name}={value}" for name, value in

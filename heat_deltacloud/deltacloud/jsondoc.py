@@ -312,3 +312,20 @@ def driver(doc, ident=None):
     doc = _obj(doc, "driver")
     return models.Driver(id=str(ident or _req(doc, "id", "driver")),
                          name=_req(doc, "name", "driver"))
+
+
+def load_balancer(doc):
+    return models.LoadBalancer(
+        id=_req(doc, "id", "load_balancer"),
+        realm_ids=tuple(str(_req(r, "id", "realm")) if isinstance(r, dict)
+                        else str(r) for r in doc.get("realms") or ()),
+        listeners=tuple(models.Listener(
+            protocol=_opt(li, "protocol"),
+            load_balancer_port=_opt(li, "load_balancer_port"),
+            instance_port=_opt(li, "instance_port"))
+            for li in doc.get("listeners") or ()),
+        instance_ids=tuple(str(_req(i, "id", "instance"))
+                           for i in doc.get("instances") or ()),
+        public_addresses=tuple(str(a) for a in
+                               doc.get("public_addresses") or ()),
+        created_at=_opt(doc, "created_at"), actions=_links(doc))

@@ -443,3 +443,35 @@ class DriverManager(Manager):
                     "expected a JSON object of drivers")
             return [jsondoc.driver(d, ident) for ident, d in doc.items()]
         return _wrap_shape_errors(read, response.body, "GET", url)
+
+
+class LoadBalancerManager(Manager):
+    """Load balancers, on drivers that have them (ec2)."""
+    kind = _kind("load_balancers", "load_balancer", "load_balancer")
+
+    def create(self, name, realm_id, protocol, balancer_port,
+               instance_port):
+        """One listener: ``protocol`` (HTTP or TCP) from
+        ``balancer_port`` to the instances' ``instance_port``."""
+        return self._create({
+            "name": name, "realm_id": getid(realm_id),
+            "listener_protocol": protocol,
+            "listener_balancer_port": str(balancer_port),
+            "listener_instance_port": str(instance_port)})
+
+    def destroy(self, load_balancer):
+        self._delete(getid(load_balancer))
+
+    def register(self, load_balancer, instance_id):
+        """Add an instance; returns the load balancer."""
+        return self._registration(load_balancer, instance_id, "register")
+
+    def unregister(self, load_balancer, instance_id):
+        return self._registration(load_balancer, instance_id, "unregister")
+
+    def _registration(self, load_balancer, instance_id, action):
+        url = self._item_url(getid(load_balancer), action)
+        response = self._send("POST", url,
+                              data={"instance_id": getid(instance_id)},
+                              expect=(200, 202))
+        return self._read(response, "POST", url)

@@ -416,3 +416,23 @@ class Driver:
     id: str
     name: str
     providers: tuple = ()
+
+
+@_frozen
+class Listener:
+    protocol: str | None = None
+    load_balancer_port: str | None = None
+    instance_port: str | None = None
+
+
+@_frozen
+class LoadBalancer(_HasActions):
+    """A load balancer (EC2's Elastic Load Balancing); its public
+    address is its DNS name."""
+    id: str
+    realm_ids: tuple = ()
+    listeners: tuple = ()
+    instance_ids: tuple = ()
+    public_addresses: tuple = ()
+    created_at: str | None = None
+    actions: tuple = ()

@@ -361,3 +361,17 @@ def driver(el):
                 _attr(e, "kind"): (e.text or "").strip()
                 for e in p.iterfind("entrypoint")}))
             for p in el.iterfind("provider")))
+
+
+def load_balancer(el):
+    return models.LoadBalancer(
+        id=_attr(el, "id"), realm_ids=_ids(el, "realm"),
+        listeners=tuple(models.Listener(
+            protocol=li.get("protocol"),
+            load_balancer_port=_text(li, "load_balancer_port"),
+            instance_port=_text(li, "instance_port"))
+            for li in el.iterfind("listeners/listener")),
+        instance_ids=_ids(el, "instances/instance"),
+        public_addresses=tuple(_text_of(a) for a in
+                               el.iterfind("public_addresses/address")),
+        created_at=_text(el, "created_at"), actions=_links(el))

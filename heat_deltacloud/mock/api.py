@@ -10,7 +10,7 @@ import random
 import re
 
 from heat_deltacloud.mock import documents, models
-from heat_deltacloud.mock.drivers import DRIVERS
+from heat_deltacloud.mock.drivers import DRIVERS, ec2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -423,8 +423,13 @@ def add_firewall_rule(ex):
 
 
 def delete_firewall_rule(ex):
-    ex.cloud.delete_firewall_rule(ex.user, ex.args["id"],
-                                  ex.args["rule_id"])
+    rule_id = ex.args["rule_id"]
+    if ex.driver.rule_id is not None:  # the driver's ids name the content
+        firewall = ex.cloud.firewall(ex.user, ex.args["id"])
+        rule_id = next((r["id"] for r in firewall["rules"]
+                        if ex.driver.rule_id(firewall, r) == rule_id),
+                       rule_id)
+    ex.cloud.delete_firewall_rule(ex.user, ex.args["id"], rule_id)
     return ex.no_content()
 
 
@@ -656,6 +661,41 @@ def destroy_network_interface(ex):
     return ex.no_content()
 
 
+# -- load balancers (the ec2 driver's; 412 on drivers without them) ----------
+
+def load_balancers(ex):
+    return ex.many("load_balancer", ex.cloud.list_load_balancers(
+        ex.user, **ex.filters("id")))
+
+
+def load_balancer(ex):
+    return ex.one("load_balancer",
+                  ex.cloud.load_balancer(ex.user, ex.args["id"]))
+
+
+def create_load_balancer(ex):
+    balancer = ex.cloud.create_load_balancer(
+        ex.user, ex.param("name"), ex.param("realm_id"),
+        ex.param("listener_protocol"), ex.param("listener_balancer_port"),
+        ex.param("listener_instance_port"), ec2.region(ex.provider))
+    return ex.one("load_balancer", balancer, status=201,
+                  location=("load_balancers", balancer["id"]))
+
+
+def _registration(register):
+    def handler(ex):
+        return ex.one("load_balancer", ex.cloud.register_instance(
+            ex.user, ex.args["id"], ex.param("instance_id"), register))
+    handler.__name__ = "register_instance" if register \
+        else "unregister_instance"
+    return handler
+
+
+def destroy_load_balancer(ex):
+    ex.cloud.destroy_load_balancer(ex.user, ex.args["id"])
+    return ex.no_content()
+
+
 R = Route
 #: Every operation, matched in order; an unknown method/path is 404.
 ROUTES = (
@@ -770,4 +810,19 @@ ROUTES = (
       "network_interfaces", runtime=True),
     R("DELETE", "/api/network_interfaces/:id", destroy_network_interface,
       "destroy_network_interface"),
+    R("GET", "/api/load_balancers", load_balancers, "load_balancers",
+      index=True, runtime=True),
+    R("POST", "/api/load_balancers", create_load_balancer,
+      "create_load_balancer",
+      required=("name", "realm_id", "listener_protocol",
+                "listener_balancer_port", "listener_instance_port"),
+      enums=(("listener_protocol", ("HTTP", "TCP")),)),
+    R("GET", "/api/load_balancers/:id", load_balancer, "load_balancer",
+      runtime=True),
+    R("DELETE", "/api/load_balancers/:id", destroy_load_balancer,
+      "destroy_load_balancer"),
+    R("POST", "/api/load_balancers/:id/register", _registration(True),
+      "lb_register_instance", required=("instance_id",)),
+    R("POST", "/api/load_balancers/:id/unregister", _registration(False),
+      "lb_unregister_instance", required=("instance_id",)),
 )

@@ -19,7 +19,8 @@ KINDS = {"realm": "realms", "hardware_profile": "hardware_profiles",
          "address": "addresses", "storage_volume": "storage_volumes",
          "storage_snapshot": "storage_snapshots", "firewall": "firewalls",
          "bucket": "buckets", "metric": "metrics", "network": "networks",
-         "subnet": "subnets", "network_interface": "network_interfaces"}
+         "subnet": "subnets", "network_interface": "network_interfaces",
+         "load_balancer": "load_balancers"}
 UNITS = {"cpu": "count", "memory": "MB", "storage": "GB",
          "architecture": "label"}
 
@@ -67,6 +68,8 @@ class Renderer:
         #: instance -> the actions it offers (the driver's).
         self.actions_for = actions_for or (
             lambda inst: STATE_ACTIONS.get(inst["state"].upper(), ()))
+        #: (firewall, rule) -> the rule's id as the driver shows it.
+        self.rule_id = lambda firewall, rule: rule["id"]
 
     def href(self, *parts):
         return "/".join([self.api, *parts])
@@ -477,8 +480,9 @@ class Renderer:
         _el(el, "owner_id", fw["owner"])
         rules = _el(el, "rules")
         for rule in fw["rules"]:
-            rule_href = f"{href}/rules/{rule['id']}"
-            r = _el(rules, "rule", href=rule_href, id=rule["id"])
+            rule_id = self.rule_id(fw, rule)
+            rule_href = f"{href}/rules/{rule_id}"
+            r = _el(rules, "rule", href=rule_href, id=rule_id)
             _el(_el(r, "actions"), "link", href=rule_href, method="delete",
                 rel="destroy")
             for name, value in self._rule_fields(rule).items():
@@ -499,7 +503,8 @@ class Renderer:
         return {"id": fw["id"], "href": self.href("firewalls", fw["id"]),
                 "name": fw["name"], "description": fw.get("description"),
                 "owner_id": fw["owner"],
-                "rules": [{"id": r["id"], **self._rule_fields(r),
+                "rules": [{"id": self.rule_id(fw, r),
+                           **self._rule_fields(r),
                            "sources": list(r["sources"])}
                           for r in fw["rules"]]}
 
@@ -646,6 +651,47 @@ class Renderer:
                 "instance": {"id": nic["instance"],
                              "href": self.href("instances", nic["instance"])},
                 "ip_address": nic["ip_address"]}
+
+    # -- load balancers -------------------------------------------------------
+
+    def load_balancer_xml(self, parent, lb):
+        ident = lb["id"]
+        href = self.href("load_balancers", ident)
+        el = _el(parent, "load_balancer", href=href, id=ident)
+        actions = _el(el, "actions")
+        _el(actions, "link", href=href, method="delete", rel="destroy")
+        _el(actions, "link", href=f"{href}/register", method="post",
+            rel="register")
+        addresses = _el(el, "public_addresses")
+        for address in lb["public_addresses"]:
+            _el(addresses, "address", address)
+        _el(el, "created_at", lb["created_at"])
+        realm = lb["realms"][0]
+        _el(el, "realm", href=self.href("realms", realm), id=realm)
+        listeners = _el(el, "listeners")
+        for listener in lb["listeners"]:
+            li = _el(listeners, "listener", protocol=listener["protocol"])
+            _el(li, "load_balancer_port", listener["load_balancer_port"])
+            _el(li, "instance_port", listener["instance_port"])
+        instances = _el(el, "instances")
+        for inst in lb["instances"]:
+            i = _el(instances, "instance", href=self.href("instances", inst),
+                    id=inst)
+            _el(i, "link", href=f"{href}/unregister?instance_id={inst}",
+                rel="unregister")
+        return el
+
+    def load_balancer_json(self, lb):
+        return {"id": lb["id"],
+                "href": self.href("load_balancers", lb["id"]),
+                "realms": [self.link("realms", r, "realm")
+                           for r in lb["realms"]],
+                "listeners": [dict(listener, id=None)
+                              for listener in lb["listeners"]],
+                "instances": [self.link("instances", i, "instance")
+                              for i in lb["instances"]],
+                "public_addresses": list(lb["public_addresses"]),
+                "created_at": lb["created_at"]}
 
     # -- errors ---------------------------------------------------------------
 

@@ -181,6 +181,7 @@ class Cloud:
             self.network_interfaces = {
                 n["id"]: dict(n, owner=MOCK_USER)
                 for n in fx.get("network_interfaces", ())}
+            self.load_balancers = {}
             self._serial = 0
             self.observer.reset()
 
@@ -840,3 +841,52 @@ class Cloud:
         if instance is not None and ident in instance["network_interfaces"]:
             instance["network_interfaces"].remove(ident)
         del self.network_interfaces[ident]
+
+    # -- load balancers (per-user names; the ec2 driver's ELB) ----------------
+
+    @locked
+    def load_balancer(self, user, ident):
+        return self._owned(self.load_balancers, (user, ident), user,
+                           error=lambda: MockError(
+                               404, "LoadBalancerNotFound: There is no "
+                                    f"ACTIVE Load Balancer named '{ident}'"))
+
+    @locked
+    def list_load_balancers(self, user, **filters):
+        return [b for b in self.load_balancers.values()
+                if b["owner"] == user and _matches(b, filters)]
+
+    @locked
+    def create_load_balancer(self, user, name, realm_id, protocol,
+                             balancer_port, instance_port, region):
+        if (user, name) in self.load_balancers:
+            raise MockError(409, "DuplicateLoadBalancerName: Load balancer "
+                                 f"'{name}' already exists")
+        self._serial += 1
+        balancer = {
+            "id": name, "owner": user, "realms": [realm_id],
+            "listeners": [{"protocol": protocol,
+                           "load_balancer_port": balancer_port,
+                           "instance_port": instance_port}],
+            "instances": [], "created_at": ruby_time(self.clock()),
+            "public_addresses": [f"{name}-{self._serial}.{region}.elb."
+                                 "amazonaws.com"]}
+        self.load_balancers[(user, name)] = balancer
+        return balancer
+
+    @locked
+    def register_instance(self, user, ident, instance_id, register=True):
+        balancer = self.load_balancer(user, ident)
+        self._owned(self.instances, instance_id, user)
+        stored = self.load_balancers[(user, ident)]
+        if register and instance_id not in stored["instances"]:
+            stored["instances"].append(instance_id)
+        elif not register and instance_id in stored["instances"]:
+            stored["instances"].remove(instance_id)
+        return dict(balancer, instances=list(stored["instances"]))
+
+    @locked
+    def destroy_load_balancer(self, user, ident):
+        """An unknown name is quietly done, as the real driver's
+        ``destroy_load_balancer`` returns instead of raising."""
+        self.load_balancers.pop((user, ident), None)

@@ -78,6 +78,8 @@ class Exchange:
         self.renderer = documents.Renderer(
             f"{request.host_url}/api", driver=self.driver.name,
             provider=provider, actions_for=self.driver.actions_for)
+        if self.driver.rule_id is not None:
+            self.renderer.rule_id = self.driver.rule_id
         self.credentials = protocol.basic_credentials(
             request.headers.get("Authorization"))
         self._user = None

@@ -59,3 +59,23 @@ def test_an_ec2_client(deltacloud_mock):
         assert dc.supports("buckets", "bucket_location")
         assert [r.id for r in dc.realms.list()][0] == "eu-west-1a"
         assert "stopping" in [s.name for s in dc.instance_states.list()]
+
+
+@pytest.mark.parametrize("fmt", ["xml", "json"])
+def test_load_balancers_on_ec2(deltacloud_mock, fmt):
+    with Client(deltacloud_mock.url, "mockuser", "mockpassword",
+                driver="ec2", format=fmt) as dc:
+        lb = dc.load_balancers.create("web", "us-east-1b", "HTTP", 80, 8080)
+        assert (lb.id, lb.realm_ids, lb.listeners[0].instance_port) == (
+            "web", ("us-east-1b",), "8080")
+        assert lb.public_addresses[0].endswith(".elb.amazonaws.com")
+        assert dc.load_balancers.register(lb, "inst1").instance_ids == (
+            "inst1",)
+        assert dc.load_balancers.unregister(lb, "inst1").instance_ids == ()
+        assert [b.id for b in dc.load_balancers.list()] == ["web"]
+        dc.load_balancers.destroy(lb)
+        with pytest.raises(exceptions.NotFound):
+            dc.load_balancers.get("web")
+    with Client(deltacloud_mock.url, "mockuser", "mockpassword") as dc:
+        with pytest.raises(exceptions.NotSupported):
+            dc.load_balancers.list()

@@ -221,3 +221,54 @@ def test_destroying_an_instance_removes_its_interfaces(call):
     assert call("POST", "/api/instances/inst1/stop").status_code == 202
     assert call("DELETE", "/api/instances/inst1").status_code == 204
     assert call("GET", "/api/network_interfaces/nic1").status_code == 404
+
+
+def test_load_balancers_on_ec2_only(call, helpers):
+    response = call("GET", "/api/load_balancers")
+    assert (response.status_code, response.headers["Expect"]) == (
+        412, "load_balancers")
+    ec2 = {"X-Deltacloud-Driver": "ec2"}
+    created = call("POST", "/api/load_balancers", headers=ec2, name="web",
+                   realm_id="us-east-1a", listener_protocol="HTTP",
+                   listener_balancer_port="80", listener_instance_port="8080")
+    assert created.status_code == 201
+    lb = helpers.xml(created)
+    assert lb.findtext("public_addresses/address").endswith(
+        ".us-east-1.elb.amazonaws.com")
+    assert lb.find("listeners/listener").get("protocol") == "HTTP"
+    registered = helpers.xml(call("POST", "/api/load_balancers/web/register",
+                                  headers=ec2, instance_id="inst0"))
+    assert [i.get("id") for i in registered.findall("instances/instance")] \
+        == ["inst0"]
+    call("POST", "/api/load_balancers/web/unregister", headers=ec2,
+         instance_id="inst0")
+    assert helpers.xml(call("GET", "/api/load_balancers/web",
+                            headers=ec2)).find("instances/instance") is None
+    assert call("POST", "/api/load_balancers", headers=ec2, name="x",
+                realm_id="us-east-1a", listener_protocol="UDP",
+                listener_balancer_port="1",
+                listener_instance_port="1").status_code == 400
+    assert call("DELETE", "/api/load_balancers/web",
+                headers=ec2).status_code == 204
+    missing = call("GET", "/api/load_balancers/web", headers=ec2)
+    assert helpers.error(missing)[2].startswith("LoadBalancerNotFound")
+
+
+def test_ec2_firewall_rule_ids(app, call, helpers):
+    ec2 = {"X-Deltacloud-Driver": "ec2"}
+    default = helpers.xml(call("GET", "/api/firewalls/default",
+                               headers=ec2))
+    rules = default.findall("rules/rule")
+    assert [r.get("id") for r in rules][0] == \
+        "mockuser~tcp~0~65535~@group,mockuser,default"
+    call("POST", "/api/firewalls/default/rules", headers=ec2,
+         protocol="tcp", port_from="22", port_to="22",
+         ip_address1="10.0.0.0/8")
+    rule = "mockuser~tcp~22~22~@address,ipv4,10.0.0.0,8"
+    assert rule in [r.get("id") for r in helpers.xml(call(
+        "GET", "/api/firewalls/default", headers=ec2)).findall(
+            "rules/rule")]
+    assert call("DELETE", f"/api/firewalls/default/rules/{rule}",
+                headers=ec2).status_code == 204
+    assert len(helpers.xml(call("GET", "/api/firewalls/default",
+                                headers=ec2)).findall("rules/rule")) == 3

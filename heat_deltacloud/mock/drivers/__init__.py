@@ -98,6 +98,9 @@ class Driver:
     images: tuple = ()
     #: Every account has a ``default`` firewall (an EC2 security group).
     default_firewall: bool = False
+    #: (firewall, rule) -> the id the driver shows for a rule; None: the
+    #: mock's own (``rule<n>``).
+    rule_id: object = None
 
     def providers(self):
         """``{provider: {kind: host}}``, as the real ``driver_provider``

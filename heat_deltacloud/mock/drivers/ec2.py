@@ -3,8 +3,8 @@
 
 What the emulation takes from that source:
 
-* ``/api``: every collection the driver implements except load
-  balancers (not emulated yet), with its declared features
+* ``/api``: every collection the driver implements, load balancers
+  (Elastic Load Balancing) included, with its declared features
   (``instances``: metrics, user_data, firewalls, authentication_key,
   instance_count, attach_snapshot; ``images``: owner_id, image_name,
   image_description; ``buckets``: bucket_location).  No ``user_name``:
@@ -67,17 +67,34 @@ HARDWARE_PROFILES = [
 ]
 
 
+def rule_id(firewall, rule):
+    """``firewall_rule_id``: the rule's content as its id,
+    ``owner~protocol~from~to~@address,ipv4,10.0.0.0,8,@group,owner,name``
+    (EC2 gives rules no ids)."""
+    sources = ",".join(
+        f"@group,{s.get('owner')},{s.get('name')}" if s["type"] == "group"
+        else f"@address,{s.get('family')},{s.get('address')},"
+             f"{s.get('prefix')}" for s in rule["sources"])
+    return (f"{firewall['owner']}~{rule['protocol']}~{rule['port_from']}~"
+            f"{rule['port_to']}~{sources}")
+
+
+def region(provider=None):
+    return provider if provider in REGIONS else DEFAULT_REGION
+
+
 def realms(provider=None):
     """The availability zones of ``provider`` (a region)."""
-    region = provider if provider in REGIONS else DEFAULT_REGION
-    return [{"id": f"{region}{zone}", "name": f"{region}{zone}",
+    name = region(provider)
+    return [{"id": f"{name}{zone}", "name": f"{name}{zone}",
              "state": "available", "limit": "unlimited"} for zone in ZONES]
 
 
 COLLECTIONS = ("instances", "realms", "hardware_profiles", "images",
                "instance_states", "keys", "addresses", "storage_volumes",
                "storage_snapshots", "drivers", "buckets", "metrics",
-               "networks", "subnets", "network_interfaces", "firewalls")
+               "networks", "subnets", "network_interfaces", "firewalls",
+               "load_balancers")
 _FEATURES = feature_table({
     ("instances", "user_data"), ("instances", "authentication_key"),
     ("instances", "firewalls"), ("instances", "instance_count"),
@@ -126,4 +143,5 @@ DRIVER = Driver(
                             ("RUNNING", "stop"): "STOPPED",
                             ("STOPPED", "start"): "RUNNING",
                             ("STOPPED", "destroy"): None},
-    entrypoints=ENTRYPOINTS, images=IMAGES, default_firewall=True)
+    entrypoints=ENTRYPOINTS, images=IMAGES, default_firewall=True,
+    rule_id=rule_id)
