@@ -97,7 +97,9 @@ class Manager:
 
     def _require_features(self, table, params):
         for name, value in params.items():
-            if value is not None and name in table:
+            if value is not None and name in table and \
+                    not self.client.honours_unadvertised(
+                        self.kind.collection, name):
                 self.client.require(self.kind.collection, table[name],
                                     param=name)
 

@@ -11,6 +11,11 @@ from heat_deltacloud.deltacloud.transport import (DEFAULT_MAX_BODY,
 LOG = logging.getLogger(__name__)
 
 FORMATS = ("xml", "json")
+#: (driver, collection, parameter) a driver honours without advertising
+#: the feature: the real mock driver stores a volume's ``name``
+#: (``mock_driver.rb`` ``create_storage_volume``) yet declares no
+#: ``volume_name``.
+UNADVERTISED = frozenset({("mock", "storage_volumes", "name")})
 
 
 class Discovery:
@@ -122,6 +127,17 @@ class Client:
     def supports(self, collection, feature=None):
         """Whether the driver has ``collection`` (and its ``feature``)."""
         return self.api.supports(collection, feature)
+
+    def honours_unadvertised(self, collection, param):
+        """Whether the driver is known to honour ``param`` of
+        ``collection``'s create without advertising its feature."""
+        return (self.api.driver, collection, param) in UNADVERTISED
+
+    def honours(self, collection, feature, param):
+        """Whether sending ``param`` (of ``feature``) has an effect: the
+        driver advertises the feature or is known to honour it anyway."""
+        return self.supports(collection, feature) or \
+            self.honours_unadvertised(collection, param)
 
     def require(self, collection, feature=None, *, param=None):
         """Raise :class:`NotSupported` unless the driver has the capability.

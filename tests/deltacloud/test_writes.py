@@ -210,10 +210,23 @@ def test_volumes_lifecycle(make_client, reply, rsps):
     client.storage_volumes.destroy(volume)
 
 
-def test_volume_name_needs_the_feature(make_client):
+def test_volume_name_needs_the_feature_or_a_driver_that_keeps_it(
+        make_client, reply, rsps):
     client = make_client()
+    # The mock driver stores names without advertising volume_name.
+    assert client.honours("storage_volumes", "volume_name", "name")
+    reply("POST", "/storage_volumes", "storage_volume", status=201)
+    client.storage_volumes.create(name="data")
+    assert form(rsps.calls[-1]) == {"name": "data"}
+    with pytest.raises(exceptions.NotSupported,
+                       match="volume_description"):
+        client.storage_volumes.create(description="data")
+    other = make_client(api=False)
+    other.discovery.api = models.Api("ec2", "1.1.3", collections=(
+        models.Collection("storage_volumes", URL + "/storage_volumes"),))
+    assert not other.honours("storage_volumes", "volume_name", "name")
     with pytest.raises(exceptions.NotSupported, match="volume_name"):
-        client.storage_volumes.create(name="data")
+        other.storage_volumes.create(name="data")
 
 
 def test_firewall_rules(make_client, reply, rsps):

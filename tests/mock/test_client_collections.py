@@ -79,3 +79,8 @@ def test_load_balancers_on_ec2(deltacloud_mock, fmt):
     with Client(deltacloud_mock.url, "mockuser", "mockpassword") as dc:
         with pytest.raises(exceptions.NotSupported):
             dc.load_balancers.list()
+
+
+def test_volume_names_reach_the_mock(dc):
+    volume = dc.storage_volumes.create(capacity=2, name="data")
+    assert dc.storage_volumes.get(volume.id).name == "data"
