@@ -641,3 +641,38 @@ def test_a_removed_resources_key_is_unknown(heat, served_apis, mock, ctx,
     assert "InvalidClientTokenId" in log, log
     assert cfn_signal(tmp_path, "-i", "three", kept)[0] == 200
     delete(heat, ctx, identity)
+
+
+def test_wait_conditions_in_nested_stacks(heat, served_apis, mock, ctx):
+    """Members of a ResourceGroup (nested stacks of a template resource)
+    each signal their own handle: the nested stacks share the parent's
+    stack user project, and the key is scoped to them."""
+    member = os_wait_template(script(
+        "$CURL --data-binary \"{\\\"data\\\": \\\"$NAME\\\"}\""),
+        params={"$CURL": {"get_attr": ["handle", "curl_cli"]},
+                "$NAME": {"get_param": "name"}})
+    member["parameters"] = {"name": {"type": "string"}}
+    member["outputs"] = {"data": member["outputs"]["data"]}
+    template = {
+        "heat_template_version": "2021-04-16",
+        "resources": {"group": {
+            "type": "OS::Heat::ResourceGroup",
+            "properties": {"count": 2, "resource_def": {
+                "type": "member.yaml",
+                "properties": {"name": "member-%index%"}}}}},
+        "outputs": {"data": {"value": {"get_attr": ["group", "data"]}}},
+    }
+    identity = heat.engine_client.create_stack(
+        ctx, "nested-waits", template, {},
+        {"member.yaml": json.dumps(member)}, {"timeout_mins": 2})
+    stack = settle(heat, ctx, identity)
+    assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
+    assert sorted(json.loads(d)["1"] for d in outputs(stack)["data"]) == [
+        "member-0", "member-1"]
+    urls = signed_urls_in_user_data(mock)
+    assert len(urls) == 2
+    delete(heat, ctx, identity)
+    # Deleting the parent revoked the nested stacks' keys too.
+    answer = requests.put(urls[0], json={"status": "SUCCESS"}, timeout=30)
+    assert answer.status_code == 403
+    assert "InvalidClientTokenId" in answer.text
