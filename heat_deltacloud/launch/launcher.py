@@ -41,6 +41,8 @@ class Outcome:
     #: Each resource's latest event, by logical name.
     resources: dict
     leftovers: tuple = ()
+    #: Every failed resource event, in the order seen.
+    failures: tuple = ()
 
     @property
     def ok(self):
@@ -48,7 +50,10 @@ class Outcome:
 
     @property
     def failure(self):
-        """The first resource event that failed, if any."""
+        """The first resource event that failed, if any (also when a
+        rollback has since deleted the resource)."""
+        if self.failures:
+            return self.failures[0]
         return next((e for e in self.resources.values()
                      if e.status.endswith("_FAILED")), None)
 
@@ -92,7 +97,7 @@ class Launcher:
             timeout_minutes=timeout_minutes)
         LOG.info("stack %s submitted: %s", name, stack_id)
         return self.follow(stack_id, "CREATE", total=len(resources),
-                           name=name)
+                           name=name, rollback=rollback)
 
     def watcher(self, stack):
         """A :class:`~heat_deltacloud.launch.watcher.Watcher` of ``stack``
@@ -105,14 +110,18 @@ class Launcher:
             **self.follow_options)
 
     def follow(self, stack, action=None, *, total=None, name=None,
-               watcher=None):
-        """Follow ``stack`` (id or name) until it settles in ``action``."""
+               watcher=None, rollback=False):
+        """Follow ``stack`` (id or name) until it settles in ``action``
+        (or, for a create or update, in a rollback); ``rollback``: the
+        stack was submitted with rollback on, see
+        :meth:`~heat_deltacloud.launch.watcher.Watcher.follow`."""
         if total is None:
             total = len(self.heat.stack_resources(stack))
         _notify(self.observers, "started", action, name or stack, total)
         watcher = watcher or self.watcher(stack)
-        state = watcher.follow(action)
-        return Outcome(state, dict(watcher.resources))
+        state = watcher.follow(action, rollback=rollback)
+        return Outcome(state, dict(watcher.resources),
+                       failures=tuple(watcher.failures))
 
     def delete(self, stack):
         """DeleteStack, follow it, and report what was left behind."""

@@ -22,10 +22,18 @@ LOG = logging.getLogger(__name__)
 
 #: Resource types whose physical id is a Deltacloud instance id.
 INSTANCE_TYPES = frozenset({"AWS::EC2::Instance", "OS::Nova::Server"})
+#: Actions Heat rolls back on failure when the stack allows it.
+ROLLED_BACK = ("CREATE", "UPDATE")
 
 
 class FollowTimeout(HeatDeltacloudError):
     """The stack did not settle in time."""
+
+
+#: Seconds a ``CREATE_FAILED`` (or ``UPDATE_FAILED``) stack with rollback
+#: on may stay so before the watcher takes it as final: Heat starts the
+#: rollback right after setting it, so it normally lasts one poll.
+ROLLBACK_GRACE = 30.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -191,6 +199,7 @@ class Watcher:
     def __init__(self, heat, stack_id, *, addresses=None, on_event=None,
                  on_stack=None, interval=0.5,
                  max_interval=5.0, backoff=1.5, timeout=1800.0,
+                 rollback_grace=ROLLBACK_GRACE,
                  sleep=time.sleep, clock=time.monotonic):
         self.heat, self.stack_id = heat, stack_id
         self._addresses = addresses
@@ -198,6 +207,7 @@ class Watcher:
         self._on_stack = on_stack or (lambda state: None)
         self.interval, self.max_interval = interval, max_interval
         self.backoff, self.timeout = backoff, timeout
+        self.rollback_grace = rollback_grace
         self._sleep, self._clock = sleep, clock
         self._feed = (EventFeed if heat.lists_events else
                       ResourceChangeFeed)(heat, stack_id)
@@ -206,20 +216,33 @@ class Watcher:
         self.resources = {}
         #: Polls made so far (each one DescribeStacks + one feed request).
         self.polls = 0
+        #: Every ``*_FAILED`` resource event, in the order seen (a rollback
+        #: replaces a failed resource's latest event by its delete's).
+        self.failures = []
 
-    def follow(self, action=None):
+    def follow(self, action=None, *, rollback=False):
         """Poll until the stack settles (in ``action``, if given).
 
         ``action`` ("CREATE", "DELETE", ...) guards against reading the
         status left by the previous operation right after submitting a new
-        one.  Returns the final :class:`StackState`.
+        one.  A settled ``ROLLBACK_*`` status ends a ``CREATE`` or
+        ``UPDATE`` follow too (Heat rolled it back).  With ``rollback``
+        (the stack was submitted with rollback on), ``<action>_FAILED`` is
+        only a step towards the rollback: it ends the follow once it has
+        lasted :data:`ROLLBACK_GRACE` seconds.  Returns the final
+        :class:`StackState`.
         """
         deadline = self._clock() + self.timeout
         wait = None
+        failed_since = None
         while True:
             state, changed = self.poll()
-            done = state.settled and (
-                action is None or state.status.startswith(action + "_"))
+            done = self._final(state, action)
+            if done and rollback and action in ROLLED_BACK and \
+                    state.status == f"{action}_FAILED":
+                now = self._clock()
+                failed_since = now if failed_since is None else failed_since
+                done = now - failed_since >= self.rollback_grace
             if done:
                 return state
             wait = self.interval if changed or wait is None else \
@@ -233,6 +256,14 @@ class Watcher:
             # deadline, not up to max_interval before it.
             self._sleep(min(wait, remaining))
 
+    @staticmethod
+    def _final(state, action):
+        if not state.settled:
+            return False
+        if action is None or state.status.startswith(action + "_"):
+            return True
+        return action in ROLLED_BACK and state.status.startswith("ROLLBACK_")
+
     def poll(self):
         """One poll: ``(StackState, whether anything changed)``."""
         self.polls += 1
@@ -244,6 +275,8 @@ class Watcher:
                 event = dataclasses.replace(
                     event, addresses=self._addresses(event.physical_id))
             self.resources[event.resource] = event
+            if event.status.endswith("_FAILED"):
+                self.failures.append(event)
             self._on_event(event)
         stack_changed = self._last_stack is None or \
             (state.status, state.reason) != (self._last_stack.status,

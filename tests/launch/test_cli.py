@@ -167,6 +167,27 @@ def test_failed_launch_exits_non_zero_with_the_reason(services,
 
 
 @pytest.mark.slow
+def test_a_rolled_back_launch_ends_with_the_failure(services, password_file,
+                                                    tmp_path):
+    # Before: the watcher waited for CREATE_* only and polled a
+    # ROLLBACK_COMPLETE stack until --timeout (a FollowTimeout here).
+    template = tmp_path / "five.json"
+    template.write_text(json.dumps(FIVE_SERVERS))
+    services.mock.add_fault("POST", "/api/instances", status=500,
+                            message="no capacity left in this realm")
+    result = cli("launch", str(template), "--name", "cli-rollback",
+                 "--rollback", "--timeout", "100",
+                 *remote(services, password_file))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "stack cli-rollback: ROLLBACK_COMPLETE" in result.stdout
+    assert "still" not in result.stderr
+    assert "no capacity left in this realm" in result.stdout
+    services.mock.clear_faults()
+    result = cli("delete", "cli-rollback", *remote(services, password_file))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow
 def test_status_events_and_delete_of_a_running_stack(services,
                                                      password_file):
     heat = HeatCfn(services.heat_cfn_url, Credentials(USER, PASSWORD),

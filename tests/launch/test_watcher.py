@@ -188,3 +188,51 @@ def test_addresses_are_looked_up_only_for_instances_just_completed():
     # progress, not per poll.
     assert looked_up == ["id-Web"]
     assert seen[-1].addresses == {"public": ["1.2.3.4"], "private": []}
+
+
+def test_a_rollback_ends_a_create_follow():
+    # Before: only CREATE_* ended a create's follow, so a rolled back
+    # stack was polled until the timeout (FollowTimeout here).
+    heat = ScriptedHeat(["CREATE_IN_PROGRESS", "CREATE_FAILED",
+                         "ROLLBACK_IN_PROGRESS", "ROLLBACK_COMPLETE"],
+                        events=[[]])
+    watcher, _, _ = watch(heat, timeout=60)
+    state = watcher.follow("CREATE", rollback=True)
+    assert state.status == "ROLLBACK_COMPLETE" and not state.succeeded
+    assert watcher.polls == 4
+
+
+@pytest.mark.parametrize("final", ["ROLLBACK_COMPLETE", "ROLLBACK_FAILED"])
+def test_a_rollback_ends_a_create_follow_even_without_asking(final):
+    heat = ScriptedHeat(["CREATE_IN_PROGRESS", "ROLLBACK_IN_PROGRESS",
+                         final], events=[[]])
+    watcher, _, _ = watch(heat, timeout=60)
+    assert watcher.follow("CREATE").status == final
+
+
+def test_create_failed_with_rollback_on_waits_a_bounded_grace():
+    # A rollback that never starts: CREATE_FAILED ends the follow after
+    # the grace, well before the timeout.
+    heat = ScriptedHeat(["CREATE_IN_PROGRESS", "CREATE_FAILED"],
+                        events=[[]])
+    watcher, sleeps, _ = watch(heat, timeout=600, rollback_grace=20)
+    assert watcher.follow("CREATE", rollback=True).status == "CREATE_FAILED"
+    assert 20 <= sum(sleeps) < 30
+    # Without rollback CREATE_FAILED is final at once.
+    heat = ScriptedHeat(["CREATE_IN_PROGRESS", "CREATE_FAILED"],
+                        events=[[]])
+    watcher, _, _ = watch(heat, timeout=600)
+    assert watcher.follow("CREATE").status == "CREATE_FAILED"
+    assert watcher.polls == 2
+
+
+def test_the_first_failure_survives_the_rollbacks_delete():
+    heat = ScriptedHeat(
+        ["CREATE_IN_PROGRESS", "ROLLBACK_IN_PROGRESS", "ROLLBACK_COMPLETE"],
+        events=[[event("e1", "Web", "CREATE_FAILED", "2026-11-25T10:00:01")],
+                [event("e2", "Web", "DELETE_COMPLETE", "2026-11-25T10:00:02"),
+                 event("e1", "Web", "CREATE_FAILED", "2026-11-25T10:00:01")]])
+    watcher, _, _ = watch(heat)
+    watcher.follow("CREATE", rollback=True)
+    assert watcher.resources["Web"].status == "DELETE_COMPLETE"
+    assert [e.status for e in watcher.failures] == ["CREATE_FAILED"]
