@@ -200,3 +200,61 @@ def test_non_zero_status_fails_the_deployment(heat, served_apis, mock,
         ctx, identity, "deployment")
     assert deployment["resource_status"] == "FAILED"
     heat.delete_stack(ctx, identity, timeout=WAIT)
+
+
+ENGINE_TYPES = {
+    "cloud": {"type": "OS::Heat::CloudConfig", "properties": {
+        "cloud_config": {"runcmd": ["echo hi"]}}},
+    "script": {"type": "OS::Heat::SoftwareConfig", "properties": {
+        "group": "script", "config": "#!/bin/sh\ntrue\n"}},
+    "mime": {"type": "OS::Heat::MultipartMime", "properties": {
+        "parts": [{"config": {"get_resource": "cloud"}},
+                  {"config": {"get_resource": "script"}}]}},
+    "structured": {"type": "OS::Heat::StructuredConfig", "properties": {
+        "group": "Heat::Ungrouped", "config": {"key": "value"}}},
+    "component": {"type": "OS::Heat::SoftwareComponent", "properties": {
+        "configs": [{"actions": ["CREATE"], "tool": "script",
+                     "config": "#!/bin/sh\ntrue\n"}]}},
+    "server": {"type": "OS::Nova::Server", "properties": {
+        "image": "img1", "flavor": "m1-small", "user_data_format": "RAW",
+        "user_data": {"get_resource": "mime"}}},
+    "group": {"type": "OS::Heat::SoftwareDeploymentGroup", "properties": {
+        "config": {"get_resource": "script"}, "servers": {},
+        "signal_transport": "NO_SIGNAL"}},
+    "structured_group": {"type": "OS::Heat::StructuredDeploymentGroup",
+                         "properties": {
+                             "config": {"get_resource": "structured"},
+                             "servers": {},
+                             "signal_transport": "NO_SIGNAL"}},
+}
+
+
+def test_engine_served_types_need_no_catalog(heat, served_apis, mock,
+                                             ctx):
+    """Configs, MIME user data and deployment groups run in the engine:
+    no Keystone catalog is asked for them; the MIME config is a server's
+    user data."""
+    template = {"heat_template_version": "2021-04-16",
+                "resources": ENGINE_TYPES}
+    identity = heat.engine_client.create_stack(
+        ctx, "engine-types", template, {}, {}, {"timeout_mins": 2})
+    stack = heat.wait_for_stack(ctx, identity, timeout=WAIT)
+    assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
+    server = heat.engine_client.describe_stack_resource(
+        ctx, identity, "server")["physical_resource_id"]
+    user_data = mock.instance(server)["user_data"]
+    assert "runcmd" in user_data and "#!/bin/sh" in user_data
+    heat.delete_stack(ctx, identity, timeout=WAIT)
+
+
+def test_remote_stack_still_needs_a_catalog(heat, served_apis, mock, ctx):
+    template = {"heat_template_version": "2021-04-16", "resources": {
+        "remote": {"type": "OS::Heat::Stack", "properties": {
+            "context": {"region_name": "elsewhere"},
+            "template": {"heat_template_version": "2021-04-16"}}}}}
+    with pytest.raises(Exception) as refused:
+        heat.engine_client.create_stack(ctx, "remote", template, {}, {},
+                                        {"timeout_mins": 1})
+    message = str(refused.value)
+    assert "Service heat is not available for resource type " \
+        "OS::Heat::Stack" in message, message
