@@ -42,7 +42,8 @@ def test_option_names_are_pinned():
             "retries", "backoff_factor", "format", "ca_file", "insecure",
             "cert_file", "key_file", "delete_timeout", "poll_interval",
             "ignore_unsupported_user_data", "signature_ttl",
-            "discovery_cache_ttl")}
+            "discovery_cache_ttl", "identity_url", "token_keys",
+            "token_ttl", "stack_user_token_ttl")}
 
 
 def test_every_option_has_a_full_sentence_of_help():

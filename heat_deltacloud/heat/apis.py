@@ -149,20 +149,38 @@ SERVED_URL_OPTIONS = {
     ("clients_heat", "url"): (HEAT_API, "/v1/%(tenant_id)s"),
 }
 
+#: Where heat-api's url map (api-paste.ini) serves the identity endpoint.
+IDENTITY_PATH = "/identity"
+#: Options naming the identity endpoint, served under heat-api: the
+#: transports that hand instances Keystone credentials or tokens work
+#: once ``[deltacloud] identity_url`` is set.
+IDENTITY_URL_OPTIONS = {
+    ("deltacloud", "identity_url"): (HEAT_API, IDENTITY_PATH + "/v3"),
+    ("clients_keystone", "auth_uri"): (HEAT_API, IDENTITY_PATH + "/v3"),
+}
 
-def point_options_at(urls, conf=None):
+
+def point_options_at(urls, conf=None, *, identity=False):
     """Override the options of :data:`SERVED_URL_OPTIONS` for ``urls``.
 
     Signed URLs Heat hands out then name the heat-api-cfn serving here,
     instances poll it for metadata, and OS::Heat::ScalingPolicy's
-    ``signal_url`` names heat-api.  Returns what was overridden.
+    ``signal_url`` names heat-api.  With ``identity``, also those of
+    :data:`IDENTITY_URL_OPTIONS`.  Returns what was overridden.
     """
     from oslo_config import cfg
 
+    from heat_deltacloud.heat import opts
+
     conf = conf or cfg.CONF
     conf.import_group("clients_heat", "heat.common.config")
+    conf.import_group("clients_keystone", "heat.common.config")
+    opts.registered(conf)
+    options = dict(SERVED_URL_OPTIONS)
+    if identity:
+        options.update(IDENTITY_URL_OPTIONS)
     done = []
-    for (group, name), (app, path) in SERVED_URL_OPTIONS.items():
+    for (group, name), (app, path) in options.items():
         if app in urls:
             conf.set_override(name, urls[app] + path, group=group)
             done.append((group, name))
@@ -187,6 +205,11 @@ class APIServers:
     def heat_api(self):
         """heat-api's root URL; the REST API is under ``/v1/<project>``."""
         return self.servers[HEAT_API].url
+
+    @property
+    def identity(self):
+        """The identity endpoint's URL (``OS_AUTH_URL``), under heat-api."""
+        return self.servers[HEAT_API].url + IDENTITY_PATH + "/v3"
 
     @property
     def heat_api_cfn(self):
@@ -221,7 +244,7 @@ class APIServers:
 
 
 def serve(heat=None, *, apps=APPS, host="127.0.0.1", port=0, threads=4,
-          cfn_policy=True, point_urls=True):
+          cfn_policy=True, point_urls=True, identity=False):
     """Serve ``apps`` (paste app names) in front of the embedded engine.
 
     ``heat`` is the :class:`~heat_deltacloud.heat.embedded.EmbeddedHeat`
@@ -230,6 +253,10 @@ def serve(heat=None, *, apps=APPS, host="127.0.0.1", port=0, threads=4,
     ``cfn_policy`` applies :func:`use_cfn_policy` when heat-api-cfn is
     among ``apps``.  ``point_urls`` applies :func:`point_options_at`, so
     signed URLs, metadata and signal URLs name the served APIs.
+    heat-api always serves the identity endpoint under ``/identity``
+    (:attr:`APIServers.identity`); ``identity`` also points ``[deltacloud]
+    identity_url`` and ``[clients_keystone] auth_uri`` at it, which lets
+    templates use HEAT_SIGNAL, TOKEN_SIGNAL and POLL_SERVER_HEAT.
     """
     if heat is None:
         from heat_deltacloud.heat import embedded
@@ -254,5 +281,6 @@ def serve(heat=None, *, apps=APPS, host="127.0.0.1", port=0, threads=4,
         raise
     served = APIServers(servers, policy_file)
     if point_urls:
-        served.overridden = point_options_at(served.urls)
+        served.overridden = point_options_at(served.urls,
+                                             identity=identity)
     return served

@@ -18,6 +18,12 @@ dropped first, missing or rejected credentials get 401 with
 Deltacloud gets 503, never 401.  Accepted credentials are cached for
 ``cache_ttl`` seconds under a hash.
 
+Requests without Deltacloud credentials may send ``X-Auth-Token``, a
+token of the package's identity endpoint (what OpenStack clients send
+after a Keystone v3 login there): :mod:`heat_deltacloud.heat.identity.
+tokenauth` verifies it and sets the same identity, or a stack user's,
+limited to its stack's signals and metadata.
+
 Options (paste ``local_conf``):
 
 ``cache_ttl``
@@ -67,6 +73,7 @@ from oslo_config import cfg
 from heat_deltacloud.deltacloud import Client
 from heat_deltacloud.deltacloud import exceptions as dc
 from heat_deltacloud.heat import backend, ec2, opts, stackusers
+from heat_deltacloud.heat.identity import tokenauth
 
 LOG = logging.getLogger(__name__)
 
@@ -280,7 +287,10 @@ class DeltacloudAuth:
 
     @webob.dec.wsgify
     def __call__(self, req):
+        token = req.environ.get("HTTP_X_AUTH_TOKEN")
         strip_identity_headers(req.environ)
+        if token is not None and not self._has_credentials(req):
+            return tokenauth.handle(self, req, token)
         if self._stack_user_request(req):
             return self.stack_user(req)
         try:
@@ -290,6 +300,15 @@ class DeltacloudAuth:
             return self.error_response(exc)
         self.pass_identity(req, creds)
         return req.get_response(self.app)
+
+    @staticmethod
+    def _has_credentials(req):
+        """Deltacloud credentials (X-Auth-User or Basic), which win over
+        a token or a signature."""
+        environ = req.environ
+        return (environ.get("HTTP_X_AUTH_USER") is not None
+                or environ.get("HTTP_AUTHORIZATION", "").lower().startswith(
+                    "basic "))
 
     def _stack_user_request(self, req):
         """Signed, and without Deltacloud credentials (which win: the

@@ -5,9 +5,12 @@ Heat needs no trusts.  What its stack-user code needs (a project per
 stack, users in it, EC2 keys for them; see ``heat/engine/resources/
 stack_user.py``) is kept by :mod:`heat_deltacloud.heat.stackusers` in
 Heat's own database, where heat-api-cfn checks signatures against it.
-Tokens (``TOKEN_SIGNAL``, Zaqar) and Keystone v3 credentials handed to
-instances (``HEAT_SIGNAL``, ``POLL_SERVER_HEAT``) need an identity
-endpoint, which this backend does not serve: they raise a clear error.
+Stack user tokens (``TOKEN_SIGNAL``) and the Keystone v3 endpoint handed
+to instances (``HEAT_SIGNAL``, ``POLL_SERVER_HEAT``) come from the
+package's identity endpoint (:mod:`heat_deltacloud.heat.identity`) once
+``[deltacloud] identity_url`` is set: tokens are minted here, with the
+same keys, after the stack user's password is checked against the store.
+Unset, they raise a clear error.
 
 Heat also asks Keystone about the stack owner whenever it acts with the
 credentials it stored at create (signals, scaling, nested stacks: a
@@ -139,19 +142,71 @@ class DeltacloudKeystone:
                 user_id=user_id, credential_id=credential_id, access=access):
             raise ks_exceptions.NotFound("EC2 key not found")
 
+    # Identity endpoint (HEAT_SIGNAL, TOKEN_SIGNAL, POLL_SERVER_HEAT) ----
+
+    @staticmethod
+    def _identity_url(name):
+        from oslo_config import cfg
+
+        from heat_deltacloud.heat import opts
+
+        url = opts.registered(cfg.CONF).deltacloud.identity_url
+        if not url:
+            raise _unavailable(name)
+        url = url.rstrip("/")
+        return url if url.endswith("/v3") else url + "/v3"
+
+    @property
+    def v3_endpoint(self):
+        """The identity endpoint (``[deltacloud] identity_url``), v3."""
+        return self._identity_url("v3_endpoint")
+
+    def server_keystone_endpoint_url(self, fallback_endpoint=None):
+        """The auth_url handed to instances: the identity endpoint.
+
+        Heat's fallback (the request's auth_url) is the Deltacloud URL
+        here, never an identity endpoint, so it is not used.
+        """
+        return self._identity_url("server_keystone_endpoint_url")
+
+    @property
+    def stack_domain_id(self):
+        """The identity endpoint's one domain."""
+        self._identity_url("stack_domain_id")
+        from heat_deltacloud.heat.identity import tokens
+        return tokens.DOMAIN["id"]
+
+    def stack_domain_user_token(self, user_id, project_id, password):
+        """A token of the stack user, as a password login would give it.
+
+        Minted in the engine with the identity endpoint's keys (no HTTP
+        round trip); the password is checked against the stored hash.
+        """
+        self._identity_url("stack_domain_user_token")
+        from heat_deltacloud.heat.identity import tokens
+
+        user = tokens.stack_user(self.store, user_id)
+        if (user is None or user.project_id != project_id
+                or not user.enabled or password is None
+                or not stackusers.check_password(password,
+                                                 user.password_hash)):
+            raise ks_exceptions.Unauthorized(
+                f"stack user {user_id} cannot get a token")
+        token_id, _ = tokens.TokenProvider(store=self.store
+                                           ).issue_stack_user(
+            user.id, user.name, user.project_id)
+        return token_id
+
     # Trusts -----------------------------------------------------------
 
     def delete_trust(self, trust_id):
         """No trusts exist with ``deferred_auth_method = password``."""
 
     def __getattr__(self, name):
-        # Tokens, Keystone v3 endpoints for instances, trusts, users
-        # outside a stack: not served here.  Attributes Heat reads
-        # (v3_endpoint, stack_domain_id) fail as loudly as calls.
+        # Trusts, users outside a stack, the rest of Keystone: not served
+        # here.
         if name.startswith("__"):
             raise AttributeError(name)
-        if name in ("v3_endpoint", "stack_domain_id"):
-            raise _unavailable(name)
 
         def unavailable(*args, **kwargs):
             raise _unavailable(name)

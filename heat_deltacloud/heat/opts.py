@@ -84,6 +84,37 @@ DELTACLOUD_OPTS = [
              "this must exceed the longest wait condition timeout of any "
              "stack.  Signed URLs without a Timestamp (scaling policies) "
              "never expire; they are revoked with their resource."),
+    cfg.URIOpt(
+        "identity_url", schemes=["http", "https"],
+        help="The identity endpoint (heat_deltacloud.heat.identity) as "
+             "instances and OpenStack clients reach it, for example "
+             "http://heat.example.com:8004/identity/v3.  Heat hands it to "
+             "instances as their Keystone auth_url.  Unset, the "
+             "HEAT_SIGNAL, TOKEN_SIGNAL and POLL_SERVER_HEAT transports "
+             "are refused at validation."),
+    cfg.ListOpt(
+        "token_keys", secret=True, default=[],
+        help="Fernet keys (32 url-safe base64-encoded bytes each, as "
+             "'python -c \"from cryptography.fernet import Fernet; "
+             "print(Fernet.generate_key().decode())\"' makes) of the "
+             "identity endpoint's tokens.  The first key encrypts, every "
+             "key decrypts: to rotate, put a new key first, keep the old "
+             "one second until the longest token lifetime has passed, "
+             "then drop it.  Every heat-api and identity process needs "
+             "the same list.  Unset, one key is derived (HKDF-SHA256) "
+             "from [DEFAULT] auth_encryption_key."),
+    cfg.IntOpt(
+        "token_ttl", default=3600, min=60,
+        help="Seconds a token the identity endpoint issues to a "
+             "Deltacloud user stays valid."),
+    cfg.IntOpt(
+        "stack_user_token_ttl", default=86400, min=60,
+        help="Seconds a stack user's token stays valid.  Heat mints a "
+             "TOKEN_SIGNAL wait condition handle's token once, when the "
+             "handle is created, so this must exceed the longest wait "
+             "condition timeout.  A stack user's tokens also stop working "
+             "as soon as the user is deleted (with its resource or stack) "
+             "or disabled (while the resource is suspended)."),
     cfg.IntOpt(
         "discovery_cache_ttl", default=300, min=0,
         help="Seconds to keep a driver's /api document and hardware "

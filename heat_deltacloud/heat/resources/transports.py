@@ -3,9 +3,11 @@
 Heat's stock resources accept every transport and fail only when they
 create it.  On the Deltacloud backend the CFN transports work (signed
 URLs checked at heat-api-cfn, see :mod:`heat_deltacloud.heat.ec2`), and
-so does NO_SIGNAL; the others need a service Deltacloud does not have.
-These subclasses refuse them at validation, naming what is missing and
-what to use instead.
+so does NO_SIGNAL; HEAT_SIGNAL, TOKEN_SIGNAL and POLL_SERVER_HEAT work
+once ``[deltacloud] identity_url`` names the package's identity endpoint
+(:mod:`heat_deltacloud.heat.identity`); the others need a service
+Deltacloud does not have.  These subclasses refuse what cannot work at
+validation, naming what is missing and what to use instead.
 
 ``OS::Heat::WaitConditionHandle`` defaults to ``TOKEN_SIGNAL`` in Heat,
 which needs Keystone tokens; here it defaults to ``CFN_SIGNAL``, and its
@@ -27,7 +29,8 @@ from heat.engine.resources.openstack.nova import server
 from heat_deltacloud.heat.resources import RunsInEngine
 
 _IDENTITY = ("Keystone credentials or tokens handed to the instance, which "
-             "heat-deltacloud does not issue yet")
+             "need heat-deltacloud's identity endpoint ([deltacloud] "
+             "identity_url is unset)")
 _SWIFT = "Swift (object storage), which Deltacloud does not provide"
 _ZAQAR = "Zaqar (messaging), which Deltacloud does not provide"
 
@@ -45,11 +48,26 @@ UNSUPPORTED = {
 SIGNAL_INSTEAD = "use CFN_SIGNAL (a signed URL) or NO_SIGNAL"
 POLL_INSTEAD = "use POLL_SERVER_CFN"
 
+#: Transports served by the identity endpoint once it is configured.
+IDENTITY_TRANSPORTS = frozenset({"TOKEN_SIGNAL", "HEAT_SIGNAL",
+                                 "POLL_SERVER_HEAT"})
+
+
+def identity_configured():
+    """Whether heat.conf names the identity endpoint (identity_url)."""
+    from oslo_config import cfg
+
+    from heat_deltacloud.heat import opts
+
+    return bool(opts.registered(cfg.CONF).deltacloud.identity_url)
+
 
 def check_transport(resource, prop, instead):
     """StackValidationFailed if ``resource``'s ``prop`` is unsupported."""
     value = resource.properties[prop]
     needs = UNSUPPORTED.get(value)
+    if value in IDENTITY_TRANSPORTS and identity_configured():
+        needs = None
     if needs is not None:
         raise exception.StackValidationFailed(
             path=[resource.stack.t.RESOURCES, resource.name,
