@@ -169,7 +169,9 @@ def create_image(ex):
 
 
 def destroy_image(ex):
-    ex.cloud.destroy_image(ex.user, ex.args["id"])
+    if ex.driver.strict_deletes:
+        ex.cloud.image(ex.args["id"], ex.driver.name)
+    ex.cloud.destroy_image(ex.user, ex.args["id"], ex.driver.name)
     return ex.no_content()
 
 
@@ -216,27 +218,15 @@ def create_instance(ex):
 
 
 def _driver_defaults(ex):
-    """Another driver's profiles; without ``hwp_id`` the first profile
-    whose architecture includes the image's (``find_hardware_profile``),
-    and the first realm."""
+    """Another driver's profiles, default profile and first realm; the
+    image must exist."""
     profiles = {p["id"]: p for p in ex.driver.hardware_profiles}
-    default = None
-    if ex.param("hwp_id") is None:
-        try:
-            image = ex.cloud.image(ex.param("image_id"), ex.driver.name)
-        except models.MockError:
-            raise models.MockError(400, f"Image {ex.param('image_id')} "
-                                        "does not exists.") from None
-        found = _profiles(ex, image.get("architecture"))
-        default = found[0]["id"] if found else None
+    # The cloud checks the image (EC2 answers InvalidAMIID.NotFound).
+    image = ex.cloud.image(ex.param("image_id"), ex.driver.name)
     realms = _driver_realms(ex) or [{"id": None}]
-    try:
-        root_type = ex.cloud.image(ex.param("image_id"),
-                                   ex.driver.name).get("root_type")
-    except models.MockError:
-        root_type = None
-    return {"profiles": profiles, "default_hwp": default,
-            "default_realm": realms[0]["id"], "root_type": root_type}
+    return {"profiles": profiles, "default_hwp": ex.driver.default_hwp,
+            "default_realm": realms[0]["id"],
+            "root_type": image.get("root_type")}
 
 
 def _action(name):
@@ -346,6 +336,8 @@ def detach_storage_volume(ex):
 
 
 def destroy_storage_volume(ex):
+    if ex.driver.strict_deletes:
+        ex.cloud.volume(ex.user, ex.args["id"])
     ex.cloud.destroy_volume(ex.user, ex.args["id"])
     return ex.no_content()
 
@@ -369,6 +361,8 @@ def create_storage_snapshot(ex):
 
 
 def destroy_storage_snapshot(ex):
+    if ex.driver.strict_deletes:
+        ex.cloud.snapshot(ex.user, ex.args["id"])
     ex.cloud.destroy_snapshot(ex.user, ex.args["id"])
     return ex.no_content()
 

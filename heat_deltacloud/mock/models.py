@@ -45,12 +45,15 @@ PEM_ALPHABET = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 class MockError(Exception):
-    """A failure the API turns into an error document."""
+    """A failure the API turns into an error document; ``collection`` and
+    ``ident`` name a missing object when that is what failed."""
 
-    def __init__(self, status, message):
+    def __init__(self, status, message, collection=None, ident=None):
         super().__init__(message)
         self.status = status
         self.message = message
+        self.collection = collection
+        self.ident = ident
 
 
 def not_found():
@@ -103,6 +106,15 @@ def locked(method):
 
 def _matches(obj, filters):
     return all(obj.get(name) == value for name, value in filters.items())
+
+
+#: Cloud attribute -> the collection its objects belong to.
+TABLES = {"instances": "instances", "keys": "keys",
+          "addresses": "addresses", "volumes": "storage_volumes",
+          "snapshots": "storage_snapshots", "firewalls": "firewalls",
+          "buckets": "buckets", "networks": "networks",
+          "subnets": "subnets", "network_interfaces": "network_interfaces",
+          "load_balancers": "load_balancers"}
 
 
 class Observer:
@@ -207,14 +219,20 @@ class Cloud:
 
     # -- helpers --------------------------------------------------------------
 
-    @staticmethod
-    def _owned(table, key, user, error=not_found):
+    def _owned(self, table, key, user, error=not_found):
         """``table[key]`` if ``user`` owns it; otherwise ``error()``:
-        someone else's object looks exactly like a missing one."""
+        someone else's object looks exactly like a missing one.  The
+        error names the collection and id that were missing
+        (``collection``, ``ident``), for drivers that word it."""
         obj = table.get(key)
         if obj is None or obj["owner" if "owner" in obj else "owner_id"] \
                 != user:
-            raise error()
+            exc = error()
+            exc.collection = next((name for attr, name in TABLES.items()
+                                   if getattr(self, attr, None) is table),
+                                  None)
+            exc.ident = key[1] if isinstance(key, tuple) else key
+            raise exc
         return obj
 
     def _new_id(self, prefix, table):
@@ -286,7 +304,7 @@ class Cloud:
         """``driver``: images seeded for one driver show only there."""
         if ident not in self.images or \
                 self.images[ident].get("driver", driver) != driver:
-            raise not_found()
+            raise MockError(404, "Not Found", "images", ident)
         return self.images[ident]
 
     @locked
@@ -312,8 +330,10 @@ class Cloud:
         return image
 
     @locked
-    def destroy_image(self, user, ident):
-        self.images.pop(ident, None)
+    def destroy_image(self, user, ident, driver="mock"):
+        image = self.images.get(ident)
+        if image is not None and image.get("driver", driver) == driver:
+            del self.images[ident]
 
     # -- instances ------------------------------------------------------------
 

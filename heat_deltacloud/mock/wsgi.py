@@ -430,6 +430,9 @@ class MockApp:
         """List operations rebuild errors from the status alone; others
         keep the driver's message (the real server's index/show split)."""
         message = error.message
+        worded = ex.driver.not_found.get(error.collection)
+        if worded and error.status == 404 and ex.route.method != "GET":
+            message = worded.format(id=error.ident)
         if ex.route.index:
             message = protocol.DEFAULT_MESSAGES.get(error.status, message)
         response = ex.error(error.status, message)

@@ -88,3 +88,17 @@ def test_help_lists_every_option():
         assert option in text
     assert json.dumps(cli.build_parser().parse_args([]).host) == \
         '"127.0.0.1"'
+
+
+def test_driver_option():
+    assert cli.build_parser().parse_args([]).driver == "mock"
+    assert cli.build_parser().parse_args(["--driver", "ec2"]).driver == \
+        "ec2"
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["--driver", "nebula"])
+
+
+def test_an_unknown_default_driver_is_refused():
+    from heat_deltacloud.mock.wsgi import make_app
+    with pytest.raises(ValueError, match="emulates mock, ec2"):
+        make_app(driver="nebula")

@@ -108,7 +108,7 @@ def test_ec2_destroys_a_running_instance(call, helpers):
     created = call("POST", "/api/instances", headers=ec2, image_id="img1")
     assert created.status_code == 201
     inst = helpers.xml(created)
-    assert inst.find("hardware_profile").get("id") == "t1.micro"
+    assert inst.find("hardware_profile").get("id") == "m1.small"
     assert inst.find("realm").get("id") == "us-east-1a"
     assert [rel for rel, _, _ in helpers.links(inst)][:2] == [
         "reboot", "destroy"]
@@ -272,3 +272,33 @@ def test_ec2_firewall_rule_ids(app, call, helpers):
                 headers=ec2).status_code == 204
     assert len(helpers.xml(call("GET", "/api/firewalls/default",
                                 headers=ec2)).findall("rules/rule")) == 3
+
+
+def test_ec2_error_shapes(call, helpers):
+    ec2 = {"X-Deltacloud-Driver": "ec2"}
+    for path, message in (
+            ("/api/storage_volumes/vol9",
+             "InvalidVolume.NotFound: The volume 'vol9' does not exist."),
+            ("/api/storage_snapshots/snap9", "InvalidSnapshot.NotFound: "
+             "The snapshot 'snap9' does not exist."),
+            ("/api/images/img9", "InvalidAMIID.NotFound: The image id "
+             "'[img9]' does not exist"),
+            ("/api/firewalls/fw9", "InvalidGroup.NotFound: The security "
+             "group 'fw9' does not exist")):
+        assert helpers.error(call("DELETE", path, headers=ec2)) == (
+            404, 404, message)
+        # The mock driver deletes quietly or says Not Found.
+        assert call("DELETE", path).status_code in (204, 404, 412)
+    attach = call("POST", "/api/storage_volumes/vol1/attach", headers=ec2,
+                  instance_id="inst9", device="/dev/sdb")
+    assert helpers.error(attach)[2] == (
+        "InvalidInstanceID.NotFound: The instance ID 'inst9' does not exist")
+    created = call("POST", "/api/instances", headers=ec2, image_id="img9")
+    assert helpers.error(created)[2].startswith("InvalidAMIID.NotFound")
+    # Reads keep the bare Not Found (the driver returns nil).
+    assert helpers.error(call("GET", "/api/storage_volumes/vol9",
+                              headers=ec2))[2] == "Not Found"
+    # The ec2 image is not the mock driver's to delete.
+    assert call("DELETE", "/api/images/ami-2b5fba42").status_code == 204
+    assert call("GET", "/api/images/ami-2b5fba42",
+                headers=ec2).status_code == 200

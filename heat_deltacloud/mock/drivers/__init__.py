@@ -101,6 +101,12 @@ class Driver:
     #: (firewall, rule) -> the id the driver shows for a rule; None: the
     #: mock's own (``rule<n>``).
     rule_id: object = None
+    #: collection -> the message (``{id}``) of a write that names a
+    #: missing object, where the cloud's own error text reaches the client.
+    not_found: dict = dataclasses.field(default_factory=dict)
+    #: Deleting a missing volume, snapshot or image is an error (the mock
+    #: driver deletes quietly).
+    strict_deletes: bool = False
 
     def providers(self):
         """``{provider: {kind: host}}``, as the real ``driver_provider``

@@ -23,9 +23,13 @@ What the emulation takes from that source:
   EBS-backed image of its own, ``ami-2b5fba42`` (the image the
   Deltacloud suite's ``config.yaml`` prefers for ec2), besides the
   cloud's images.
-* Error shapes: AWS's codes in the messages
-  (``InvalidInstanceID.NotFound``...), mapped to statuses by the
-  driver's ``exceptions`` block.
+* Error shapes: a write naming a missing object fails as AWS does, its
+  code in the message (``InvalidInstanceID.NotFound: The instance ID
+  'x' does not exist``...), which the driver's ``exceptions`` block maps
+  to 404 (``/NotFound/``); deleting a missing volume, snapshot or image
+  is such an error too.  Reads of a missing object stay a bare 404
+  ``Not Found``, as the driver returns nil for them.  Without ``hwp_id``
+  EC2 launches ``m1.small``.
 """
 
 from heat_deltacloud.mock.drivers import Driver, feature_table, state_machine
@@ -116,6 +120,26 @@ IMAGES = ({"id": "ami-2b5fba42", "name": "ami-2b5fba42",
            "architecture": "x86_64", "state": "AVAILABLE",
            "root_type": "persistent", "creation_time": None},)
 
+NOT_FOUND = {
+    "instances": "InvalidInstanceID.NotFound: The instance ID '{id}' does "
+                 "not exist",
+    "images": "InvalidAMIID.NotFound: The image id '[{id}]' does not exist",
+    "storage_volumes": "InvalidVolume.NotFound: The volume '{id}' does not "
+                       "exist.",
+    "storage_snapshots": "InvalidSnapshot.NotFound: The snapshot '{id}' "
+                         "does not exist.",
+    "firewalls": "InvalidGroup.NotFound: The security group '{id}' does "
+                 "not exist",
+    "keys": "InvalidKeyPair.NotFound: The key pair '{id}' does not exist",
+    "addresses": "InvalidAddress.NotFound: Address '{id}' not found.",
+    "buckets": "NoSuchBucket: The specified bucket does not exist",
+    "subnets": "InvalidSubnetID.NotFound: The subnet ID '{id}' does not "
+               "exist",
+    "networks": "InvalidVpcID.NotFound: The vpc ID '{id}' does not exist",
+    "network_interfaces": "InvalidNetworkInterfaceID.NotFound: The "
+                          "networkInterface ID '{id}' does not exist",
+}
+
 DRIVER = Driver(
     name="ec2", title="EC2",
     source="server/lib/deltacloud/drivers/ec2/ec2_driver.rb",
@@ -144,4 +168,5 @@ DRIVER = Driver(
                             ("STOPPED", "start"): "RUNNING",
                             ("STOPPED", "destroy"): None},
     entrypoints=ENTRYPOINTS, images=IMAGES, default_firewall=True,
-    rule_id=rule_id)
+    rule_id=rule_id, not_found=NOT_FOUND, strict_deletes=True,
+    default_hwp="m1.small")
