@@ -10,7 +10,7 @@ import re
 
 import webob
 
-from heat_deltacloud.mock import control, guest, models
+from heat_deltacloud.mock import control, drivers, guest, models
 
 
 def admin_view(instance):
@@ -64,7 +64,9 @@ def _clear_faults(app, body, args):
 
 
 def _capabilities(app, body, args):
-    return {"api": app.controls.entry_point()}
+    """The default driver's entry point after the switches."""
+    return {"api": app.controls.entry_point(
+        drivers.DRIVERS[app.default_driver])}
 
 
 def _typed(body, name, kinds, default=None):
