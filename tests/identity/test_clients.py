@@ -13,6 +13,7 @@ import subprocess
 import sys
 
 import pytest
+import requests
 
 from .helpers import USERS, WAIT
 
@@ -134,3 +135,17 @@ def test_openstacksdk_orchestration(served, mock, tmp_path):
         assert list(conn.orchestration.stacks()) == []
     finally:
         conn.close()
+
+
+def test_openstack_cli_token_issue_and_revoke(served, mock):
+    issued = openstack(served, "alice", "token", "issue")
+    assert issued["project_id"] == "alice"
+    assert issued["user_id"] == "alice"
+    token = issued["id"]
+    answer = requests.get(f"{served.heat_api}/v1/alice/stacks",
+                          headers={"X-Auth-Token": token}, timeout=WAIT)
+    assert answer.status_code == 200
+    openstack(served, "alice", "token", "revoke", token, json_out=False)
+    answer = requests.get(f"{served.heat_api}/v1/alice/stacks",
+                          headers={"X-Auth-Token": token}, timeout=WAIT)
+    assert answer.status_code == 401

@@ -243,6 +243,41 @@ def test_another_stacks_token_cannot_signal(heat, served, mock, ctx):
     delete(heat, ctx, second)
 
 
+def test_suspended_stack_users_token_is_refused(heat, served, mock, ctx):
+    """Suspend disables the handle's stack user: its token is 401 (not
+    passed on) until the stack is resumed."""
+    template = wait_template("TOKEN_SIGNAL")
+    # No server: the Nova shim cannot suspend one (yet).
+    del template["resources"]["node"]
+    del template["resources"]["wait"]["depends_on"]
+    template["outputs"] = {}
+    identity = create(heat, ctx, "suspends", template)
+    attrs = handle_attributes(heat, ctx, identity)
+    # The wait condition needs its signal before anything can suspend.
+    answer = requests.post(attrs["endpoint"], headers={
+        "X-Auth-Token": attrs["token"]}, json={"status": "SUCCESS"},
+        timeout=WAIT)
+    assert answer.status_code == 200, answer.text
+    assert settle(heat, ctx, identity)["stack_status"] == "COMPLETE"
+    heat.engine_client.stack_suspend(ctx, identity)
+    stack = settle(heat, ctx, identity)
+    assert (stack["stack_action"], stack["stack_status"]) == (
+        "SUSPEND", "COMPLETE"), stack["stack_status_reason"]
+    answer = requests.post(attrs["endpoint"], headers={
+        "X-Auth-Token": attrs["token"]}, json={"status": "SUCCESS"},
+        timeout=WAIT)
+    assert answer.status_code == 401
+    heat.engine_client.stack_resume(ctx, identity)
+    stack = settle(heat, ctx, identity)
+    assert (stack["stack_action"], stack["stack_status"]) == (
+        "RESUME", "COMPLETE"), stack["stack_status_reason"]
+    answer = requests.get(attrs["endpoint"].replace("/signal", "/metadata"),
+                          headers={"X-Auth-Token": attrs["token"]},
+                          timeout=WAIT)
+    assert answer.status_code == 403  # accepted, then the engine's no
+    delete(heat, ctx, identity)
+
+
 # -- Software deployments: POLL_SERVER_HEAT + HEAT_SIGNAL --------------------
 
 DEPLOYMENT_TEMPLATE = {
