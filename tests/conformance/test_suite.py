@@ -124,7 +124,8 @@ def _problems(rows):
         else:
             continue
         lines.append(label)
-        lines.append(f"    {' '.join(str(row.get('message')).split())}")
+        if row.get("message"):
+            lines.append(f"    {' '.join(str(row['message']).split())}")
         last = (row.get("exchanges") or [None])[-1]
         if last:
             lines.append(f"    last HTTP: {last.get('method')} "
