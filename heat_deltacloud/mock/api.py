@@ -207,14 +207,42 @@ def create_instance(ex):
     extra = {}
     if ex.driver.hardware_profiles is not None:
         extra = _driver_defaults(ex)
-    instance = ex.cloud.create_instance(
+    created = [ex.cloud.create_instance(
         user, ex.param("image_id"), hwp_id=ex.param("hwp_id"),
         realm_id=ex.param("realm_id"), name=ex.param("name"),
         keyname=ex.param("keyname"), user_data=ex.param("user_data"),
         initial_state=ex.param("initial_state"), overrides=overrides,
         firewalls=_firewall_names(ex), **extra)
+        for _ in range(_instance_count(ex))]
+    if len(created) > 1:  # a list, and no Location (instances.rb)
+        response = ex.many("instance", created)
+        response.status = 201
+        return response
+    instance = created[0]
     return ex.one("instance", instance, status=201,
                   location=("instances", instance["id"]))
+
+
+#: The most instances one create makes (``instance_count``).
+MAX_INSTANCE_COUNT = 20
+
+
+def _instance_count(ex):
+    """``instance_count`` where the driver advertises it (EC2 launches
+    min=max=count), else one."""
+    value = ex.param("instance_count")
+    if not value or not ex.driver.has_feature("instances",
+                                              "instance_count"):
+        return 1
+    try:
+        count = int(value)
+    except ValueError:
+        raise models.MockError(400, f"Invalid instance_count '{value}'") \
+            from None
+    if not 1 <= count <= MAX_INSTANCE_COUNT:
+        raise models.MockError(400, f"instance_count must be 1 to "
+                                    f"{MAX_INSTANCE_COUNT}")
+    return count
 
 
 def _driver_defaults(ex):

@@ -302,3 +302,18 @@ def test_ec2_error_shapes(call, helpers):
     assert call("DELETE", "/api/images/ami-2b5fba42").status_code == 204
     assert call("GET", "/api/images/ami-2b5fba42",
                 headers=ec2).status_code == 200
+
+
+def test_ec2_instance_count(call, helpers):
+    ec2 = {"X-Deltacloud-Driver": "ec2"}
+    created = call("POST", "/api/instances", headers=ec2,
+                   image_id="ami-2b5fba42", instance_count="3")
+    assert created.status_code == 201
+    assert "Location" not in created.headers
+    root = helpers.xml(created)
+    assert root.tag == "instances" and len(root) == 3
+    # The mock driver does not have the feature: one instance.
+    assert helpers.xml(call("POST", "/api/instances", image_id="img1",
+                            instance_count="3")).tag == "instance"
+    assert call("POST", "/api/instances", headers=ec2, image_id="img1",
+                instance_count="x").status_code == 400
