@@ -8,7 +8,10 @@ the parsed arguments and returns an exit status; it raises
 
 import argparse
 import importlib
+import os
+import signal
 import sys
+import threading
 import warnings
 
 from heat_deltacloud import __version__
@@ -35,6 +38,33 @@ def build_parser():
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: handled as Ctrl-C is (an embedded launch
+    deletes its stack, every command cleans up), exit status 128 + the
+    signal's number."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum, frame):
+    raise Terminated(signum)
+
+
+def _handle_termination():
+    """SIGTERM and SIGHUP raise :class:`Terminated` in the main thread;
+    the previous handlers, to restore."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    previous = {}
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(signum) is signal.SIG_IGN:
+            continue  # nohup: keep ignoring it
+        previous[signum] = signal.signal(signum, _terminate)
+    return previous
+
+
 def main(argv=None):
     # Heat's oslo.service imports eventlet, which warns on import; the
     # commands never use it.
@@ -44,11 +74,31 @@ def main(argv=None):
     if not hasattr(args, "handler"):
         parser.print_help()
         return 2
+    previous = _handle_termination()
+    try:
+        status = _run(args)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if getattr(args, "exit_at_once", False):
+        # Threads that would hold the interpreter at exit (the embedded
+        # Heat's engine) have nothing left worth waiting for.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    return status
+
+
+def _run(args):
     try:
         return args.handler(args) or 0
     except HeatDeltacloudError as exc:
         print(f"heat-deltacloud: {exc}", file=sys.stderr)
         return 1
+    except Terminated as exc:
+        print(f"heat-deltacloud: terminated "
+              f"({signal.Signals(exc.signum).name})", file=sys.stderr)
+        return 128 + exc.signum
     except KeyboardInterrupt:
         print("heat-deltacloud: interrupted", file=sys.stderr)
         return 130

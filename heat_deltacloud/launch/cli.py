@@ -15,7 +15,10 @@ $DELTACLOUD_PASSWORD; never a password on the command line.
 """
 
 import os
+import shlex
+import tempfile
 import threading
+import urllib.parse
 
 from heat_deltacloud.errors import HeatDeltacloudError
 from heat_deltacloud.launch import credentials, source
@@ -151,16 +154,19 @@ def run_launch(args):
     if args.heat_cfn_url:
         creds = credentials.resolve(args.user, args.password_file)
         return _launch(args, creds, args.deltacloud_url, args.heat_cfn_url,
-                       name, template, parameters, embedded=False)
-    from heat_deltacloud.heat import embedded
+                       name, template, parameters, embedded=None)
     from heat_deltacloud.launch.local import MOCK_CREDENTIALS, LocalServices
 
     default = None if args.deltacloud_url else MOCK_CREDENTIALS
     creds = credentials.resolve(args.user, args.password_file,
                                 default=default)
+    # The embedded Heat's state (heat.conf with its auth_encryption_key,
+    # the database holding the stored password, the log) is this
+    # process's alone: made here, removed whatever ends the process.
+    state_dir = tempfile.mkdtemp(prefix="heat-deltacloud-")
     try:
-        with LocalServices(args.deltacloud_url, creds,
-                           guest=args.guest) as local:
+        with LocalServices(args.deltacloud_url, creds, guest=args.guest,
+                           state_dir=state_dir) as local:
             mock = ""
             if local.mock:
                 mock = " (the mock, in guest mode: instances' user data " \
@@ -170,33 +176,96 @@ def run_launch(args):
                  f"{local.deltacloud_url}{mock}")
             return _launch(args, creds, local.deltacloud_url,
                            local.heat_cfn_url, name, template, parameters,
-                           embedded=True, guest=local.guest_output)
+                           embedded=local)
     finally:
-        embedded.shutdown()
+        if not _stop_embedded(state_dir):
+            # Heat's engine threads are not daemons: the interpreter would
+            # wait for them at exit.  Nothing of theirs is worth waiting
+            # for once the state directory is gone.
+            args.exit_at_once = True
+
+
+#: Seconds the embedded engine gets to stop (oslo.messaging's listener
+#: alone waits about 4 s; a resource still in progress holds it until its
+#: own timeout): past that the process exits without it.
+SHUTDOWN_WAIT = 1.0
+
+
+def _stop_embedded(state_dir):
+    """Stop the embedded Heat (bounded by :data:`SHUTDOWN_WAIT`) and remove
+    its state directory; Ctrl-C and SIGTERM wait meanwhile.  Whether the
+    engine stopped."""
+    import shutil
+    import signal
+
+    from heat_deltacloud.heat import embedded
+
+    masked = _mask_signals(signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    try:
+        stopper = threading.Thread(target=embedded.shutdown, daemon=True,
+                                   name="embedded-heat-shutdown")
+        stopper.start()
+        stopper.join(SHUTDOWN_WAIT)
+        return not stopper.is_alive()
+    finally:
+        shutil.rmtree(state_dir, ignore_errors=True)
+        _restore_signals(masked)
+
+
+def _mask_signals(*signums):
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {signum: signal.signal(signum, signal.SIG_IGN)
+            for signum in signums}
+
+
+def _restore_signals(previous):
+    import signal
+
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
+
+
+class _Seen:
+    """An observer keeping each resource's latest event: what an ended
+    launch knows of its resources when Heat can no longer be asked."""
+
+    def __init__(self):
+        self.events = {}
+
+    def resource_changed(self, event):
+        if not event.status.startswith("SIGNAL_"):
+            self.events[event.resource] = event
 
 
 def _launch(args, creds, deltacloud_url, heat_cfn_url, name, template,
-            parameters, *, embedded, guest=None):
+            parameters, *, embedded):
+    """Launch and report; ``embedded``: the
+    :class:`~heat_deltacloud.launch.local.LocalServices` in embedded mode,
+    whose stack must not outlive this process."""
     progress = Progress()
+    seen = _Seen()
     notifier = _callback_notifier(args)
-    observers = [progress] + ([notifier] if notifier else [])
+    observers = [progress, seen] + ([notifier] if notifier else [])
     launcher = _launcher(args, creds, deltacloud_url, heat_cfn_url,
                          observers)
     try:
         try:
             outcome = launcher.launch(name, template, parameters,
                                       rollback=args.rollback)
+            progress.finish()
+            _report(outcome, launcher)
+            if embedded is not None and embedded.guest_output:
+                _report_guests(outcome, embedded.guest_output)
         except (HeatDeltacloudError, KeyboardInterrupt):
-            if embedded:
-                _abandon(launcher, progress, name)
+            if embedded is not None:
+                _abandon(launcher, progress, name, seen, embedded)
             raise
-        progress.finish()
-        _report(outcome)
-        if guest is not None:
-            _report_guests(outcome, guest)
-        if embedded:
+        if embedded is not None:
             outcome = _end_embedded(args, launcher, progress, outcome,
-                                    heat_cfn_url, deltacloud_url)
+                                    seen, embedded)
         elif not outcome.ok:
             _say(f"delete it with: heat-deltacloud delete {name}")
     finally:
@@ -208,25 +277,39 @@ def _launch(args, creds, deltacloud_url, heat_cfn_url, name, template,
     return 0 if outcome.ok else 1
 
 
-def _end_embedded(args, launcher, progress, outcome, heat_cfn_url,
-                  deltacloud_url):
+def _end_embedded(args, launcher, progress, outcome, seen, local):
     """An embedded stack lives as long as this process: keep or delete."""
     if args.keep:
         _say(f"keeping stack {outcome.stack.name}; in another terminal: "
              f"heat-deltacloud status {outcome.stack.name} "
-             f"--heat-cfn-url {heat_cfn_url} --deltacloud-url "
-             f"{deltacloud_url} --user {launcher.heat.credentials.user} "
+             f"--heat-cfn-url {local.heat_cfn_url} --deltacloud-url "
+             f"{local.deltacloud_url} --user "
+             f"{launcher.heat.credentials.user} "
              "(and the same password); Ctrl-C ends it")
         try:
             threading.Event().wait()
         except KeyboardInterrupt:
             _say("")
-    deleted = launcher.delete(outcome.stack.id)
+    try:
+        deleted = launcher.delete(outcome.stack.id)
+    except (HeatDeltacloudError, KeyboardInterrupt) as exc:
+        progress.finish()
+        _say("")
+        _say(f"stack {outcome.stack.name} not deleted: "
+             f"{_why_not(exc)}")
+        _report_left(launcher, outcome.stack.id, seen, local)
+        raise
     progress.finish()
     _report_delete(deleted)
+    if deleted.leftovers:
+        _report_left(launcher, outcome.stack.id, seen, local)
     # The launch's outcome decides the exit status; a delete that left
     # something behind fails it too.
     return outcome if not deleted.leftovers else deleted
+
+
+def _why_not(exc):
+    return "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
 
 
 #: Seconds an interrupted or timed-out embedded launch waits for its stack's
@@ -234,37 +317,140 @@ def _end_embedded(args, launcher, progress, outcome, heat_cfn_url,
 ABANDON_TIMEOUT = 60
 
 
-def _abandon(launcher, progress, name):
+def _abandon(launcher, progress, name, seen, local):
     """Delete an embedded stack whose launch did not end (a timeout, an
-    error, Ctrl-C): Heat's engine only stops once no resource is in
-    progress (a wait condition waits up to its Timeout), and the stack
-    would not outlive this process anyway.  A second Ctrl-C is ignored
-    meanwhile; the delete is bounded by :data:`ABANDON_TIMEOUT`."""
-    import signal
-
+    error, Ctrl-C or SIGTERM): the stack does not outlive this process,
+    and Heat's engine only stops once no resource is in progress (a wait
+    condition waits up to its Timeout).  The delete is bounded by
+    :data:`ABANDON_TIMEOUT`; a second Ctrl-C (or SIGTERM) stops waiting
+    for it.  Whatever it did not delete is listed, with how to remove
+    it."""
     from heat_deltacloud.launch.heatcfn import StackNotFound
 
     progress.finish()
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     options = launcher.follow_options
     launcher.follow_options = {**options, "timeout": ABANDON_TIMEOUT}
+    stack_id = None
     try:
         stack_id = launcher.heat.describe_stack(name)["StackId"]
         _say("")
         _say(f"launch of {name} ended early; deleting its stack (an "
-             "embedded stack does not outlive this process)")
-        _report_delete(launcher.delete(stack_id))
+             "embedded stack does not outlive this process; Ctrl-C again "
+             "stops waiting)")
+        deleted = launcher.delete(stack_id)
+        progress.finish()
+        _report_delete(deleted)
+        if not deleted.leftovers:
+            return
     except StackNotFound:
-        pass  # never created: the error says why
-    except HeatDeltacloudError as exc:
-        _say(f"stack {name} not deleted: {exc}")
+        return  # never created: the error says why
+    except (HeatDeltacloudError, KeyboardInterrupt) as exc:
+        progress.finish()
+        _say("")
+        _say(f"stack {name} not deleted: {_why_not(exc)}")
     finally:
         launcher.follow_options = options
         progress.finish()
-        signal.signal(signal.SIGINT, previous)
+    _report_left(launcher, stack_id, seen, local)
 
 
-def _report(outcome):
+#: Deltacloud collections holding what Heat's resources make, by type, and
+#: the requests that remove one (after ``stop`` an instance is destroyed).
+CLOUD_RESOURCES = {
+    "AWS::EC2::Instance": ("instances", ("POST {id}/stop", "DELETE {id}")),
+    "OS::Nova::Server": ("instances", ("POST {id}/stop", "DELETE {id}")),
+    "AWS::EC2::EIP": ("addresses", ("POST {id}/disassociate",
+                                    "DELETE {id}")),
+    "OS::Nova::FloatingIP": ("addresses", ("POST {id}/disassociate",
+                                           "DELETE {id}")),
+    "OS::Neutron::FloatingIP": ("addresses", ("POST {id}/disassociate",
+                                              "DELETE {id}")),
+    "AWS::EC2::Volume": ("storage_volumes", ("POST {id}/detach",
+                                             "DELETE {id}")),
+    "OS::Cinder::Volume": ("storage_volumes", ("POST {id}/detach",
+                                               "DELETE {id}")),
+    "OS::Nova::KeyPair": ("keys", ("DELETE {id}",)),
+    "AWS::EC2::SecurityGroup": ("firewalls", ("DELETE {id}",)),
+}
+
+
+def _left_on_cloud(launcher, stack_id, seen):
+    """``[(resource, type, physical id)]`` of what the stack may have left
+    on Deltacloud: from Heat when it still answers, else from the events
+    seen; instances Deltacloud no longer has are left out."""
+    rows = {e.resource: (e.resource_type, e.physical_id, e.status)
+            for e in seen.events.values()}
+    if stack_id is not None:
+        try:
+            for row in launcher.heat.stack_resources(stack_id):
+                rows[row["LogicalResourceId"]] = (
+                    row.get("ResourceType"), row.get("PhysicalResourceId"),
+                    row.get("ResourceStatus"))
+        except HeatDeltacloudError:
+            pass  # what was seen stands
+    left = []
+    for resource, (kind, physical_id, status) in sorted(rows.items()):
+        if kind not in CLOUD_RESOURCES or not physical_id or \
+                status == "DELETE_COMPLETE":
+            continue
+        if CLOUD_RESOURCES[kind][0] == "instances" and \
+                launcher.deltacloud is not None and \
+                not _instance_exists(launcher.deltacloud, physical_id):
+            continue
+        left.append((resource, kind, physical_id))
+    return left
+
+
+def _instance_exists(deltacloud, physical_id):
+    from heat_deltacloud.deltacloud import exceptions
+
+    try:
+        deltacloud.instances.get(physical_id)
+    except exceptions.NotFound:
+        return False
+    except exceptions.DeltacloudError:
+        return True  # cannot tell: list it
+    return True
+
+
+def _report_left(launcher, stack_id, seen, local):
+    """Say exactly what an embedded stack that was not deleted leaves on
+    Deltacloud, and how to remove it (the embedded Heat that knew it ends
+    with this process).  Ctrl-C and SIGTERM wait meanwhile."""
+    import signal
+
+    if local.mock is not None:
+        _say("nothing is left: the embedded mock Deltacloud ends with this "
+             "process")
+        return
+    masked = _mask_signals(signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    try:
+        left = _left_on_cloud(launcher, stack_id, seen)
+    finally:
+        _restore_signals(masked)
+    url = local.deltacloud_url.rstrip("/")
+    user = launcher.heat.credentials.user
+    if not left:
+        _say(f"nothing known to be left on Deltacloud at {url}")
+        return
+    _say(f"left on Deltacloud at {url} (user {user}); the embedded Heat "
+         "that made them ends with this process:")
+    for resource, kind, physical_id in left:
+        _say(f"  {resource} ({kind}): {physical_id}")
+    _say("remove them with (curl asks for the password):")
+    for _, kind, physical_id in left:
+        collection, requests = CLOUD_RESOURCES[kind]
+        for request in requests:
+            method, _, path = request.partition(" ")
+            path = path.format(id=urllib.parse.quote(physical_id, safe=""))
+            _say(f"  curl -u {shlex.quote(user)} -X {method} "
+                 f"{shlex.quote(f'{url}/{collection}/{path}')}")
+
+
+def _report(outcome, launcher=None):
+    """The launch's summary.  Each instance's addresses are read again
+    (an address associated after the instance completed, by an
+    EIPAssociation, shows only now)."""
     state = outcome.stack
     _say(f"stack {state.name}: {state.status}")
     if not state.succeeded:
@@ -275,7 +461,15 @@ def _report(outcome):
         elif state.reason:
             _say(f"  reason: {state.reason}")
     for event in outcome.instances:
-        where = format_addresses(event.addresses) if event.addresses \
+        addresses = event.addresses
+        if launcher is not None and event.physical_id and \
+                not event.status.startswith("DELETE_"):
+            try:
+                addresses = launcher.addresses(event.physical_id) or \
+                    addresses
+            except HeatDeltacloudError:
+                pass  # what was read when it completed stands
+        where = format_addresses(addresses) if addresses \
             else "no address known"
         _say(f"  instance {event.resource} {event.physical_id or '-'}: "
              f"{where}")

@@ -33,8 +33,12 @@ class LocalServices:
     """
 
     def __init__(self, deltacloud_url=None, credentials=None, *,
-                 guest=True):
+                 guest=True, state_dir=None):
         self.deltacloud_url = deltacloud_url
+        #: Where the embedded Heat keeps its state (heat.conf with its
+        #: auth_encryption_key, the database, the log), when the process's
+        #: Heat is started here; whoever passes it removes it.
+        self.state_dir = state_dir
         self.credentials = credentials
         self.guest = guest
         self.mock = None
@@ -51,7 +55,8 @@ class LocalServices:
         try:
             if self.deltacloud_url is None:
                 self._start_mock()
-            self.heat = embedded.start()
+            self.heat = embedded.start(
+                **({"state_dir": self.state_dir} if self.state_dir else {}))
             self.apis = apis.serve(self.heat, apps=(apis.HEAT_API_CFN,))
         except BaseException:
             self.stop()
