@@ -246,7 +246,7 @@ class IdentityApp:
             auth_doc = doc["auth"]
             identity = auth_doc["identity"]
             methods = identity["methods"]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             raise bad_request("Expecting to find auth.identity.methods in "
                               "the request body.") from None
         if not isinstance(methods, list) or not methods:
