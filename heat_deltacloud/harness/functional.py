@@ -10,9 +10,9 @@ under stestr, in parallel, with :data:`EXCLUDED` as its exclude list.
 
 :data:`EXCLUDED` is the one list of what is not run, each entry with the
 reason: a service Deltacloud does not provide, an admin account, a
-software-deployment agent, ...  Everything else is expected to pass or to
-skip itself (the Swift tests do, finding no object-store in the identity
-endpoint's catalog).
+server network, a change still needed in ``heat_deltacloud.heat``, ...
+Everything else is expected to pass or to skip itself (the Swift tests
+do, finding no object-store in the identity endpoint's catalog).
 """
 
 import dataclasses
@@ -29,9 +29,23 @@ PACKAGE = "heat_integrationtests"
 USER, PASSWORD = "mockuser", "mockpassword"  # noqa: S105 - the mock's
 RUN_TIMEOUT = 3600
 
-_SIGNALS = ("scaling policies (AWS::AutoScaling::ScalingPolicy, "
-            "OS::Heat::ScalingPolicy) create a Keystone stack-domain user "
-            "for their signal URL; the Deltacloud backend has no Keystone")
+#: Signals handled with the stack owner's stored credentials.
+_STORED_CONTEXT = (
+    "a scaling policy's signal is handled with the stack owner's stored "
+    "context, whose first RPC call (the group's resource list) makes "
+    "Heat's StoredContext ask Keystone, at the Deltacloud URL, for roles "
+    "and domains: DiscoveryFailure and no scaling (needs a change in "
+    "heat_deltacloud.heat; these tests pass with StoredContext's Keystone "
+    "look-up replaced)")
+#: OS::Heat::SoftwareConfig's catalog check.
+_SOFTWARE_CONFIG = (
+    "OS::Heat::SoftwareConfig is refused as 'Service heat is not "
+    "available': its endpoint check asks Keystone at the Deltacloud URL "
+    "(needs a change in heat_deltacloud.heat)")
+#: Servers with a ``networks`` property.
+_NETWORKS = ("its server asks for a network (networks: nics), which "
+             "Deltacloud's instance create cannot honour (the backend "
+             "refuses it rather than drop it)")
 
 #: Regular expression (matched against test ids, as stestr does) → why it
 #: is not run.  Test ids look like
@@ -43,13 +57,13 @@ EXCLUDED = {
         "servers on a Neutron network (OS::Neutron::Net/Subnet/Port)",
     r"\.test_translation\.":
         "OS::Neutron::Subnet and Net",
-    r"\.test_validation\.":
-        "software deployments (OS::Heat::SoftwareConfig/Deployment need "
-        "Keystone stack users and an in-instance agent)",
+    r"\.test_validation\.StackValidationTest\.":
+        _SOFTWARE_CONFIG + "; then " + _NETWORKS,
     r"\.test_software_deployment_group\.":
-        "software deployments (Keystone stack users, in-instance agent)",
+        _SOFTWARE_CONFIG + "; its deployments (CFN_SIGNAL, signalled "
+        "through heat-api) are untried until then",
     r"\.test_replace_deprecated\.":
-        "software deployments on servers in a Neutron network",
+        _SOFTWARE_CONFIG + "; then " + _NETWORKS,
     r"\.test_keystone_user_with_domain\.":
         "creates Keystone users, projects and roles (admin Keystone)",
     r"\.test_admin_actions\.":
@@ -57,12 +71,12 @@ EXCLUDED = {
     r"\.test_conditional_exposure\.RoleBasedExposureTest":
         "admin-only resource types (Nova flavors, Cinder volume types, "
         "Neutron QoS) and the admin role",
-    r"\.test_autoscaling\.AutoScalingSignalTest\.":
-        _SIGNALS,
-    r"\.test_heat_autoscaling\.HeatAutoscalingTest\.test_(asg_|path_attrs$)":
-        _SIGNALS,
-    r"\.test_heat_autoscaling\.AutoScalingGroupUpdateWithNoChanges\.":
-        _SIGNALS,
+    r"\.test_autoscaling\.AutoScalingSignalTest\."
+    r"test_(scaling_meta_update|signal_with_policy_update)$":
+        _STORED_CONTEXT,
+    r"\.test_heat_autoscaling\.HeatAutoscalingTest\."
+    r"test_asg_scale_(up_max|down_min)_size$":
+        _STORED_CONTEXT,
     r"\.test_create_update\.UpdateStackTest\."
     r"test_stack_update_flavor_volume$":
         "sets the server's admin_pass, which Deltacloud's instance create "
@@ -70,20 +84,25 @@ EXCLUDED = {
         "it)",
     r"\.test_create_update\.UpdateStackTest\."
     r"test_stack_update_with_replacing_userdata$":
-        "a server with user_data_format SOFTWARE_CONFIG gets a Keystone "
-        "stack user; the Deltacloud backend has no Keystone",
+        "its server (SOFTWARE_CONFIG, whose stack user now works) asks "
+        "for a network (networks: nics), which Deltacloud's instance "
+        "create cannot honour",
     r"\.test_notifications\.":
         "the test builds its bus listener from oslo.messaging's "
         "rabbit_userid/rabbit_host options, which oslo.messaging 18 no "
         "longer has (NoSuchOptError before any stack); its autoscaling "
-        "case also needs scaling-policy signals",
+        "case also signals a scaling policy (see above)",
 }
 
 
 #: The subset CI runs (about a third of the suite's time): stacks,
 #: templates and versions, parameters, outputs, environments, updates and
-#: previews, nested and template resources, abandon/adopt, purge, and
-#: servers with images, flavors and keypairs (AWS::EC2::Instance groups).
+#: previews, nested and template resources, abandon/adopt, purge,
+#: servers with images, flavors and keypairs (AWS::EC2::Instance groups),
+#: and two cheap cases of the signal plane: scaling policies' stack users
+#: and signed alarm URLs (OS::Heat::ScalingPolicy, updated without
+#: changes) and an AWS policy's signal refused while its stack is
+#: suspended.
 CI_MODULES = ("test_versionnegotiation", "test_template_versions",
               "test_immutable_parameters", "test_default_parameters",
               "test_env_merge", "test_update_restricted",
@@ -91,7 +110,10 @@ CI_MODULES = ("test_versionnegotiation", "test_template_versions",
               "test_preview_update", "test_purge", "test_abandon_adopt",
               "test_create_update", "test_template_resource")
 CI_SELECT = (r"\.(" + "|".join(CI_MODULES) + r")\."
-             r"|\.test_autoscaling\.AutoscalingGroupBasicTest\.")
+             r"|\.test_autoscaling\.AutoscalingGroupBasicTest\."
+             r"|\.test_autoscaling\.AutoScalingSignalTest\."
+             r"test_signal_during_suspend$"
+             r"|\.test_heat_autoscaling\.AutoScalingGroupUpdateWithNoChanges\.")
 
 
 @dataclasses.dataclass
