@@ -145,8 +145,11 @@ def configured_keys(conf=None):
     keys = [k.strip() for k in conf.deltacloud.token_keys if k.strip()]
     if not keys:
         try:
+            # Registered by heat.common.crypt, which a heat-api process
+            # (unlike an engine) has not imported when paste loads this.
+            conf.import_opt("auth_encryption_key", "heat.common.crypt")
             secret = conf.auth_encryption_key
-        except cfg.NoSuchOptError:
+        except (cfg.NoSuchOptError, ImportError):
             secret = None
         if not secret:
             raise ValueError("neither [deltacloud] token_keys nor "
