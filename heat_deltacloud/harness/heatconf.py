@@ -18,7 +18,12 @@ URLs name heat-api-cfn (``heat_waitcondition_server_url``), instances poll
 it for metadata (``heat_metadata_server_url``), OS::Heat::ScalingPolicy's
 ``signal_url`` names heat-api (``[clients_heat] url``), and
 ``plugin_dirs`` loads the backend's resource plugins (transports checked
-at validation, OS::Heat::WaitConditionHandle on CFN_SIGNAL).
+at validation, OS::Heat::WaitConditionHandle on CFN_SIGNAL, stored
+contexts answered without Keystone).  ``[deltacloud] identity_url`` and
+``[clients_keystone] auth_uri`` name the identity endpoint heat-api
+serves under ``/identity``, so the transports that hand instances
+Keystone credentials or tokens (HEAT_SIGNAL, TOKEN_SIGNAL,
+POLL_SERVER_HEAT) are allowed too.
 """
 
 import configparser
@@ -58,8 +63,12 @@ OVERRIDES = {
     "oslo_messaging_notifications": {"driver": "messagingv2"},
     "oslo_messaging_rabbit": {"heartbeat_timeout_threshold": "30"},
     "oslo_policy": {"policy_file": "{policy_file}"},
+    # identity_url: heat-api's identity endpoint, which instances get as
+    # their auth_url (HEAT_SIGNAL, TOKEN_SIGNAL, POLL_SERVER_HEAT)
     "deltacloud": {"url": "{deltacloud_url}", "poll_interval": "0.5",
-                   "delete_timeout": "60"},
+                   "delete_timeout": "60",
+                   "identity_url": "{api_url}/identity/v3"},
+    "clients_keystone": {"auth_uri": "{api_url}/identity/v3"},
 }
 
 
