@@ -4,6 +4,10 @@ The file is a FIFO: whoever opens it for reading (libxml2 included, which
 no Python audit hook sees) makes the watcher's non-blocking open for
 writing succeed, and is recorded.  The port is a listening socket whose
 accepted connections are recorded.  Neither may ever be touched.
+
+Also ``rpc_calls``: every call and cast heat-api and heat-api-cfn make to
+the engine during a test, so that a refused request can be shown to have
+reached nothing.
 """
 
 import errno
@@ -62,3 +66,19 @@ def canaries(tmp_path_factory):
     watched = Canaries(tmp_path_factory.mktemp("canaries"))
     yield watched
     watched.close()
+
+
+@pytest.fixture
+def rpc_calls(monkeypatch):
+    """Every call and cast the APIs make to the engine."""
+    from heat.rpc import client as rpc_client
+
+    calls = []
+    for kind in ("call", "cast"):
+        real = getattr(rpc_client.EngineClient, kind)
+
+        def counted(self, ctxt, msg, *args, _real=real, **kwargs):
+            calls.append(msg[0] if isinstance(msg, tuple) else msg)
+            return _real(self, ctxt, msg, *args, **kwargs)
+        monkeypatch.setattr(rpc_client.EngineClient, kind, counted)
+    return calls

@@ -219,22 +219,6 @@ def test_password_shows_nowhere_but_heatclients_own_log(
 
 # -- the filter: refused before the engine -----------------------------------
 
-@pytest.fixture
-def rpc_calls(monkeypatch):
-    """Every call and cast the APIs make to the engine."""
-    from heat.rpc import client as rpc_client
-
-    calls = []
-    for kind in ("call", "cast"):
-        real = getattr(rpc_client.EngineClient, kind)
-
-        def counted(self, ctxt, msg, *args, _real=real, **kwargs):
-            calls.append(msg[0] if isinstance(msg, tuple) else msg)
-            return _real(self, ctxt, msg, *args, **kwargs)
-        monkeypatch.setattr(rpc_client.EngineClient, kind, counted)
-    return calls
-
-
 def basic(user, password):
     import base64
 
@@ -315,3 +299,263 @@ def test_cached_passwords_are_compared_in_constant_time(stack_services,
         assert api_request(stack_services, "heat-api",
                            headers).status_code == 200
     assert compared and all(c == (bytes, 32, 32) for c in compared)
+
+
+# -- stack users' keys: the secret, the signature, an IAM access key ---------
+
+SIGNAL_SWEEP = {
+    "AWSTemplateFormatVersion": "2010-09-09",
+    "Resources": {
+        "Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"},
+        "Db": {"Type": "AWS::EC2::Instance", "Properties": {
+            "ImageId": "img1", "InstanceType": "m1-small",
+            "UserData": {"Fn::Base64": {"Fn::Join": ["", [
+                "#!/bin/sh\ncfn-signal -e 0 -i db -d ok '",
+                {"Ref": "Handle"}, "'\n"]]}}}},
+        "Wait": {"Type": "AWS::CloudFormation::WaitCondition",
+                 "DependsOn": "Db",
+                 "Properties": {"Handle": {"Ref": "Handle"},
+                                "Timeout": "300", "Count": "1"}},
+        "User": {"Type": "AWS::IAM::User"},
+        "Key": {"Type": "AWS::IAM::AccessKey",
+                "Properties": {"UserName": {"Ref": "User"}}},
+    },
+    "Outputs": {"Data": {"Value": {"Fn::GetAtt": ["Wait", "Data"]}},
+                "Access": {"Value": {"Ref": "Key"}}},
+}
+
+
+def raw_request(method, url, body=None, headers=None):
+    """``(status, text)`` over http.client, which logs nothing (urllib3
+    logs each request line, query string and all, at DEBUG: a client's
+    log, not the server's)."""
+    import http.client
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port,
+                                      timeout=30)
+    try:
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        payload = json.dumps(body).encode() if body is not None else None
+        conn.request(method, target, body=payload, headers={
+            "Content-Type": "application/json", **(headers or {})})
+        answer = conn.getresponse()
+        return answer.status, answer.read().decode("utf-8", "replace")
+    finally:
+        conn.close()
+
+
+def cfn_signal(tmp_path, url):
+    """The real cfn-signal of heat-cfntools, in its own process."""
+    import pathlib
+    import subprocess
+    import sys
+
+    script = str(pathlib.Path(sys.executable).parent / "cfn-signal")
+    code = ("import logging, runpy, sys\n"
+            f"logging.basicConfig(filename={str(tmp_path / 'cfn.log')!r})\n"
+            "sys.argv = ['cfn-signal', '-e', '0', '-i', 'db', '-d', 'ok', "
+            f"{url!r}]\n"
+            f"runpy.run_path({script!r}, run_name='__main__')\n")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True,
+                          text=True, timeout=60)
+
+
+def signed_url_in_user_data(mock, stack_id):
+    import re
+
+    pattern = re.compile(r"http://127\.0\.0\.1:\d+/v1/waitcondition/"
+                         r"[^'\"\s]+")
+    for instance in mock.all_instances():
+        for url in pattern.findall(instance.get("user_data") or ""):
+            if stack_id in url:
+                return url
+    return None
+
+
+def signed_requests(services, url, principal, iam, seen):
+    """Refused and accepted signed requests, their answers in ``seen``."""
+    import datetime
+
+    import webob
+
+    from heat_deltacloud.heat import ec2, stackusers
+
+    from . import signing
+
+    cfn = services.apis.heat_api_cfn
+    parsed = signing.SignedURL.parse(url)
+    old = signing.v2_time(datetime.datetime.now(datetime.UTC)
+                          - datetime.timedelta(days=30))
+    forged = parsed.replace(params={
+        "Signature": signing.one_char_changed(parsed.signature)}).url
+    expired = parsed.signed(principal.secret, params={"Timestamp": old}).url
+    other_key = parsed.signed(iam.secret, params={
+        "AWSAccessKeyId": iam.access, "Timestamp": old}).url
+    refused = [
+        ("PUT", forged), ("PUT", expired), ("PUT", other_key),
+        ("PUT", parsed.replace(params={"SignatureVersion": "1"}).url),
+        ("GET", signing.query_v2(principal.secret, principal.access, cfn,
+                                 {"Action": "ListStacks"})),
+        ("GET", signing.query_v2(iam.secret, iam.access, cfn,
+                                 {"Action": "DescribeStacks"})),
+        ("PUT", parsed.replace(base=services.apis.heat_api).url),
+    ]
+    for method, target in refused:
+        status, text = raw_request(method, target, {"Status": "SUCCESS"})
+        assert status in (400, 401, 403), (status, text)
+        seen += [text]
+    describe = (f"{cfn}/v1/?Action=DescribeStackResource&StackName="
+                f"sweep-signals&LogicalResourceId=Key&ContentType=JSON")
+    status, text = raw_request("GET", describe, headers=signing.ec2signer_v4(
+        iam.access, iam.secret, "GET", describe))
+    assert status == 200, text
+    seen += [text]
+    # The verifier's own refusals, as exceptions.
+    verifier = ec2.Verifier(stackusers.store(), window=86400)
+    for target in (forged, expired, other_key):
+        try:
+            verifier.verify(webob.Request.blank(target, method="PUT"))
+        except ec2.SignatureError as exc:
+            seen += [str(exc), repr(exc)]
+        else:
+            raise AssertionError(f"{target} verified")
+
+
+def test_stack_user_secrets_show_nowhere(stack_services, tmp_path):
+    """A stack user's secret key, the signature of a pre-signed URL and the
+    secret of an ``AWS::IAM::AccessKey``, with every logger at DEBUG,
+    through a wait condition stack's whole life: created, its URL refused
+    when forged, expired, downgraded, re-signed with another key, used for
+    other actions or sent to heat-api, read with the access key (SigV4),
+    signalled by the real cfn-signal, deleted.
+
+    The two secrets show nowhere: no log record of any logger (nor
+    heat.log), event, exception, repr (``Principal``, ``AccessKey``),
+    stack, resource or error answer, and the database file never holds
+    them in clear (Heat's redacted resource data and this package's key
+    table are both encrypted with ``auth_encryption_key``).
+
+    The signed URL, signature included, is Heat's to keep, in clear, and
+    it does so, which this package does not change: the handle caches it
+    in its resource data ``ec2_signed_url`` (not redacted) and answers it
+    as its reference (``Ref``), so it is also in the properties of every
+    resource that refers to the handle (here the instance's ``UserData``,
+    where it legitimately goes to the instance, and the wait condition's
+    ``Handle``), in their events' stored ``resource_properties`` and in
+    the convergence sync points.  SQLAlchemy's engine logger, at INFO/DEBUG,
+    echoes those rows.  Everywhere else (this package's loggers, Heat's,
+    the APIs', error answers, exceptions) the signature must not show.
+    """
+    from heat_deltacloud.heat import stackusers
+
+    from . import signing
+
+    services = stack_services
+    heat, mock = services.heat, services.mock
+    ctx = heat.context(USER, PASSWORD, mock.url)
+    seen = []
+    labelled = []
+    store = stackusers.store()
+    with all_loggers_at_debug() as logs:
+        identity = heat.engine_client.create_stack(
+            ctx, "sweep-signals", SIGNAL_SWEEP, {}, {}, {"timeout_mins": 10})
+        try:
+            deadline = time.monotonic() + 60
+            while not (url := signed_url_in_user_data(
+                    mock, identity["stack_id"])):
+                assert time.monotonic() < deadline, "no signed URL"
+                time.sleep(0.1)
+            parsed = signing.SignedURL.parse(url)
+            principal = store.principal(parsed.access)
+            while not (iam := store.principal(
+                    heat.engine_client.describe_stack_resource(
+                        ctx, identity, "Key")["physical_resource_id"])):
+                assert time.monotonic() < deadline, "no access key"
+                time.sleep(0.1)
+            keypair = store.get_credential(user_id=iam.user_id,
+                                           access=iam.access)
+            seen += [repr(principal), str(principal), repr(iam),
+                     repr(keypair), str(keypair)]
+            signed_requests(services, url, principal, iam, seen)
+            result = cfn_signal(tmp_path, url)
+            assert result.returncode == 0, result.stderr
+            stack = heat.wait_for_stack(ctx, identity, timeout=60)
+            assert stack["stack_status"] == "COMPLETE", stack
+            labelled += [("stack", str(stack))]
+            labelled += [(f"resource {r['resource_name']}", str(r))
+                         for r in heat.engine_client.list_stack_resources(
+                             ctx, identity)]
+            labelled += [(f"event {e['resource_name']}", str(e))
+                         for e in heat.engine_client.list_events(
+                             ctx, identity)]
+            labelled += [(f"resource {name}", str(
+                heat.engine_client.describe_stack_resource(
+                    ctx, identity, name)))
+                for name in ("Handle", "Wait", "User", "Key", "Db")]
+            in_clear = resource_data_holding(parsed.signature)
+        finally:
+            heat.delete_stack(ctx, identity)
+    assert outputs_of(stack)["Access"] == iam.access
+    assert outputs_of(stack)["Data"] == '{"db": "ok"}'
+    assert in_clear == {"ec2_signed_url"}
+    assert len(logs.records) > 100
+    # The filter's refusals and the engine's signal are among them.
+    assert any(name == "heat_deltacloud.heat.auth"
+               and "Refused a signed PUT" in text
+               for name, text in logs.records)
+    heat_log = (heat.state_dir / "heat.log").read_text(
+        errors="replace").splitlines()
+    database = database_bytes(heat)
+    for what, secret in (("the URL key's secret", principal.secret),
+                         ("the access key's secret", iam.secret)):
+        # As it is, and URL-quoted, as it would show in a URL.
+        leaks = sorted({name for name, text in logs.records
+                        if signing.leaked(text, secret)})
+        assert leaks == [], (what, leaks)
+        assert [s for s in seen if signing.leaked(s, secret)] == [], what
+        assert [label for label, text in labelled
+                if signing.leaked(text, secret)] == [], what
+        assert [line for line in heat_log
+                if signing.leaked(line, secret)] == [], what
+        assert secret.encode() not in database, what
+    signature = parsed.signature
+    leaks = sorted({name for name, text in logs.records
+                    if signing.leaked(text, signature)})
+    assert set(leaks) <= {SQLALCHEMY_LOGGER}, leaks
+    assert [s for s in seen if signing.leaked(s, signature)] == []
+    assert [label for label, text in labelled
+            if signing.leaked(text, signature)] == []
+    assert [line for line in heat_log if signing.leaked(line, signature)
+            and SQLALCHEMY_LOGGER not in line] == []
+
+
+#: SQLAlchemy's statement and row log: it echoes the rows Heat writes.
+SQLALCHEMY_LOGGER = "sqlalchemy.engine.Engine"
+
+
+def outputs_of(stack):
+    return {o["output_key"]: o["output_value"] for o in stack["outputs"]}
+
+
+def resource_data_holding(text):
+    """Keys of Heat's resource data rows whose stored value holds
+    ``text``."""
+    import sqlalchemy as sa
+    from heat.db import api as db_api
+
+    with db_api.get_engine().connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT key, value FROM resource_data")).fetchall()
+    from . import signing
+
+    return {key for key, value in rows if signing.leaked(value or "", text)}
+
+
+def database_bytes(heat):
+    """Heat's sqlite database, with its journal if any."""
+    data = b""
+    for path in heat.state_dir.glob("heat.sqlite*"):
+        data += path.read_bytes()
+    return data
