@@ -460,15 +460,9 @@ def _report(outcome, launcher=None):
                  f"{failure.reason}")
         elif state.reason:
             _say(f"  reason: {state.reason}")
+    current = launcher.current_addresses(outcome) if launcher else {}
     for event in outcome.instances:
-        addresses = event.addresses
-        if launcher is not None and event.physical_id and \
-                not event.status.startswith("DELETE_"):
-            try:
-                addresses = launcher.addresses(event.physical_id) or \
-                    addresses
-            except HeatDeltacloudError:
-                pass  # what was read when it completed stands
+        addresses = current.get(event.resource, event.addresses)
         where = format_addresses(addresses) if addresses \
             else "no address known"
         _say(f"  instance {event.resource} {event.physical_id or '-'}: "

@@ -160,6 +160,25 @@ class Launcher:
                                  "Deltacloud"))
         return left
 
+    def current_addresses(self, outcome):
+        """Each instance's addresses read now, by logical name (those read
+        when it completed where Deltacloud cannot tell): an address
+        associated after the instance completed (an EIPAssociation, which
+        waits for it) shows only here."""
+        from heat_deltacloud.errors import HeatDeltacloudError
+
+        found = {}
+        for event in outcome.instances:
+            addresses = event.addresses
+            if event.physical_id and not event.status.startswith("DELETE_"):
+                try:
+                    addresses = self.addresses(event.physical_id) or \
+                        addresses
+                except HeatDeltacloudError:
+                    pass  # what was read when it completed stands
+            found[event.resource] = addresses
+        return found
+
     def addresses(self, physical_id):
         """An instance's ``{"public": [...], "private": [...]}``, or None
         without a Deltacloud client or once the instance is gone."""

@@ -65,6 +65,18 @@ def test_example_launches_reports_addresses_and_deletes_cleanly(
             assert event.addresses in (now, {**now, "public": [own]})
         else:
             assert event.addresses == now
+    # The summary's addresses are read again once the stack is complete:
+    # Db's then include the address DbAddressAssociation attached.
+    current = launcher.current_addresses(outcome)
+    for event in outcome.instances:
+        instance = running[event.physical_id]
+        assert current[event.resource] == {
+            "public": [a["address"] for a in instance["public_addresses"]],
+            "private": [a["address"] for a in instance["private_addresses"]]}
+    db = running[outcome.resources["Db"].physical_id]
+    [eip] = [a for a in services.mock.all_addresses()
+             if a.get("instance_id") == db["id"]]
+    assert eip["id"] in current["Db"]["public"]
     web = running[outcome.resources["Web"].physical_id]
     assert outcome.stack.outputs["WebPublicIp"] == \
         web["public_addresses"][0]["address"]

@@ -1,0 +1,38 @@
+"""What ``launch`` prints at the end, from a scripted outcome (no Heat)."""
+
+from heat_deltacloud.launch import cli
+from heat_deltacloud.launch.launcher import Launcher, Outcome
+from heat_deltacloud.launch.watcher import ResourceEvent, StackState
+
+
+def instance(name, physical_id, status="CREATE_COMPLETE", addresses=None):
+    return ResourceEvent("arn", "s", name, "AWS::EC2::Instance", physical_id,
+                         status, None, "2026-12-04T10:00:01", addresses)
+
+
+class ScriptedLauncher(Launcher):
+    def __init__(self, table):
+        super().__init__(heat=None)
+        self.table = table
+
+    def addresses(self, physical_id):
+        return self.table.get(physical_id)
+
+
+def test_the_summary_reads_addresses_again(capsys):
+    # Before: the summary showed the addresses read when Db completed,
+    # without the address its EIPAssociation attached afterwards.
+    outcome = Outcome(
+        StackState("arn", "s", "CREATE_COMPLETE", None, {}),
+        {"Db": instance("Db", "inst1",
+                        addresses={"public": ["img2.inst1.public.com"],
+                                   "private": []}),
+         "Gone": instance("Gone", "inst2", "DELETE_COMPLETE",
+                          addresses={"public": ["a"], "private": []})})
+    launcher = ScriptedLauncher({"inst1": {"public": ["192.168.0.5"],
+                                           "private": ["10.0.0.1"]}})
+    cli._report(outcome, launcher)
+    out = capsys.readouterr().out
+    assert "  instance Db inst1: public 192.168.0.5  private 10.0.0.1\n" in out
+    # A deleted instance is not looked up again.
+    assert "  instance Gone inst2: public a\n" in out
