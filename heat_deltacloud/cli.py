@@ -9,6 +9,7 @@ the parsed arguments and returns an exit status; it raises
 import argparse
 import importlib
 import os
+import re
 import signal
 import sys
 import threading
@@ -25,14 +26,94 @@ SUBCOMMAND_MODULES = (
 )
 
 
+#: Words in an option's name that make its value a secret, never echoed
+#: in an error (``--password``, ``--secret``, ``--token``, ``--key``...).
+SECRET_WORDS = re.compile(r"pass|secret|token|key|cred", re.IGNORECASE)
+
+
+def redact(arguments):
+    """``arguments`` for an error message, with the value of any option
+    whose name looks secret (the next word, or what follows ``=``)
+    replaced by ``***``; a ``*-file`` option's value is a path, kept."""
+    shown, hide_next = [], False
+    for argument in arguments:
+        if hide_next:
+            shown.append("***")
+            hide_next = False
+            continue
+        name, sep, _ = argument.partition("=")
+        secret = name.startswith("-") and SECRET_WORDS.search(name) and \
+            not name.endswith("-file")
+        if secret and sep:
+            shown.append(f"{name}=***")
+        else:
+            shown.append(argument)
+            hide_next = bool(secret)
+    return shown
+
+
+class Parser(argparse.ArgumentParser):
+    """No option abbreviations (``--password`` is not ``--password-file``),
+    and no secret echoed in the error about an unknown argument."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+    def parse_args(self, args=None, namespace=None):
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            # The sub-command's usage, when there is one.
+            parser = self._subcommand(parsed) or self
+            parser.error("unrecognized arguments: " +
+                         " ".join(redact(extras)))
+        return parsed
+
+    def _subcommand(self, parsed):
+        name = getattr(parsed, "command", None)
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction) and name:
+                return action.choices.get(name)
+        return None
+
+
+def _options(parser):
+    """Every option string of ``parser`` and its sub-commands."""
+    known = set()
+    for action in parser._actions:
+        known.update(action.option_strings)
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                known |= _options(sub)
+    return known
+
+
+def refuse_unknown_secrets(parser, argv):
+    """Exit 2, without echoing it, when ``argv`` has an option no command
+    knows whose name looks secret (``--password VALUE``): argparse would
+    take its value for the next positional argument and might show it."""
+    known = _options(parser)
+    for argument in argv:
+        if argument == "--":
+            break
+        name = argument.partition("=")[0]
+        if name.startswith("-") and name not in known and \
+                SECRET_WORDS.search(name) and not name.endswith("-file"):
+            parser.error(f"unrecognized option {name} (its value is not "
+                         "shown); passwords and secrets are read from files "
+                         "(--password-file, --callback-secret-file) or the "
+                         "environment, never from the command line")
+
+
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="heat-deltacloud",
         description="Run OpenStack Heat stacks on clouds behind Apache "
                     "Deltacloud.")
     parser.add_argument("--version", action="version",
                         version=f"%(prog)s {__version__}")
-    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND",
+                                       dest="command")
     for name in SUBCOMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
     return parser
@@ -70,6 +151,7 @@ def main(argv=None):
     # commands never use it.
     warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
     parser = build_parser()
+    refuse_unknown_secrets(parser, sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     if not hasattr(args, "handler"):
         parser.print_help()

@@ -547,7 +547,7 @@ def test_a_missing_password_file_is_a_one_line_error(tmp_path, capsys,
                        "--user", "mockuser", "--password-file",
                        str(tmp_path / "absent")])
     assert status == 1
-    assert "cannot read the password file" in capsys.readouterr().err
+    assert "--password-file: no such file" in capsys.readouterr().err
 
 
 def test_unreachable_deltacloud_and_unset_url(tmp_path, capsys):

@@ -140,7 +140,8 @@ def _callback_notifier(args):
     from heat_deltacloud.launch.callbacks import WebhookNotifier
 
     if args.callback_secret_file:
-        secret = credentials.read_password_file(args.callback_secret_file)
+        secret = credentials.read_password_file(
+            args.callback_secret_file, "--callback-secret-file")
     else:
         secret = os.environ.get(ENV_CALLBACK_SECRET) or None
     return WebhookNotifier(args.callback_url, secret=secret)

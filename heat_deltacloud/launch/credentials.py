@@ -23,11 +23,20 @@ class Credentials:
     password: str = dataclasses.field(repr=False)
 
 
-def read_password_file(path):
-    """The first line of ``path``, without its line end."""
+def read_password_file(path, option="--password-file"):
+    """The first line of ``path``, without its line end.
+
+    A path that names no file is not repeated in the error: it may be the
+    secret itself, given where its file was expected.
+    """
     try:
         with open(path, encoding="utf-8") as handle:
             password = handle.readline().rstrip("\r\n")
+    except FileNotFoundError:
+        raise HeatDeltacloudError(
+            f"{option}: no such file (the value is not shown: give the "
+            "path of a file holding the secret, never the secret "
+            "itself)") from None
     except OSError as exc:
         raise HeatDeltacloudError(
             f"cannot read the password file {path}: {exc.strerror}") from None
