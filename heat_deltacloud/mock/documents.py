@@ -70,6 +70,8 @@ class Renderer:
             lambda inst: STATE_ACTIONS.get(inst["state"].upper(), ()))
         #: (firewall, rule) -> the rule's id as the driver shows it.
         self.rule_id = lambda firewall, rule: rule["id"]
+        #: instance -> the instance as the driver shows it.
+        self.present = lambda inst: inst
 
     def href(self, *parts):
         return "/".join([self.api, *parts])
@@ -261,6 +263,7 @@ class Renderer:
         return links
 
     def instance_xml(self, parent, inst):
+        inst = self.present(inst)
         ident = inst["id"]
         el = _el(parent, "instance", href=self.href("instances", ident),
                  id=ident)
@@ -307,6 +310,7 @@ class Renderer:
         return el
 
     def instance_json(self, inst):
+        inst = self.present(inst)
         doc = {
             "id": inst["id"], "href": self.href("instances", inst["id"]),
             "name": inst.get("name"), "state": inst["state"],

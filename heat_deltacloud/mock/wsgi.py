@@ -80,6 +80,8 @@ class Exchange:
             provider=provider, actions_for=self.driver.actions_for)
         if self.driver.rule_id is not None:
             self.renderer.rule_id = self.driver.rule_id
+        if self.driver.present_instance is not None:
+            self.renderer.present = self.driver.present_instance
         self.credentials = protocol.basic_credentials(
             request.headers.get("Authorization"))
         self._user = None

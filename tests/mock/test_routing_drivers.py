@@ -317,3 +317,20 @@ def test_ec2_instance_count(call, helpers):
                             instance_count="3")).tag == "instance"
     assert call("POST", "/api/instances", headers=ec2, image_id="img1",
                 instance_count="x").status_code == 400
+
+
+def test_ec2_shows_instances_as_convert_instance(call, helpers):
+    ec2 = {"X-Deltacloud-Driver": "ec2"}
+    inst0 = helpers.xml(call("GET", "/api/instances/inst0", headers=ec2))
+    assert inst0.findtext("name") == "img1"
+    assert [f.get("id") for f in inst0.findall("firewalls/firewall")] == [
+        "default"]
+    assert "create_image" not in [r for r, _, _ in helpers.links(inst0)]
+    ebs = helpers.xml(call("POST", "/api/instances", headers=ec2,
+                           image_id="ami-2b5fba42", name="ignored"))
+    assert ebs.findtext("name") == "ami-2b5fba42"
+    assert [r for r, _, _ in helpers.links(ebs)] == [
+        "reboot", "stop", "run", "create_image"]
+    # The mock driver shows the same instance its own way.
+    same = helpers.xml(call("GET", f"/api/instances/{ebs.get('id')}"))
+    assert same.findtext("name") == "ignored"

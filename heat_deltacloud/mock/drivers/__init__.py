@@ -107,6 +107,9 @@ class Driver:
     #: Deleting a missing volume, snapshot or image is an error (the mock
     #: driver deletes quietly).
     strict_deletes: bool = False
+    #: instance -> the instance as this driver shows it (a copy); None
+    #: shows it as stored.
+    present_instance: object = None
 
     def providers(self):
         """``{provider: {kind: host}}``, as the real ``driver_provider``

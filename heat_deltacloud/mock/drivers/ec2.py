@@ -19,6 +19,9 @@ What the emulation takes from that source:
   ``destroy`` instead of ``stop`` and never ``start``, so a RUNNING
   instance is destroyed directly; an EBS-backed one (``persistent``)
   stops, starts, and is destroyed once stopped.
+* Instances as ``convert_instance`` shows them: named after their image
+  (EC2 names nothing), ``create_image`` only when EBS-backed and
+  RUNNING, in the ``default`` firewall when launched in none.
 * A ``default`` firewall (security group) in every account, and one
   EBS-backed image of its own, ``ami-2b5fba42`` (the image the
   Deltacloud suite's ``config.yaml`` prefers for ec2), besides the
@@ -81,6 +84,18 @@ def rule_id(firewall, rule):
              f"{s.get('prefix')}" for s in rule["sources"])
     return (f"{firewall['owner']}~{rule['protocol']}~{rule['port_from']}~"
             f"{rule['port_to']}~{sources}")
+
+
+def present_instance(instance):
+    """``convert_instance``: the name is the image id, an image can be
+    made only of a RUNNING EBS-backed instance, and an instance launched
+    in no security group is in ``default``."""
+    shown = dict(instance)
+    shown["name"] = instance["image_id"]
+    shown["create_image"] = (instance.get("root_type") == "persistent" and
+                             instance["state"].upper() == "RUNNING")
+    shown["firewalls"] = list(instance.get("firewalls") or ["default"])
+    return shown
 
 
 def region(provider=None):
@@ -169,4 +184,5 @@ DRIVER = Driver(
                             ("STOPPED", "destroy"): None},
     entrypoints=ENTRYPOINTS, images=IMAGES, default_firewall=True,
     rule_id=rule_id, not_found=NOT_FOUND, strict_deletes=True,
+    present_instance=present_instance,
     default_hwp="m1.small")
