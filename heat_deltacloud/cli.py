@@ -177,6 +177,12 @@ def _run(args):
     except HeatDeltacloudError as exc:
         print(f"heat-deltacloud: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader of the output went away (| head): stop quietly.
+        from heat_deltacloud.launch.display import discard_stdout
+
+        discard_stdout()
+        return 128 + signal.SIGPIPE
     except Terminated as exc:
         print(f"heat-deltacloud: terminated "
               f"({signal.Signals(exc.signum).name})", file=sys.stderr)

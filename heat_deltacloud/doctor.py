@@ -224,7 +224,7 @@ def check_options(conf):
         try:
             getattr(conf.deltacloud, opt.dest)
         except (cfg.Error, ValueError) as exc:
-            bad.append(f"{opt.name}: {exc}")
+            bad.append(invalid_value(exc)[0])
     if bad:
         return fail("[deltacloud] options", "; ".join(bad),
                     "fix the named options (see heat-deltacloud's "
@@ -698,13 +698,17 @@ def check_signature_ttl(conf):
 
 def check_signal_plane(conf):
     """Signals without Keystone: URLs, transports, plugins, database."""
-    checks = [check_waitcondition_url(conf)]
+    name = "heat_waitcondition_server_url"
+    checks = _guarded(name, check_waitcondition_url, conf)
     if checks[0].status != "FAIL" and conf.heat_waitcondition_server_url:
-        checks.append(check_cfn_answers(conf))
-    checks += [check_signature_ttl(conf), check_metadata_url(conf),
-               check_heat_api_url(conf),
-               check_plugin_dirs(conf), *check_transports(conf),
-               check_database(conf)]
+        checks += _guarded("heat-api-cfn", check_cfn_answers, conf)
+    for name, check in (("[deltacloud] signature_ttl", check_signature_ttl),
+                        ("heat_metadata_server_url", check_metadata_url),
+                        ("[clients_heat] url", check_heat_api_url),
+                        ("plugin_dirs", check_plugin_dirs),
+                        ("transports", check_transports),
+                        ("[database] connection", check_database)):
+        checks += _guarded(name, check, conf)
     return checks
 
 
@@ -763,10 +767,14 @@ def diagnose(config_files, paste_file=None, credentials=None):
         return [fail("heat.conf", str(exc).splitlines()[0],
                      "fix the configuration file")], None
     options = check_options(conf)
-    checks = [check_versions(), check_backend(conf),
-              *check_credential_passing(conf), options, check_url(conf),
-              *check_paste(conf, paste_file), check_cfn_policy(conf),
-              *check_signal_plane(conf)]
+    checks = [check_versions(), *_guarded("cloud_backend", check_backend,
+                                          conf),
+              *_guarded("credential passing", check_credential_passing,
+                        conf),
+              options, *_guarded("[deltacloud] url", check_url, conf),
+              *check_paste(conf, paste_file),
+              *_guarded("policy (heat-api-cfn)", check_cfn_policy, conf),
+              *_guarded("signal plane", check_signal_plane, conf)]
     if options.status == "FAIL":  # no client from invalid options
         return checks, None
     reached, api = check_deltacloud(conf, credentials)
@@ -777,6 +785,34 @@ def diagnose(config_files, paste_file=None, credentials=None):
     return checks, capabilities.matrix(
         api, conf.deltacloud.ignore_unsupported_user_data,
         plugins=plugin_dirs_configured(conf))
+
+
+_INVALID_VALUE = re.compile(
+    r"Value for option (?P<option>\S+) from .*?detail='(?P<file>[^']*)'.*?"
+    r"is not valid: (?P<why>.*)", re.DOTALL)
+
+
+def invalid_value(exc):
+    """``(detail, fix)`` for oslo.config's error about an option's value
+    in a configuration file."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    found = _INVALID_VALUE.match(text)
+    if not found:
+        return text, "fix the value in heat.conf"
+    return (f"{found['option']}: {found['why']} (in {found['file']})",
+            f"fix the value of {found['option']} in {found['file']} (see "
+            "heat-deltacloud's configuration reference and Heat's)")
+
+
+def _guarded(name, check, conf):
+    """``check(conf)`` as a list of checks; an option whose value oslo.config
+    refuses on reading is a FAIL naming it, not a traceback."""
+    try:
+        found = check(conf)
+    except (cfg.Error, ValueError) as exc:
+        detail, fix = invalid_value(exc)
+        return [fail(name, detail, fix)]
+    return found if isinstance(found, list) else [found]
 
 
 def register(subparsers):

@@ -909,3 +909,24 @@ def test_the_heat_conf_snippet_passes_the_signal_plane_checks(tmp_path):
         assert found.status == "OK", found
     assert conf.heat_waitcondition_server_url == \
         "http://cfn.example:8000/v1/waitcondition"
+
+
+@pytest.mark.parametrize("overrides, name", [
+    ({"signature_ttl": "a day"}, "[deltacloud] signature_ttl"),
+    ({"ignore_unsupported_user_data": "perhaps"}, "[deltacloud] options"),
+])
+def test_an_invalid_option_value_is_a_fail_not_a_traceback(
+        tmp_path, capsys, deltacloud_mock, overrides, name):
+    # Before: oslo.config's ConfigFileValueError escaped from the check
+    # reading the option (a traceback).
+    path = heat_conf(tmp_path, deltacloud_mock.url, **overrides)
+    status, report = doctor_json(capsys, "--config-file", path)
+    assert status == 1
+    [failed] = [c for c in report["checks"] if c["name"] == name]
+    option = next(iter(overrides))
+    assert failed["status"] == "FAIL"
+    assert failed["detail"].startswith(f"{option}: ")
+    assert failed["detail"].endswith(f" (in {path})")
+    assert "LocationInfo" not in failed["detail"]
+    # The other checks still ran.
+    assert statuses(report)["heat_metadata_server_url"] == "OK"

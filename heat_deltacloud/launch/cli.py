@@ -23,7 +23,7 @@ import urllib.parse
 from heat_deltacloud.errors import HeatDeltacloudError
 from heat_deltacloud.launch import credentials, source
 from heat_deltacloud.launch.display import (Progress, event_line,
-                                             format_addresses)
+                                             format_addresses, pipe_safe)
 
 ENV_HEAT_CFN_URL = "HEAT_CFN_URL"
 ENV_DELTACLOUD_URL = "DELTACLOUD_URL"
@@ -51,7 +51,7 @@ def register(subparsers):
                         help="a deployable's instances cannot reach "
                              "heat-api-cfn: translate it without wait "
                              "conditions (nothing waits for their services)")
-    launch.add_argument("--callback-url", metavar="URL",
+    launch.add_argument("--callback-url", metavar="URL", type=http_url,
                         help="POST each stack and resource change here")
     launch.add_argument("--callback-secret-file", metavar="FILE",
                         help="sign callbacks with the secret in FILE "
@@ -79,18 +79,37 @@ def register(subparsers):
         parser.set_defaults(handler=handler)
 
 
+def http_url(text):
+    """An argparse type: ``text`` if it is an http(s) URL with a host and a
+    valid port (a port out of range is refused, not wrapped)."""
+    import argparse
+
+    try:
+        parts = urllib.parse.urlsplit(text.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an http(s) URL with a host (e.g. "
+            "http://heat.example.com:8000)")
+    if port == 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: port 0")
+    return text.strip()
+
+
 def common_options():
     """Options every stack command shares: where Heat and Deltacloud are,
     whose credentials, how long to wait."""
     import argparse
 
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--heat-cfn-url", metavar="URL",
+    common.add_argument("--heat-cfn-url", metavar="URL", type=http_url,
                         default=os.environ.get(ENV_HEAT_CFN_URL),
                         help="heat-api-cfn's root URL (or "
                              f"${ENV_HEAT_CFN_URL}); launch runs Heat "
                              "embedded without one")
-    common.add_argument("--deltacloud-url", metavar="URL",
+    common.add_argument("--deltacloud-url", metavar="URL", type=http_url,
                         default=os.environ.get(ENV_DELTACLOUD_URL),
                         help="Deltacloud API URL (or "
                              f"${ENV_DELTACLOUD_URL}), sent to Heat and "
@@ -105,6 +124,7 @@ def common_options():
     return common
 
 
+@pipe_safe
 def _say(text=""):
     print(text, flush=True)
 

@@ -5,12 +5,38 @@ and "erase line"); into a pipe or file every line is plain text, each
 event line carrying the ``[done/total]`` counter instead.
 """
 
+import functools
+import os
 import sys
 
 BAR_WIDTH = 20
 #: How each operation is announced.
 VERBS = {"CREATE": "creating", "DELETE": "deleting", None: "following"}
 ERASE_LINE = "\r\x1b[K"
+
+
+def discard_stdout():
+    """Standard output's reader went away (``| head``): send the rest of
+    the output nowhere, so the command carries on (an embedded launch still
+    deletes its stack) and Python's exit does not fail flushing it."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)
+
+
+def pipe_safe(write):
+    """``write`` with a closed standard output ignored (see
+    :func:`discard_stdout`)."""
+
+    @functools.wraps(write)
+    def safe(*args, **kwargs):
+        try:
+            return write(*args, **kwargs)
+        except BrokenPipeError:
+            discard_stdout()
+    return safe
 
 
 class Progress:
@@ -54,6 +80,7 @@ class Progress:
         if self.tty:
             self._draw_bar()
 
+    @pipe_safe
     def line(self, text):
         """Print ``text`` above the bar (which is redrawn after it)."""
         if self.tty and self._bar_shown:
@@ -63,6 +90,7 @@ class Progress:
             self._draw_bar()
         self.stream.flush()
 
+    @pipe_safe
     def finish(self):
         """Remove the bar; what follows is plain output."""
         if self.tty and self._bar_shown:
@@ -70,6 +98,7 @@ class Progress:
             self.stream.flush()
             self._bar_shown = False
 
+    @pipe_safe
     def _draw_bar(self):
         total = max(self.total, 1)
         filled = BAR_WIDTH * min(self.done, total) // total

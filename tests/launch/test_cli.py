@@ -508,3 +508,21 @@ def test_a_second_ctrl_c_stops_waiting_for_the_delete(external_mock,
     assert "stack waits not deleted: interrupted" in out
     assert f"  Box (AWS::EC2::Instance): {instance['id']}\n" in out
     assert list(tmp.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_an_embedded_launch_whose_reader_went_away_still_cleans_up(
+        tmp_path):
+    # Before: the first line written after `| head` exited raised
+    # BrokenPipeError out of the launch: no delete, a traceback.
+    from .test_parsing import _with_stdout_closed
+
+    template = tmp_path / "five.json"
+    template.write_text(json.dumps(FIVE_SERVERS))
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    status, err = _with_stdout_closed("launch", str(template),
+                                      env={**ENV, "TMPDIR": str(tmp)})
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+    assert status == 0
+    assert list(tmp.iterdir()) == []

@@ -80,3 +80,60 @@ def test_a_missing_secret_file_is_not_named(tmp_path, capsys, monkeypatch):
 ])
 def test_redact(argv, shown):
     assert cli.redact(argv) == shown
+
+
+@pytest.mark.parametrize("option, value, why", [
+    ("--heat-cfn-url", "127.0.0.1:8000", "is not an http(s) URL with a "
+                                         "host"),
+    ("--heat-cfn-url", "http://127.0.0.1:99999", "Port out of range"),
+    ("--deltacloud-url", "localhost/api", "is not an http(s) URL"),
+    ("--callback-url", "hooks.example.com/x", "is not an http(s) URL"),
+])
+def test_a_bad_url_is_a_command_line_mistake(option, value, why, capsys):
+    # Before: botocore's ValueError or urllib's "Port out of range" as a
+    # traceback, or a callback URL found unusable only after the stack was
+    # submitted.
+    argv = ["status", "s"] if option != "--callback-url" else \
+        ["launch", "t.json"]
+    with pytest.raises(SystemExit) as exited:
+        cli.main([*argv, option, value])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert f"error: argument {option}: {value!r}" in err and why in err
+
+
+def _with_stdout_closed(*argv, env=None):
+    """Run the CLI with its standard output's reader gone (``| head``
+    having exited); (exit status, stderr)."""
+    import os
+    import subprocess
+    import sys
+
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "heat_deltacloud.cli", *argv],
+            stdout=write, stderr=subprocess.PIPE, text=True, timeout=120,
+            env=env)
+    finally:
+        os.close(write)
+    return result.returncode, result.stderr
+
+
+@pytest.mark.parametrize("argv", [
+    ["translate", "examples/inventory/deployable.xml",
+     "--mapping", "examples/inventory/mapping.json"],
+    ["doctor", "--config-file", "/nonexistent/heat.conf"],
+    ["--help"],
+])
+def test_a_closed_pipe_is_not_a_traceback(argv, monkeypatch):
+    # Before: BrokenPipeError tracebacks (and "Exception ignored ... while
+    # flushing sys.stdout").
+    import pathlib
+
+    monkeypatch.chdir(pathlib.Path(__file__).resolve().parents[2])
+    status, err = _with_stdout_closed(*argv)
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+    assert "Exception ignored" not in err
+    assert status in (0, 1, 141)
