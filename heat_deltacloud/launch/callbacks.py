@@ -23,9 +23,13 @@ Deliveries run on a thread of their own, one at a time, in the order the
 changes were seen (so per stack, in order); :meth:`WebhookNotifier.notify`
 only queues.  A failed POST (connection error, timeout, 429 or 5xx) is
 retried with exponential back-off by urllib3; a delivery that still fails is
-logged and counted in ``failed``, and the next one goes on.
+logged, counted in ``failed`` with its reason in ``reasons``, and the next
+one goes on.  What :meth:`WebhookNotifier.close` gave up waiting for is
+counted in ``not_sent``: every queued change is delivered, failed or not
+sent.
 """
 
+import collections
 import dataclasses
 import datetime
 import hashlib
@@ -33,6 +37,7 @@ import hmac
 import json
 import logging
 import queue
+import re
 import threading
 import urllib.parse
 import uuid
@@ -117,6 +122,13 @@ class WebhookNotifier:
         #: Deliveries that failed after every try, and those done.
         self.failed = 0
         self.delivered = 0
+        #: Why deliveries failed: reason -> count.
+        self.reasons = collections.Counter()
+        #: Changes queued so far; after :meth:`close`, those neither
+        #: delivered nor failed (given up waiting for).
+        self.queued = 0
+        self.not_sent = 0
+        self._closing = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True,
                                         name="webhook-callbacks")
         self._thread.start()
@@ -140,6 +152,7 @@ class WebhookNotifier:
         delivery_id = str(uuid.uuid4())
         body = json.dumps({"id": delivery_id, "sequence": sequence,
                            **document}, sort_keys=True).encode()
+        self.queued += 1
         self._queue.put(_Delivery(body, delivery_id))
 
     def stack_changed(self, state):
@@ -151,10 +164,17 @@ class WebhookNotifier:
     def _run(self):
         while (item := self._queue.get()) is not self._STOP:
             try:
-                self._post(item)
+                if not self._closing.is_set():
+                    self._post(item)
             finally:
                 self._queue.task_done()
         self._queue.task_done()
+
+    def _failed(self, delivery, reason):
+        self.failed += 1
+        self.reasons[reason] += 1
+        LOG.warning("callback %s to %s failed: %s", delivery.delivery_id,
+                    self._where, reason)
 
     def _post(self, delivery):
         headers = {"Content-Type": "application/json",
@@ -166,25 +186,55 @@ class WebhookNotifier:
                                           headers=headers,
                                           timeout=self._timeouts)
         except requests.RequestException as exc:
-            self.failed += 1
-            LOG.warning("callback %s to %s failed: %s",
-                        delivery.delivery_id, self._where,
-                        type(exc).__name__)
+            self._failed(delivery, _why(exc))
             return
         if response.ok:
             self.delivered += 1
         else:
-            self.failed += 1
-            LOG.warning("callback %s to %s answered %s",
-                        delivery.delivery_id, self._where,
-                        response.status_code)
+            self._failed(delivery, f"answered {response.status_code}"
+                         + (f" {response.reason}" if response.reason else ""))
 
     def close(self, timeout=30.0):
-        """Deliver what is queued (waiting up to ``timeout``), then stop.
+        """Deliver what is queued (waiting up to ``timeout``), then stop;
+        what was not delivered or failed by then is counted in
+        ``not_sent`` (and never sent).
 
         Returns True when everything queued was attempted.
         """
         self._queue.put(self._STOP)
         self._thread.join(timeout)
+        done = not self._thread.is_alive()
+        if not done:
+            self._closing.set()  # the rest is dropped, not sent late
+        self.not_sent = self.queued - self.delivered - self.failed
         self._session.close()
-        return not self._thread.is_alive()
+        return done
+
+    def summary(self):
+        """``3 delivered, 2 failed (answered 502 Bad Gateway: 2), 15 not
+        sent``: every queued change accounted for."""
+        text = f"{self.delivered} delivered, {self.failed} failed"
+        if self.reasons:
+            text += " (" + ", ".join(f"{reason}: {count}" for reason, count
+                                     in self.reasons.most_common()) + ")"
+        if self.not_sent:
+            text += f", {self.not_sent} not sent (gave up waiting for " \
+                "the receiver)"
+        return text
+
+
+def _why(exc):
+    """Why a POST failed, in a few words (never the URL, which may carry
+    credentials)."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return "timed out connecting"
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return "no answer in time"
+    if isinstance(exc, requests.exceptions.RetryError):
+        return "still failing after every retry"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS failed"
+    found = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", str(exc))
+    if found:
+        return found.group(1).strip()
+    return type(exc).__name__

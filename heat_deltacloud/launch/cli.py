@@ -293,8 +293,7 @@ def _launch(args, creds, deltacloud_url, heat_cfn_url, name, template,
         progress.finish()
         if notifier is not None:
             notifier.close()
-            _say(f"callbacks: {notifier.delivered} delivered, "
-                 f"{notifier.failed} failed")
+            _say(f"callbacks: {notifier.summary()}")
     return 0 if outcome.ok else 1
 
 

@@ -91,3 +91,40 @@ def test_notify_never_waits_for_the_receiver(receiver):
     receiver.hold.set()
     notifier.close()
     assert [d["status"] for d in receiver.documents()] == ["0", "1", "2"]
+
+
+def test_every_change_is_delivered_failed_or_counted_not_sent(receiver):
+    # Before: close() gave up on a slow receiver and the changes still
+    # queued vanished: "1 delivered, 0 failed" for 5 changes.
+    receiver.hold = threading.Event()  # the receiver answers nothing
+    notifier = callbacks.WebhookNotifier(receiver.url, attempts=1,
+                                         timeouts=(1, 30))
+    for n in range(5):
+        notifier.notify({"stack": {"id": "s"}, "status": str(n)})
+    assert notifier.close(timeout=0.2) is False
+    assert (notifier.delivered, notifier.failed, notifier.not_sent) == \
+        (0, 0, 5)
+    assert notifier.summary() == ("0 delivered, 0 failed, 5 not sent (gave "
+                                  "up waiting for the receiver)")
+    receiver.hold.set()
+    # What was given up on is not sent late.
+    assert receiver.wait_for(1)
+    assert not receiver.wait_for(2, timeout=1)
+
+
+def test_a_failed_delivery_says_why(receiver):
+    receiver.answers = [502] * 2
+    notifier = callbacks.WebhookNotifier(receiver.url, attempts=2,
+                                         backoff=0.01)
+    notifier.notify({"stack": {"id": "s"}, "status": "A"})
+    notifier.notify({"stack": {"id": "s"}, "status": "B"})
+    assert notifier.close()
+    assert notifier.summary() == \
+        "1 delivered, 1 failed (answered 502 Bad Gateway: 1)"
+    url = receiver.url
+    receiver.close()
+    notifier = callbacks.WebhookNotifier(url, attempts=1)
+    notifier.notify({"stack": {"id": "s"}, "status": "A"})
+    assert notifier.close()
+    assert notifier.summary() == \
+        "0 delivered, 1 failed (Connection refused: 1)"
