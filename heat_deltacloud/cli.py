@@ -119,6 +119,31 @@ def build_parser():
     return parser
 
 
+#: The extra that installs a module a command may need, by top-level name.
+EXTRA_OF = {
+    "boto3": "launch", "botocore": "launch",
+    "heat": "heat", "oslo_service": "heat", "oslo_messaging": "heat",
+    "oslo_db": "heat", "oslo_log": "heat", "oslo_policy": "heat",
+    "oslo_context": "heat", "keystoneauth1": "heat", "sqlalchemy": "heat",
+    "eventlet": "heat", "paste": "heat", "routes": "heat",
+    "cfnbootstrap": "guest",
+}
+
+
+def missing_module(command, exc):
+    """The one line for a module ``command`` needs that is not installed:
+    which extra installs it."""
+    module = (exc.name or "").partition(".")[0] or "a module"
+    extra = EXTRA_OF.get(module)
+    doing = f"{command} needs" if command else "this needs"
+    if extra:
+        return (f"{doing} the Python module '{module}', which is not "
+                f"installed: pip install 'heat-deltacloud[{extra}]'")
+    return (f"{doing} the Python module '{module}', which is not "
+            "installed: reinstall heat-deltacloud (pip install "
+            "--force-reinstall heat-deltacloud)")
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM or SIGHUP: handled as Ctrl-C is (an embedded launch
     deletes its stack, every command cleans up), exit status 128 + the
@@ -176,6 +201,10 @@ def _run(args):
         return args.handler(args) or 0
     except HeatDeltacloudError as exc:
         print(f"heat-deltacloud: {exc}", file=sys.stderr)
+        return 1
+    except ModuleNotFoundError as exc:
+        print(f"heat-deltacloud: {missing_module(args.command, exc)}",
+              file=sys.stderr)
         return 1
     except BrokenPipeError:
         # The reader of the output went away (| head): stop quietly.

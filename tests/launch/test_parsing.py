@@ -137,3 +137,48 @@ def test_a_closed_pipe_is_not_a_traceback(argv, monkeypatch):
     assert "Traceback" not in err and "BrokenPipe" not in err, err
     assert "Exception ignored" not in err
     assert status in (0, 1, 141)
+
+
+BLOCKER = """
+import importlib.abc, sys
+BLOCKED = set(sys.argv[1].split(","))
+class Blocker(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.partition(".")[0] in BLOCKED:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+sys.meta_path.insert(0, Blocker())
+from heat_deltacloud.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize("blocked, argv, extra", [
+    ("botocore,boto3", ["status", "s", "--heat-cfn-url",
+                        "http://127.0.0.1:9"], "launch"),
+    ("botocore,boto3", ["delete", "s", "--heat-cfn-url",
+                        "http://127.0.0.1:9"], "launch"),
+    ("oslo_service", ["launch", "examples/inventory/deployable.xml",
+                      "--mapping", "examples/inventory/mapping.json"],
+     "heat"),
+])
+def test_a_missing_optional_dependency_names_its_extra(blocked, argv, extra):
+    # Before: a ModuleNotFoundError traceback (a plain `pip install
+    # heat-deltacloud` has neither boto3 nor Heat).
+    import os
+    import pathlib
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("DELTACLOUD_", "HEAT_"))}
+    env.update(DELTACLOUD_USERNAME="u", DELTACLOUD_PASSWORD="p")
+    result = subprocess.run(
+        [sys.executable, "-c", BLOCKER, blocked, *argv],
+        capture_output=True, text=True, timeout=120, env=env,
+        cwd=pathlib.Path(__file__).resolve().parents[2])
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    module = blocked.split(",")[0]
+    assert line == (f"heat-deltacloud: {argv[0]} needs the Python module "
+                    f"'{module}', which is not installed: pip install "
+                    f"'heat-deltacloud[{extra}]'")
