@@ -14,8 +14,10 @@ Credentials: ``--user`` or $DELTACLOUD_USERNAME, ``--password-file`` or
 $DELTACLOUD_PASSWORD; never a password on the command line.
 """
 
+import json
 import os
 import shlex
+import sys
 import tempfile
 import threading
 import urllib.parse
@@ -66,6 +68,7 @@ def register(subparsers):
                              "user data on this host (nothing then signals "
                              "a deployable's wait conditions: add "
                              "--no-wait-conditions)")
+    _format_option(launch)
     launch.set_defaults(handler=run_launch)
     for name, handler, text in (
             ("status", run_status, "show a stack, its resources and "
@@ -76,7 +79,16 @@ def register(subparsers):
         parser = subparsers.add_parser(name, parents=[common], help=text,
                                        description=text)
         parser.add_argument("stack", metavar="NAME", help="stack name or id")
+        if name != "delete":
+            _format_option(parser)
         parser.set_defaults(handler=handler)
+
+
+def _format_option(parser):
+    parser.add_argument("-f", "--format", choices=("text", "json"),
+                        default="text",
+                        help="json: one JSON document on stdout for "
+                             "scripts (launch: progress goes to stderr)")
 
 
 def http_url(text):
@@ -124,9 +136,50 @@ def common_options():
     return common
 
 
+#: Where human-readable lines go: stdout, or stderr when stdout carries
+#: a JSON document (``--format json``).
+_human = None
+
+
 @pipe_safe
 def _say(text=""):
-    print(text, flush=True)
+    print(text, file=_human or sys.stdout, flush=True)
+
+
+def _json_mode(args):
+    """``--format json``: human lines to stderr; True if so."""
+    global _human
+    json_mode = getattr(args, "format", "text") == "json"
+    _human = sys.stderr if json_mode else None
+    return json_mode
+
+
+@pipe_safe
+def _print_json(document):
+    print(json.dumps(document, indent=2, sort_keys=True), flush=True)
+
+
+def output_value(value):
+    """An output as JSON: a map or list output (JSON text) decoded."""
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            pass
+    return value
+
+
+def stack_document(state):
+    return {"id": state.id, "name": state.name, "status": state.status,
+            "reason": state.reason,
+            "outputs": {k: output_value(v) for k, v in state.outputs.items()}}
+
+
+def event_document(event):
+    return {"resource": event.resource, "type": event.resource_type,
+            "physical_id": event.physical_id, "status": event.status,
+            "reason": event.reason, "timestamp": event.timestamp,
+            "addresses": event.addresses}
 
 
 def _launcher(args, creds, deltacloud_url, heat_cfn_url, observers):
@@ -168,6 +221,7 @@ def _callback_notifier(args):
 
 
 def run_launch(args):
+    _json_mode(args)
     parameters = source.parse_parameters(args.param)
     name, template = source.load(args.file, args.mapping,
                                  wait_conditions=args.wait_conditions)
@@ -266,18 +320,21 @@ def _launch(args, creds, deltacloud_url, heat_cfn_url, name, template,
     """Launch and report; ``embedded``: the
     :class:`~heat_deltacloud.launch.local.LocalServices` in embedded mode,
     whose stack must not outlive this process."""
-    progress = Progress()
+    json_mode = _json_mode(args)
+    progress = Progress(_human)
     seen = _Seen()
     notifier = _callback_notifier(args)
     observers = [progress, seen] + ([notifier] if notifier else [])
     launcher = _launcher(args, creds, deltacloud_url, heat_cfn_url,
                          observers)
+    document = {}
     try:
         try:
             outcome = launcher.launch(name, template, parameters,
                                       rollback=args.rollback)
             progress.finish()
-            _report(outcome, launcher)
+            addresses = _report(outcome, launcher)
+            document.update(_launch_document(outcome, addresses))
             if embedded is not None and embedded.guest_output:
                 _report_guests(outcome, embedded.guest_output)
         except (HeatDeltacloudError, KeyboardInterrupt):
@@ -285,8 +342,9 @@ def _launch(args, creds, deltacloud_url, heat_cfn_url, name, template,
                 _abandon(launcher, progress, name, seen, embedded)
             raise
         if embedded is not None:
-            outcome = _end_embedded(args, launcher, progress, outcome,
-                                    seen, embedded)
+            outcome, deleted = _end_embedded(args, launcher, progress,
+                                             outcome, seen, embedded)
+            document["deleted"] = _delete_document(deleted)
         elif not outcome.ok:
             _say(f"delete it with: heat-deltacloud delete {name}")
     finally:
@@ -294,11 +352,36 @@ def _launch(args, creds, deltacloud_url, heat_cfn_url, name, template,
         if notifier is not None:
             notifier.close()
             _say(f"callbacks: {notifier.summary()}")
+            document["callbacks"] = {"delivered": notifier.delivered,
+                                     "failed": notifier.failed,
+                                     "not_sent": notifier.not_sent}
+    if json_mode:
+        document["ok"] = outcome.ok
+        _print_json(document)
     return 0 if outcome.ok else 1
 
 
+def _launch_document(outcome, addresses):
+    failure = outcome.failure
+    return {"stack": stack_document(outcome.stack),
+            "failure": event_document(failure) if failure else None,
+            "instances": [{"resource": e.resource,
+                           "physical_id": e.physical_id,
+                           "addresses": addresses.get(e.resource)}
+                          for e in outcome.instances]}
+
+
+def _delete_document(deleted):
+    return {"status": deleted.stack.status,
+            "leftovers": [{"resource": left.resource,
+                           "physical_id": left.physical_id,
+                           "detail": left.detail}
+                          for left in deleted.leftovers]}
+
+
 def _end_embedded(args, launcher, progress, outcome, seen, local):
-    """An embedded stack lives as long as this process: keep or delete."""
+    """An embedded stack lives as long as this process: keep or delete.
+    ``(outcome deciding the exit status, the delete's outcome)``."""
     if args.keep:
         _say(f"keeping stack {outcome.stack.name}; in another terminal: "
              f"heat-deltacloud status {outcome.stack.name} "
@@ -325,7 +408,7 @@ def _end_embedded(args, launcher, progress, outcome, seen, local):
         _report_left(launcher, outcome.stack.id, seen, local)
     # The launch's outcome decides the exit status; a delete that left
     # something behind fails it too.
-    return outcome if not deleted.leftovers else deleted
+    return (outcome if not deleted.leftovers else deleted), deleted
 
 
 def _why_not(exc):
@@ -483,12 +566,14 @@ def _report(outcome, launcher=None):
     current = launcher.current_addresses(outcome) if launcher else {}
     for event in outcome.instances:
         addresses = current.get(event.resource, event.addresses)
+        current[event.resource] = addresses
         where = format_addresses(addresses) if addresses \
             else "no address known"
         _say(f"  instance {event.resource} {event.physical_id or '-'}: "
              f"{where}")
     for key, value in sorted(state.outputs.items()):
         _say(f"  output {key} = {value}")
+    return current
 
 
 def _report_guests(outcome, guest_output):
@@ -512,19 +597,31 @@ def _report_delete(outcome):
 
 
 def run_status(args):
+    json_mode = _json_mode(args)
     launcher = _remote(args)
     heat = launcher.heat
     state = _state(heat.describe_stack(args.stack))
     resources = heat.stack_resources(state.id)
-    _say(f"stack {state.name}: {state.status}"
-         + (f" ({state.reason})" if state.reason else ""))
+    rows = []
     for row in resources:
-        line = (f"  {row['LogicalResourceId']:<16} {row['ResourceStatus']:<18}"
-                f" {row.get('ResourceType') or ''}")
         addresses = launcher.addresses(row.get("PhysicalResourceId")) \
             if _is_instance(row) else None
-        if addresses:
-            line += "  " + format_addresses(addresses)
+        rows.append({"resource": row["LogicalResourceId"],
+                     "type": row.get("ResourceType"),
+                     "physical_id": row.get("PhysicalResourceId") or None,
+                     "status": row["ResourceStatus"],
+                     "reason": row.get("ResourceStatusReason"),
+                     "addresses": addresses})
+    if json_mode:
+        _print_json({"stack": stack_document(state), "resources": rows})
+        return 0 if state.succeeded else 1
+    _say(f"stack {state.name}: {state.status}"
+         + (f" ({state.reason})" if state.reason else ""))
+    for row in rows:
+        line = (f"  {row['resource']:<16} {row['status']:<18}"
+                f" {row['type'] or ''}")
+        if row["addresses"]:
+            line += "  " + format_addresses(row["addresses"])
         _say(line)
     for key, value in sorted(state.outputs.items()):
         _say(f"  output {key} = {value}")
@@ -534,11 +631,20 @@ def run_status(args):
 def run_events(args):
     from heat_deltacloud.launch.watcher import Watcher
 
+    json_mode = _json_mode(args)
     launcher = _remote(args)
     stack_id = _state(launcher.heat.describe_stack(args.stack)).id
+    events = []
     watcher = Watcher(launcher.heat, stack_id, addresses=launcher.addresses,
-                      on_event=lambda event: _say(event_line(event)))
+                      on_event=events.append)
     state, _ = watcher.poll()
+    if json_mode:
+        _print_json({"stack": stack_document(state),
+                     "events": [event_document(e) for e in events],
+                     "complete": launcher.heat.lists_events})
+        return 0
+    for event in events:
+        _say(event_line(event))
     if not launcher.heat.lists_events:
         _say("(this Heat cannot list events: shown is each resource's "
              "latest status)")

@@ -56,6 +56,43 @@ def _drop_none_values(response_dict, **kwargs):
                                    response_dict["body"])
 
 
+def _structure(element):
+    """A serialized value back as Python: Heat's XML writes a list as
+    ``<member>`` children and a dict as children named by its keys (leaves
+    become strings)."""
+    children = list(element)
+    if not children:
+        return element.text or ""
+    if all(child.tag == "member" for child in children):
+        return [_structure(child) for child in children]
+    from lxml import etree
+
+    return {etree.QName(child).localname: _structure(child)
+            for child in children}
+
+
+def _json_output_values(response_dict, **kwargs):
+    """A map or list output (``networks`` of OS::Nova::Server) reaches
+    DescribeStacks as nested XML, which botocore reads as an empty string:
+    give it as JSON text instead."""
+    body = response_dict["body"]
+    if b"<OutputValue><" not in body:
+        return
+    from lxml import etree
+
+    try:
+        root = etree.fromstring(body)
+    except etree.XMLSyntaxError:
+        return  # botocore says what is wrong with it
+    for value in root.iter("{*}OutputValue", "OutputValue"):
+        if len(value):
+            structure = _structure(value)
+            for child in list(value):
+                value.remove(child)
+            value.text = json.dumps(structure, sort_keys=True)
+    response_dict["body"] = etree.tostring(root)
+
+
 def _boto_client(url, attempts, timeouts):
     import botocore.config
     import botocore.session
@@ -74,6 +111,8 @@ def _boto_client(url, attempts, timeouts):
             retries={"mode": "standard", "max_attempts": attempts}))
     client.meta.events.register("before-parse.cloudformation.*",
                                 _drop_none_values)
+    client.meta.events.register("before-parse.cloudformation.DescribeStacks",
+                                _json_output_values)
     return client
 
 

@@ -526,3 +526,55 @@ def test_an_embedded_launch_whose_reader_went_away_still_cleans_up(
     assert "Traceback" not in err and "BrokenPipe" not in err, err
     assert status == 0
     assert list(tmp.iterdir()) == []
+
+
+STRUCTURED = {
+    "heat_template_version": "2016-10-14",
+    "resources": {"nothing": {"type": "OS::Heat::None"}},
+    "outputs": {"m": {"value": {"a": ["x", "y"], "b": "z"}},
+                "l": {"value": ["p", "q"]},
+                "s": {"value": "plain"}}}
+
+
+@pytest.mark.slow
+def test_map_and_list_outputs_and_json_format(services, password_file):
+    heat = HeatCfn(services.heat_cfn_url, Credentials(USER, PASSWORD),
+                   services.deltacloud_url)
+    assert Launcher(heat).launch("structured", STRUCTURED).ok
+
+    text = cli("status", "structured", *remote(services, password_file))
+    assert text.returncode == 0, text.stderr
+    assert '  output l = ["p", "q"]\n' in text.stdout
+    assert '  output m = {"a": ["x", "y"], "b": "z"}\n' in text.stdout
+
+    status = cli("status", "structured", "--format", "json",
+                 *remote(services, password_file))
+    assert status.returncode == 0, status.stderr
+    document = json.loads(status.stdout)
+    assert document["stack"]["status"] == "CREATE_COMPLETE"
+    assert document["stack"]["outputs"] == {
+        "m": {"a": ["x", "y"], "b": "z"}, "l": ["p", "q"], "s": "plain"}
+    assert [r["resource"] for r in document["resources"]] == ["nothing"]
+
+    events = cli("events", "structured", "-f", "json",
+                 *remote(services, password_file))
+    assert events.returncode == 0, events.stderr
+    assert [e["status"] for e in json.loads(events.stdout)["events"]] == [
+        "CREATE_IN_PROGRESS", "CREATE_COMPLETE"]
+    assert cli("delete", "structured",
+               *remote(services, password_file)).returncode == 0
+
+
+@pytest.mark.slow
+def test_an_embedded_launch_in_json(tmp_path):
+    template = tmp_path / "structured.json"
+    template.write_text(json.dumps(STRUCTURED))
+    result = cli("launch", str(template), "--format", "json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    document = json.loads(result.stdout)
+    assert document["ok"] is True
+    assert document["stack"]["outputs"]["l"] == ["p", "q"]
+    assert document["deleted"] == {"status": "DELETE_COMPLETE",
+                                   "leftovers": []}
+    # The progress went to stderr.
+    assert "creating stack structured (1 resources):" in result.stderr

@@ -36,3 +36,29 @@ def test_the_summary_reads_addresses_again(capsys):
     assert "  instance Db inst1: public 192.168.0.5  private 10.0.0.1\n" in out
     # A deleted instance is not looked up again.
     assert "  instance Gone inst2: public a\n" in out
+
+
+def test_map_and_list_outputs_reach_the_launcher_as_json():
+    # Before: botocore read Heat's nested XML as an empty string.
+    import json
+
+    from heat_deltacloud.launch import heatcfn
+
+    body = (b"<DescribeStacksResponse><DescribeStacksResult><Stacks><member>"
+            b"<Outputs><member><OutputKey>networks</OutputKey><OutputValue>"
+            b"<private><member>10.0.0.1</member><member>10.0.0.2</member>"
+            b"</private></OutputValue></member><member><OutputKey>l"
+            b"</OutputKey><OutputValue><member>a</member></OutputValue>"
+            b"</member><member><OutputKey>s</OutputKey><OutputValue>text"
+            b"</OutputValue></member></Outputs></member></Stacks>"
+            b"</DescribeStacksResult></DescribeStacksResponse>")
+    response = {"body": body}
+    heatcfn._json_output_values(response)
+    text = response["body"].decode()
+    assert "<OutputValue>text</OutputValue>" in text
+    values = [json.loads(v.split("</OutputValue>")[0])
+              for v in text.split("<OutputValue>")[1:3]]
+    assert values == [{"private": ["10.0.0.1", "10.0.0.2"]}, ["a"]]
+    assert cli.output_value('{"private": ["10.0.0.1"]}') == \
+        {"private": ["10.0.0.1"]}
+    assert cli.output_value("plain") == "plain"
