@@ -11,7 +11,8 @@ import time
 from heat_deltacloud.heat import embedded  # noqa: I001
 
 from benchmarks import (backend_overhead, client_parsing, concurrency,
-                        mock_throughput, request_budget, translator_scaling)
+                        mock_throughput, request_budget, signals,
+                        translator_scaling)
 
 RESULTS = pathlib.Path(__file__).parent / "results"
 
@@ -28,6 +29,8 @@ SUITES = {
     "concurrency": lambda: concurrency.run(_heat()),
     "backend_overhead": lambda: backend_overhead.run(_heat()),
     "translator_scaling": translator_scaling.run,
+    "signal_roundtrip": lambda: signals.roundtrip(_heat()),
+    "signal_concurrency": lambda: signals.concurrency(_heat()),
 }
 
 
