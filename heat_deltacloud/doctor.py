@@ -759,23 +759,75 @@ def _check_credentials(client, user):
 
 # -- all together -------------------------------------------------------------
 
+def find_heat_conf():
+    """The heat.conf Heat's services read when given none: oslo.config's
+    default files for project ``heat``."""
+    return cfg.find_config_files(project="heat", prog="heat-engine")
+
+
+def check_unknown_options(config_files):
+    """``[deltacloud]`` keys no option has (oslo.config ignores them:
+    a misspelled ``read_timout`` silently keeps the default)."""
+    import difflib
+
+    known = set()
+    for opt in opts.DELTACLOUD_OPTS:
+        known.add(opt.name)
+        known.update(d.name for d in opt.deprecated_opts if d.name)
+    unknown = []
+    for path in config_files:
+        parser = configparser.ConfigParser(
+            interpolation=None, strict=False,
+            default_section="heat-deltacloud: no default section")
+        try:
+            parser.read(path, encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError):
+            continue  # oslo.config says what is wrong with the file
+        if not parser.has_section("deltacloud"):
+            continue
+        for key in parser["deltacloud"]:
+            if key.replace("-", "_") not in known:
+                close = difflib.get_close_matches(key, sorted(known), 1)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                unknown.append(f"{key} in {path}{hint}")
+    name = "[deltacloud] unknown options"
+    if unknown:
+        return warn(name, "; ".join(unknown) + ": ignored, their defaults "
+                    "apply", "correct or remove them (the configuration "
+                    "reference lists every [deltacloud] option)")
+    return None
+
+
 def diagnose(config_files, paste_file=None, credentials=None):
-    """Run every check: ``(checks, capability matrix or None)``."""
+    """Run every check: ``(checks, capability matrix or None)``.  Without
+    ``config_files``, the heat.conf Heat itself would read."""
+    config_files = list(config_files) or find_heat_conf()
+    if not config_files:
+        return [fail("heat.conf", "none given and none found where Heat "
+                     "looks (~/.heat/heat.conf, ~/heat.conf, "
+                     "/etc/heat/heat.conf, /etc/heat.conf)",
+                     "pass Heat's configuration with --config-file "
+                     "/etc/heat/heat.conf")], None
     try:
         conf = _heat_conf(config_files)
     except (cfg.Error, ValueError) as exc:
         return [fail("heat.conf", str(exc).splitlines()[0],
                      "fix the configuration file")], None
     options = check_options(conf)
+    unknown = check_unknown_options(config_files)
+    if unknown is not None:
+        options = [options, unknown]
+    else:
+        options = [options]
     checks = [check_versions(), *_guarded("cloud_backend", check_backend,
                                           conf),
               *_guarded("credential passing", check_credential_passing,
                         conf),
-              options, *_guarded("[deltacloud] url", check_url, conf),
+              *options, *_guarded("[deltacloud] url", check_url, conf),
               *check_paste(conf, paste_file),
               *_guarded("policy (heat-api-cfn)", check_cfn_policy, conf),
               *_guarded("signal plane", check_signal_plane, conf)]
-    if options.status == "FAIL":  # no client from invalid options
+    if options[0].status == "FAIL":  # no client from invalid options
         return checks, None
     reached, api = check_deltacloud(conf, credentials)
     checks.extend(reached)

@@ -930,3 +930,36 @@ def test_an_invalid_option_value_is_a_fail_not_a_traceback(
     assert "LocationInfo" not in failed["detail"]
     # The other checks still ran.
     assert statuses(report)["heat_metadata_server_url"] == "OK"
+
+
+def test_a_misspelled_deltacloud_option_is_reported(tmp_path, capsys,
+                                                    deltacloud_mock):
+    # Before: oslo.config ignored read_timout, and so did the doctor.
+    path = heat_conf(tmp_path, deltacloud_mock.url)
+    with open(path, "a") as handle:
+        handle.write("[deltacloud]\nread_timout = 5\n")
+    status, report = doctor_json(capsys, "--config-file", path)
+    [unknown] = [c for c in report["checks"]
+                 if c["name"] == "[deltacloud] unknown options"]
+    assert unknown["status"] == "WARN"
+    assert unknown["detail"].startswith(
+        f"read_timout in {path} (did you mean read_timeout?)")
+    assert status == 0  # a warning
+
+
+def test_no_heat_conf_found_is_said(capsys, monkeypatch, tmp_path,
+                                    deltacloud_mock):
+    # Before: with no --config-file the doctor checked an empty
+    # configuration and blamed every option.
+    monkeypatch.setattr(doctor, "find_heat_conf", lambda: [])
+    status, report = doctor_json(capsys)
+    assert status == 1
+    [only] = report["checks"]
+    assert only["name"] == "heat.conf" and only["status"] == "FAIL"
+    assert "none given and none found where Heat looks" in only["detail"]
+    assert "--config-file" in only["fix"]
+    # Heat's own default file is used when there is one.
+    path = heat_conf(tmp_path, deltacloud_mock.url)
+    monkeypatch.setattr(doctor, "find_heat_conf", lambda: [path])
+    status, report = doctor_json(capsys)
+    assert statuses(report)["cloud_backend"] == "OK"
