@@ -112,20 +112,18 @@ def is_signed(req):
 
 
 def _version(req):
+    """The version ``Ec2Signer.generate`` will verify, chosen as it does:
+    a ``SignatureVersion`` parameter first, then SigV4 markers."""
+    version = req.params.get("SignatureVersion")
+    if version is not None:
+        return version
     if (req.headers.get("Authorization", "").startswith("AWS4-HMAC-SHA256")
             or req.params.get("X-Amz-Algorithm") == "AWS4-HMAC-SHA256"):
         return "4"
-    return req.params.get("SignatureVersion")
+    return None
 
 
-def _timestamp(req, version):
-    if version == "4":
-        value = (req.headers.get("X-Amz-Date")
-                 or req.params.get("X-Amz-Date"))
-    else:
-        value = req.params.get("Timestamp")
-    if value is None:
-        return None
+def _parse_time(value):
     for fmt in TIMESTAMP_FORMATS:
         try:
             return datetime.datetime.strptime(value, fmt).replace(
@@ -133,6 +131,17 @@ def _timestamp(req, version):
         except ValueError:
             continue
     raise Incomplete("the request's timestamp is not an ISO 8601 UTC time")
+
+
+def _times(req, version):
+    """``(signed time or None, expiry or None)`` of a request."""
+    if version == "4":
+        value = (req.headers.get("X-Amz-Date")
+                 or req.params.get("X-Amz-Date"))
+        return (None if value is None else _parse_time(value)), None
+    signed, expires = req.params.get("Timestamp"), req.params.get("Expires")
+    return (None if signed is None else _parse_time(signed),
+            None if expires is None else _parse_time(expires))
 
 
 def _candidates(req):
@@ -157,7 +166,11 @@ def _candidates(req):
 
 
 def expected_signatures(req, secret):
-    """Every signature ``secret`` could have made of ``req``."""
+    """Every signature ``secret`` could have made of ``req``.
+
+    ``Ec2Signer`` raises bare exceptions (and IndexError on a short SigV4
+    credential) for requests it cannot read: they are a mismatch here.
+    """
     params = {k: v for k, v in req.params.items() if k != "Signature"}
     headers = dict(req.headers)
     body_hash = hashlib.sha256(req.body).hexdigest()
@@ -166,7 +179,10 @@ def expected_signatures(req, secret):
                        "params": dict(params), "headers": headers,
                        "body_hash": body_hash}
         # A new signer each time: Ec2Signer's HMAC state accumulates.
-        yield ec2_utils.Ec2Signer(secret).generate(credentials)
+        try:
+            yield ec2_utils.Ec2Signer(secret).generate(credentials)
+        except Exception:  # Ec2Signer raises bare exceptions: see above
+            raise Mismatch("the request signature does not match") from None
 
 
 class Verifier:
@@ -198,7 +214,7 @@ class Verifier:
         if version not in ("2", "4"):
             raise Incomplete("only signature versions 2 and 4 are "
                              "accepted")
-        self._check_time(_timestamp(req, version), now)
+        self._check_time(*_times(req, version), now=now)
         principal = self.store.principal(access)
         if principal is None:
             raise UnknownKey("the access key is not known here (it was "
@@ -212,11 +228,13 @@ class Verifier:
         self._check_scope(req, principal)
         return principal
 
-    def _check_time(self, when, now):
-        if when is None:
-            return
+    def _check_time(self, signed, expires, now=None):
         now = now or datetime.datetime.now(datetime.UTC)
-        age = (now - when).total_seconds()
+        if expires is not None and expires < now:
+            raise Expired("the signed request has expired")
+        if signed is None:
+            return
+        age = (now - signed).total_seconds()
         if age > self.window:
             raise Expired("the signed request has expired")
         if age < -self.skew:
@@ -237,6 +255,9 @@ class Verifier:
             stack_name = req.params.get("StackName", "")
             if stack_name.startswith("arn:"):
                 self._check_stack(arn_stack_id(stack_name), principal)
+            elif not self.store.stack_named(stack_name,
+                                            principal.project_id):
+                raise Denied("the key belongs to another stack")
             return
         raise Denied("a stack user's key may only signal its own stack's "
                      "resources and read their metadata")

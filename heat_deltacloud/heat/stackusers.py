@@ -293,6 +293,18 @@ class StackUserStore:
             enabled=bool(row.enabled), project_id=row.project_id,
             owner_project=row.owner_project, stack_id=row.stack_id)
 
+    def stack_named(self, name, project_id):
+        """Whether a live stack ``name`` has stack user project
+        ``project_id`` (a stack user's own stack, or one nested in it)."""
+        from heat.db import models
+
+        stack = models.Stack.__table__
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(stack.c.id).where(
+                stack.c.name == name,
+                stack.c.stack_user_project_id == project_id,
+                stack.c.deleted_at.is_(None))).first() is not None
+
     def stack_project(self, stack_id):
         """``(stack_user_project_id, tenant)`` of a live stack in Heat's
         ``stack`` table, or None."""
