@@ -116,6 +116,23 @@ def _sqlite_write_lock_at_begin(engine):
     engine.dispose()
 
 
+def _never_reuse_row_ids(metadata):
+    """Create integer-keyed tables with sqlite's AUTOINCREMENT.
+
+    Plain sqlite hands a deleted row's id to the next insert; Heat keeps
+    ids of resource data and attribute data in resource objects that
+    outlive a delete (an update's stored attributes cleared by id), so a
+    reused id deleted another resource's data.  PostgreSQL and MySQL never
+    reuse ids; this makes sqlite behave the same.
+    """
+    import sqlalchemy as sa
+
+    for table in metadata.tables.values():
+        key = list(table.primary_key.columns)
+        if len(key) == 1 and isinstance(key[0].type, sa.Integer):
+            table.dialect_kwargs["sqlite_autoincrement"] = True
+
+
 def _short_scheduler_sleeps(seconds):
     """Heat sleeps 1 s between resource checks; tests want less, not 0.
 
@@ -187,6 +204,7 @@ class EmbeddedHeat:
         self.engine_client = rpc_client.EngineClient()
         engine = db_api.get_engine()
         _sqlite_write_lock_at_begin(engine)
+        _never_reuse_row_ids(models.BASE.metadata)
         models.BASE.metadata.create_all(engine)
         resources.initialise()
         _short_scheduler_sleeps(self.poll_seconds)

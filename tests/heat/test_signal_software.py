@@ -264,15 +264,10 @@ def test_remote_stack_still_needs_a_catalog(heat, served_apis, mock, ctx):
         "OS::Heat::Stack" in message, message
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "embedded sqlite reuses row ids: the update stores the deployment's "
-    "new properties data under the id its cleared attribute data had, "
-    "then Heat's clear_stored_attributes() (check_resource "
-    "_initiate_propagate_resource) deletes that id again from a resource "
-    "object loaded before: FOREIGN KEY constraint failed since 0e2b5ed "
-    "(before it, the deployment's properties data was silently deleted). "
-    "PostgreSQL/MySQL never reuse ids."))
 def test_deployment_update_is_signalled_anew(heat, served_apis, mock, ctx):
+    """An updated deployment waits for a new signal.  On the embedded
+    sqlite this once failed (FOREIGN KEY constraint failed): a deleted
+    row's id was reused and Heat deleted the new data by the old id."""
     identity, occ = start(heat, ctx, mock, "deploy-updates")
     try:
         deployment_update(heat, ctx, identity, occ["cfn"])
