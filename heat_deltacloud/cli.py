@@ -52,12 +52,26 @@ def redact(arguments):
     return shown
 
 
+def plain(text):
+    """Docstring text for ``--help``: reStructuredText's ````literal````
+    and ``:role:`~a.b.name``` markup dropped."""
+    text = re.sub(r":\w+:`~?(?:[\w.]*\.)?([^`]+)`", r"\1", text)
+    return re.sub(r"``([^`]+)``", r"\1", text)
+
+
+class UsageError(HeatDeltacloudError):
+    """A command-line mistake found after parsing (a value in the wrong
+    form, options that do not go together): exit status 2."""
+
+
 class Parser(argparse.ArgumentParser):
     """No option abbreviations (``--password`` is not ``--password-file``),
     and no secret echoed in the error about an unknown argument."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("allow_abbrev", False)
+        if kwargs.get("description"):
+            kwargs["description"] = plain(kwargs["description"])
         super().__init__(*args, **kwargs)
 
     def parse_args(self, args=None, namespace=None):
@@ -199,6 +213,10 @@ def main(argv=None):
 def _run(args):
     try:
         return args.handler(args) or 0
+    except UsageError as exc:
+        print(f"heat-deltacloud {args.command}: error: {exc}",
+              file=sys.stderr)
+        return 2
     except HeatDeltacloudError as exc:
         print(f"heat-deltacloud: {exc}", file=sys.stderr)
         return 1
@@ -222,4 +240,8 @@ def _run(args):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the imported module's main, not this __main__ copy's: the
+    # commands raise heat_deltacloud.cli's exception classes.
+    from heat_deltacloud import cli as _cli
+
+    sys.exit(_cli.main())

@@ -883,7 +883,8 @@ def register(subparsers):
                         help="file whose first line is that user's "
                              "password (or $DELTACLOUD_PASSWORD)")
     parser.add_argument("--format", choices=("text", "json"),
-                        default="text")
+                        default="text",
+                        help="json: one JSON document for scripts")
     parser.set_defaults(handler=run)
 
 

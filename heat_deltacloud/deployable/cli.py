@@ -4,14 +4,15 @@ import sys
 
 from heat_deltacloud.deployable import (DeployableError, Mapping, load,
                                         to_json, translate)
-from heat_deltacloud.deployable.errors import MappingError
 from heat_deltacloud.errors import HeatDeltacloudError
 
 
-def _pair(text):
+def _pair(text, option):
     key, sep, value = text.partition("=")
     if not sep or not key or not value:
-        raise MappingError(f"expected NAME=VALUE, not {text!r}")
+        from heat_deltacloud.cli import UsageError
+
+        raise UsageError(f"{option} {text!r}: expected NAME=VALUE")
     return key, value
 
 
@@ -19,7 +20,8 @@ def register(subparsers):
     parser = subparsers.add_parser(
         "translate", help="translate an Aeolus deployable into a CFN "
                           "template for Heat")
-    parser.add_argument("deployable", metavar="DEPLOYABLE.xml")
+    parser.add_argument("deployable", metavar="DEPLOYABLE.xml",
+                        help="an Aeolus Deployable (XML)")
     parser.add_argument("--mapping", metavar="FILE",
                         help="JSON file with hardware_profiles and images "
                              "tables")
@@ -45,8 +47,8 @@ def register(subparsers):
 def _mapping(args):
     mapping = Mapping.from_file(args.mapping) if args.mapping else Mapping()
     return mapping.updated(
-        hardware_profiles=[_pair(h) for h in args.hwp],
-        images=[_pair(i) for i in args.image])
+        hardware_profiles=[_pair(h, "--hwp") for h in args.hwp],
+        images=[_pair(i, "--image") for i in args.image])
 
 
 def run(args):

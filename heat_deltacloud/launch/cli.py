@@ -196,7 +196,9 @@ def _launcher(args, creds, deltacloud_url, heat_cfn_url, observers):
 
 def _remote(args, observers=()):
     if not args.heat_cfn_url:
-        raise HeatDeltacloudError(
+        from heat_deltacloud.cli import UsageError
+
+        raise UsageError(
             f"{args.stack!r}: give --heat-cfn-url (or ${ENV_HEAT_CFN_URL}); "
             "an embedded launch keeps nothing once it exits")
     creds = credentials.resolve(args.user, args.password_file)
@@ -207,8 +209,9 @@ def _remote(args, observers=()):
 def _callback_notifier(args):
     if not args.callback_url:
         if args.callback_secret_file:
-            raise HeatDeltacloudError("--callback-secret-file needs "
-                                      "--callback-url")
+            from heat_deltacloud.cli import UsageError
+
+            raise UsageError("--callback-secret-file needs --callback-url")
         return None
     from heat_deltacloud.launch.callbacks import WebhookNotifier
 
@@ -383,12 +386,9 @@ def _end_embedded(args, launcher, progress, outcome, seen, local):
     """An embedded stack lives as long as this process: keep or delete.
     ``(outcome deciding the exit status, the delete's outcome)``."""
     if args.keep:
-        _say(f"keeping stack {outcome.stack.name}; in another terminal: "
-             f"heat-deltacloud status {outcome.stack.name} "
-             f"--heat-cfn-url {local.heat_cfn_url} --deltacloud-url "
-             f"{local.deltacloud_url} --user "
-             f"{launcher.heat.credentials.user} "
-             "(and the same password); Ctrl-C ends it")
+        _say(f"keeping stack {outcome.stack.name}; Ctrl-C ends it.  In "
+             "another terminal:")
+        _say("  " + _keep_command(outcome.stack.name, launcher, local))
         try:
             threading.Event().wait()
         except KeyboardInterrupt:
@@ -409,6 +409,23 @@ def _end_embedded(args, launcher, progress, outcome, seen, local):
     # The launch's outcome decides the exit status; a delete that left
     # something behind fails it too.
     return (outcome if not deleted.leftovers else deleted), deleted
+
+
+def _keep_command(name, launcher, local):
+    """The ``status`` command line for a kept embedded stack, with a
+    password file written in the state directory (it goes with it)."""
+    creds = launcher.heat.credentials
+    words = ["heat-deltacloud", "status", name, "--heat-cfn-url",
+             local.heat_cfn_url, "--deltacloud-url", local.deltacloud_url,
+             "--user", creds.user]
+    if local.state_dir:
+        path = os.path.join(local.state_dir, "password")
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+                             0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(creds.password + "\n")
+        words += ["--password-file", path]
+    return " ".join(shlex.quote(word) for word in words)
 
 
 def _why_not(exc):

@@ -99,7 +99,9 @@ def run(args):
     from heat_deltacloud.launch.heatcfn import HeatCfn
 
     if not args.heat_cfn_url or not args.deltacloud_url:
-        raise HeatDeltacloudError(
+        from heat_deltacloud.cli import UsageError
+
+        raise UsageError(
             "reconcile needs --heat-cfn-url and --deltacloud-url (or "
             "$HEAT_CFN_URL and $DELTACLOUD_URL)")
     creds = credentials.resolve(args.user, args.password_file)

@@ -8,13 +8,15 @@ from heat_deltacloud.errors import HeatDeltacloudError
 
 
 def parse_parameters(items):
-    """``["KEY=VALUE", ...]`` -> dict; a bad item is an error naming it."""
+    """``["KEY=VALUE", ...]`` -> dict; a bad item is a command-line
+    mistake naming it."""
+    from heat_deltacloud.cli import UsageError
+
     params = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise HeatDeltacloudError(f"--param {item!r}: expected "
-                                      "KEY=VALUE")
+            raise UsageError(f"--param {item!r}: expected KEY=VALUE")
         params[key] = value
     return params
 
@@ -51,7 +53,9 @@ def load(path, mapping=None, *, wait_conditions=True):
                                         wait_conditions=wait_conditions)
         return stack_name(document.name or path.stem), template
     if mapping or not wait_conditions:
-        raise HeatDeltacloudError(
+        from heat_deltacloud.cli import UsageError
+
+        raise UsageError(
             f"--{'mapping' if mapping else 'no-wait-conditions'} applies "
             f"to deployables; the template {path} is launched as it is")
     return stack_name(path.stem), _template(path)

@@ -52,9 +52,10 @@ def test_validate_only_writes_nothing(paths, tmp_path, capsys):
 
 def test_bad_mapping_option_is_one_line(paths, capsys):
     assert main(["translate", str(paths.example / "deployable.xml"),
-                 "--hwp", "small"]) == 1
+                 "--hwp", "small"]) == 2
     assert capsys.readouterr().err == (
-        "heat-deltacloud: expected NAME=VALUE, not 'small'\n")
+        "heat-deltacloud translate: error: --hwp 'small': expected "
+        "NAME=VALUE\n")
 
 
 def test_missing_file(tmp_path, capsys):

@@ -119,15 +119,16 @@ def test_main_job_on_a_terminal_shows_a_progress_bar():
 def test_bad_parameter_is_a_one_line_error():
     result = cli("launch", "examples/wordpress/deployable.xml",
                  "--param", "nonsense", timeout=120)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr.strip() == (
-        "heat-deltacloud: --param 'nonsense': expected KEY=VALUE")
+        "heat-deltacloud launch: error: --param 'nonsense': expected "
+        "KEY=VALUE")
 
 
 @pytest.mark.parametrize("command", ["status", "events", "delete"])
 def test_stack_commands_need_a_heat(command):
     result = cli(command, "wordpress", timeout=120)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "give --heat-cfn-url (or $HEAT_CFN_URL)" in result.stderr
 
 
@@ -578,3 +579,37 @@ def test_an_embedded_launch_in_json(tmp_path):
                                    "leftovers": []}
     # The progress went to stderr.
     assert "creating stack structured (1 resources):" in result.stderr
+
+
+@pytest.mark.slow
+def test_keep_prints_a_status_command_that_works(tmp_path):
+    # Before: the hint said "(and the same password)", which for the
+    # embedded mock nobody had been told.
+    import shlex
+    import signal
+
+    template = tmp_path / "structured.json"
+    template.write_text(json.dumps(STRUCTURED))
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "heat_deltacloud.cli", "launch",
+         str(template), "--keep"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        env={**ENV, "TMPDIR": str(tmp)})
+    lines = Lines(process)
+    try:
+        lines.wait_for("  heat-deltacloud status structured ", timeout=120)
+        [command] = [line for line in lines.lines
+                     if line.startswith("  heat-deltacloud status ")]
+        status = cli(*shlex.split(command)[1:])
+        assert status.returncode == 0, status.stdout + status.stderr
+        assert status.stdout.startswith("stack structured: CREATE_COMPLETE")
+        process.send_signal(signal.SIGINT)
+        err = _finish(process, 60)
+    finally:
+        process.kill()
+    out = lines.text()
+    assert process.returncode == 0, out + err
+    assert "stack structured: DELETE_COMPLETE; left behind: 0" in out
+    assert list(tmp.iterdir()) == []  # the password file went with it

@@ -182,3 +182,41 @@ def test_a_missing_optional_dependency_names_its_extra(blocked, argv, extra):
     assert line == (f"heat-deltacloud: {argv[0]} needs the Python module "
                     f"'{module}', which is not installed: pip install "
                     f"'heat-deltacloud[{extra}]'")
+
+
+def test_every_argument_has_help_and_no_help_shows_markup():
+    for parser in parsers():
+        for action in parser._actions:
+            if isinstance(action, (argparse._HelpAction,
+                                   argparse._VersionAction,
+                                   argparse._SubParsersAction)):
+                continue
+            assert action.help, f"{parser.prog} {action.dest}: no help"
+        text = parser.format_help()
+        assert "``" not in text and ":class:" not in text, parser.prog
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["launch", "t.json", "--param", "nonsense"],
+     "--param 'nonsense': expected KEY=VALUE"),
+    (["launch", "t.json", "--mapping", "m.json"],
+     "--mapping applies to deployables"),
+    (["launch", "t.json", "--callback-secret-file", "s",
+      "--heat-cfn-url", "http://127.0.0.1:9"],
+     "--callback-secret-file needs --callback-url"),
+    (["status", "s"], "give --heat-cfn-url"),
+    (["reconcile"], "reconcile needs --heat-cfn-url and --deltacloud-url"),
+])
+def test_command_line_mistakes_exit_2(argv, message, tmp_path, capsys,
+                                      monkeypatch):
+    # Before: exit status 1, as for a failed stack.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DELTACLOUD_USERNAME", "u")
+    monkeypatch.setenv("DELTACLOUD_PASSWORD", "p")
+    for name in ("HEAT_CFN_URL", "DELTACLOUD_URL"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / "t.json").write_text('{"Resources": {}}')
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"heat-deltacloud {argv[0]}: error: ")
+    assert message in err

@@ -55,6 +55,6 @@ def test_orphans_are_listed_then_deleted_and_nothing_else(
 
 def test_reconcile_needs_both_urls():
     result = cli("reconcile", timeout=120)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "reconcile needs --heat-cfn-url and --deltacloud-url" in \
         result.stderr
