@@ -514,15 +514,10 @@ def test_iam_access_keys_read_metadata_with_cfn_get_metadata(
     delete(heat, ctx, identity)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Heat 27's CFN API returns engine errors from its actions; with "
-    "ContentType=JSON (what boto2, so cfn-get-metadata, cfn-init and cfn-hup "
-    "send) JSONResponseSerializer turns the exception into a JSON string "
-    "with status 200, so boto2 fails with a TypeError instead of a "
-    "BotoServerError (heat/common/wsgi.py Resource.__call__, "
-    "heat/common/serializers.py)"))
 def test_refused_json_describe_stack_resource_is_a_403(heat, served_apis,
                                                        mock, ctx):
+    """With ContentType=JSON (boto2's, so cfn-get-metadata's) a refusal is
+    a 403, not Heat 27's error serialized as a JSON string with a 200."""
     template = {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Resources": {name: IAM_TEMPLATE["Resources"][name] for name in (
