@@ -40,3 +40,14 @@ def test_fixture_volumes(volumes):
     vol3 = volumes.get("vol3")
     assert (vol3.status, vol3.availability_zone) == ("in-use", "us")
     assert {v.id for v in volumes.list()} == {"vol1", "vol2", "vol3"}
+
+def test_deleting_a_server_frees_its_volumes(volumes, compute):
+    """As Nova does: the mock driver, like the real one, would leave a
+    destroyed instance's volume in use, and Heat could not delete it."""
+    server = compute.servers.create("db", "img1", "m1-small")
+    volume = volumes.create(1, availability_zone="us")
+    compute.volumes.create_server_volume(server.id, volume.id, "/dev/vdb")
+    assert volumes.get(volume.id).status == "in-use"
+    server.delete()
+    assert volumes.get(volume.id).status == "available"
+    volumes.delete(volume.id)

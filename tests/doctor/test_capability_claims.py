@@ -145,7 +145,10 @@ def outcome(heat, ctx, name, resources):
     except Exception as exc:  # Heat's validation errors come back here
         return "FAILED", str(exc)
     stack = heat.wait_for_stack(ctx, identity, timeout=60)
-    heat.delete_stack(ctx, identity, timeout=60)
+    deleted = heat.delete_stack(ctx, identity, timeout=60)
+    # A stack left behind would make a later create of the name fail.
+    assert deleted["stack_status"] == "COMPLETE", (
+        deleted["stack_status_reason"])
     return stack["stack_status"], stack["stack_status_reason"]
 
 

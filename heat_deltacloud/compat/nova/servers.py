@@ -299,7 +299,9 @@ class ServerManager(base.Manager):
         ``delete_timeout``) until ``destroy`` is offered or the instance is
         gone, then destroy.  Drivers whose stop removes the instance
         (OpenStack's) end in the wait.  A server already gone raises
-        NotFound, as Nova's delete does.
+        NotFound, as Nova's delete does.  Attached volumes are detached
+        first, as Nova does: Deltacloud's mock driver leaves a destroyed
+        instance's volumes in use, and Heat could not delete them.
         """
         server_id = base.getid(server)
         deadline = time.monotonic() + self.client.delete_timeout
@@ -318,6 +320,7 @@ class ServerManager(base.Manager):
             try:
                 with exceptions.translating():
                     if instance.action("destroy"):
+                        self._detach_volumes(instance)
                         self.dc.instances.destroy(instance)
                         return
                     if instance.action("stop") and not acted:
@@ -336,6 +339,15 @@ class ServerManager(base.Manager):
             instance = None
 
     force_delete = delete
+
+    def _detach_volumes(self, instance):
+        for attachment in instance.storage_volumes:
+            try:
+                with exceptions.translating():
+                    self.dc.storage_volumes.detach(attachment.id)
+            except (exceptions.NotFound, exceptions.Forbidden,
+                    exceptions.Conflict):
+                pass  # already detached or gone: nothing left to free
 
     def set_meta(self, server, metadata):
         raise exceptions.HTTPNotImplemented(
