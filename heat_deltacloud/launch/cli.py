@@ -26,6 +26,7 @@ from heat_deltacloud.errors import HeatDeltacloudError
 from heat_deltacloud.launch import credentials, source
 from heat_deltacloud.launch.display import (Progress, event_line,
                                              format_addresses, pipe_safe)
+from heat_deltacloud.launch.heatcfn import HeatError, StackNotFound
 
 ENV_HEAT_CFN_URL = "HEAT_CFN_URL"
 ENV_DELTACLOUD_URL = "DELTACLOUD_URL"
@@ -81,7 +82,23 @@ def register(subparsers):
         parser.add_argument("stack", metavar="NAME", help="stack name or id")
         if name != "delete":
             _format_option(parser)
-        parser.set_defaults(handler=handler)
+        parser.set_defaults(handler=_stack_named(handler))
+
+
+def _stack_named(handler):
+    """``handler`` with an unknown stack said as such, with what to do."""
+
+    def run(args):
+        try:
+            return handler(args)
+        except StackNotFound:
+            user = args.user or os.environ.get(credentials.ENV_USER)
+            raise HeatDeltacloudError(
+                f"no stack {args.stack!r} for user {user} at "
+                f"{args.heat_cfn_url}: check the name or id (stacks are "
+                "per user; an embedded launch's stack ends with it)"
+            ) from None
+    return run
 
 
 def _format_option(parser):
@@ -333,8 +350,12 @@ def _launch(args, creds, deltacloud_url, heat_cfn_url, name, template,
     document = {}
     try:
         try:
-            outcome = launcher.launch(name, template, parameters,
-                                      rollback=args.rollback)
+            try:
+                outcome = launcher.launch(name, template, parameters,
+                                          rollback=args.rollback)
+            except HeatError as exc:
+                raise HeatDeltacloudError(
+                    explain(exc, args, name, launcher)) from None
             progress.finish()
             addresses = _report(outcome, launcher)
             document.update(_launch_document(outcome, addresses))
@@ -349,7 +370,7 @@ def _launch(args, creds, deltacloud_url, heat_cfn_url, name, template,
                                              outcome, seen, embedded)
             document["deleted"] = _delete_document(deleted)
         elif not outcome.ok:
-            _say(f"delete it with: heat-deltacloud delete {name}")
+            _say(f"delete it with: {delete_command(args, name)}")
     finally:
         progress.finish()
         if notifier is not None:
@@ -362,6 +383,52 @@ def _launch(args, creds, deltacloud_url, heat_cfn_url, name, template,
         document["ok"] = outcome.ok
         _print_json(document)
     return 0 if outcome.ok else 1
+
+
+def delete_command(args, name):
+    """``heat-deltacloud delete NAME`` with the options this command was
+    given (URLs, user, password file; never a password)."""
+    words = ["heat-deltacloud", "delete", name]
+    for option, value in (("--heat-cfn-url", args.heat_cfn_url),
+                          ("--deltacloud-url", args.deltacloud_url),
+                          ("--user", args.user),
+                          ("--password-file", args.password_file)):
+        if value and not (option.endswith("-url") and os.environ.get(
+                ENV_HEAT_CFN_URL if "heat" in option
+                else ENV_DELTACLOUD_URL) == value):
+            words += [option, value]
+    return " ".join(shlex.quote(str(word)) for word in words)
+
+
+def explain(exc, args, name, launcher=None):
+    """A refusal of Heat's, with what to do about it."""
+    import difflib
+    import re
+
+    text = str(exc)
+    if exc.code == "AlreadyExists":
+        return (f"a stack named {name} already exists: give another "
+                f"--name, or delete it with: {delete_command(args, name)}")
+    found = re.search(r"The Resource Type \((.+?)\) could not be found",
+                      text)
+    if found:
+        from heat_deltacloud.heat.capabilities import RESOURCE_TYPES
+
+        close = difflib.get_close_matches(found[1], sorted(RESOURCE_TYPES),
+                                          3, cutoff=0.85)
+        hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        return f"Heat knows no resource type {found[1]}{hint}"
+    found = re.search(r"(\S+): Error validating value '(.*?)': No images "
+                      r"matching", text)
+    if found and launcher is not None and launcher.deltacloud is not None:
+        try:
+            images = sorted(i.id for i in launcher.deltacloud.images.list())
+        except HeatDeltacloudError:
+            images = []
+        if images:
+            return (f"{found[1]}: no image {found[2]!r} on Deltacloud; "
+                    f"its images: {', '.join(images)}")
+    return text
 
 
 def _launch_document(outcome, addresses):
@@ -445,8 +512,6 @@ def _abandon(launcher, progress, name, seen, local):
     :data:`ABANDON_TIMEOUT`; a second Ctrl-C (or SIGTERM) stops waiting
     for it.  Whatever it did not delete is listed, with how to remove
     it."""
-    from heat_deltacloud.launch.heatcfn import StackNotFound
-
     progress.finish()
     options = launcher.follow_options
     launcher.follow_options = {**options, "timeout": ABANDON_TIMEOUT}
@@ -588,8 +653,9 @@ def _report(outcome, launcher=None):
             else "no address known"
         _say(f"  instance {event.resource} {event.physical_id or '-'}: "
              f"{where}")
-    for key, value in sorted(state.outputs.items()):
-        _say(f"  output {key} = {value}")
+    if state.succeeded:  # a failed stack's outputs mean nothing
+        for key, value in sorted(state.outputs.items()):
+            _say(f"  output {key} = {value}")
     return current
 
 

@@ -224,7 +224,8 @@ class HeatCfn:
 def _error_class(code, message, status):
     if status is not None and status >= 500:
         return HeatServerError
-    if code == "ValidationError" and "does not exist" in message:
+    if code == "ValidationError" and "does not exist" in message or \
+            "The Stack (" in message and "could not be found" in message:
         return StackNotFound
     return HeatError
 

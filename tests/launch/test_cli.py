@@ -158,8 +158,13 @@ def test_failed_launch_exits_non_zero_with_the_reason(services,
     assert result.returncode == 1, result.stdout + result.stderr
     assert "stack cli-fails: CREATE_FAILED" in result.stdout
     assert "no capacity left in this realm" in result.stdout
-    assert "delete it with: heat-deltacloud delete cli-fails" in \
-        result.stdout
+    # The delete command repeats the options given (never a password).
+    assert f"delete it with: heat-deltacloud delete cli-fails " \
+        f"--heat-cfn-url {services.heat_cfn_url} --deltacloud-url " \
+        f"{services.deltacloud_url} --user {USER} --password-file " \
+        f"{password_file}\n" in result.stdout
+    # A failed stack's outputs mean nothing: none is printed.
+    assert "  output " not in result.stdout
     assert PASSWORD not in result.stdout + result.stderr
     services.mock.clear_faults()
     result = cli("delete", "cli-fails", *remote(services, password_file))
@@ -213,7 +218,10 @@ def test_status_events_and_delete_of_a_running_stack(services,
 
     gone = cli("status", "cli-stack", *remote(services, password_file))
     assert gone.returncode == 1
-    assert "could not be found" in gone.stderr
+    assert gone.stderr == (
+        f"heat-deltacloud: no stack 'cli-stack' for user {USER} at "
+        f"{services.heat_cfn_url}: check the name or id (stacks are per "
+        "user; an embedded launch's stack ends with it)\n")
     for result in (status, events, deleted, gone):
         assert PASSWORD not in result.stdout + result.stderr
 
@@ -613,3 +621,40 @@ def test_keep_prints_a_status_command_that_works(tmp_path):
     assert process.returncode == 0, out + err
     assert "stack structured: DELETE_COMPLETE; left behind: 0" in out
     assert list(tmp.iterdir()) == []  # the password file went with it
+
+
+@pytest.mark.slow
+def test_heats_refusals_say_what_to_do(services, password_file, tmp_path):
+    # Before: Heat's words as they came ("Heat refused CreateStack:
+    # AlreadyExists: ... The Stack (twice) already exists.").
+    template = tmp_path / "t.json"
+    template.write_text(json.dumps(STRUCTURED))
+    options = remote(services, password_file)
+    assert cli("launch", str(template), "--name", "twice",
+               *options).returncode == 0
+    again = cli("launch", str(template), "--name", "twice", *options)
+    assert again.returncode == 1
+    assert again.stderr.startswith(
+        "heat-deltacloud: a stack named twice already exists: give another "
+        "--name, or delete it with: heat-deltacloud delete twice "
+        f"--heat-cfn-url {services.heat_cfn_url}")
+    assert cli("delete", "twice", *options).returncode == 0
+
+    template.write_text(json.dumps({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Resources": {"Box": {"Type": "AWS::EC2::Instanse"}}}))
+    typo = cli("launch", str(template), *options)
+    assert typo.returncode == 1
+    assert typo.stderr == ("heat-deltacloud: Heat knows no resource type "
+                           "AWS::EC2::Instanse; did you mean "
+                           "AWS::EC2::Instance?\n")
+
+    template.write_text(json.dumps({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Resources": {"Box": {"Type": "AWS::EC2::Instance", "Properties": {
+            "ImageId": "no-such-image", "InstanceType": "m1-small"}}}}))
+    image = cli("launch", str(template), *options)
+    assert image.returncode == 1
+    assert image.stderr.startswith(
+        "heat-deltacloud: Resources.Box.Properties.ImageId: no image "
+        "'no-such-image' on Deltacloud; its images: img1, img2")
