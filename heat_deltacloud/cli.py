@@ -130,7 +130,59 @@ def build_parser():
                                        dest="command")
     for name in SUBCOMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
+    for sub in subparsers.choices.values():
+        group = sub.add_argument_group("logging")
+        group.add_argument("--debug", action="store_true",
+                           help="log everything, the embedded Heat's "
+                                "DEBUG lines included, to stderr (or to "
+                                "--log-file)")
+        group.add_argument("--log-file", metavar="FILE",
+                           help="append the log (INFO, or DEBUG with "
+                                "--debug) to FILE; the embedded Heat's "
+                                "log included")
     return parser
+
+
+#: Loggers the embedded Heat quietens (heat.conf's default_log_levels);
+#: --debug opens them again.
+QUIET = ("heat", "oslo_messaging", "stevedore", "oslo_db", "keystoneauth",
+         "urllib3", "heat_deltacloud", "botocore")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure_logging(args):
+    """``--debug`` and ``--log-file``: where the log goes.  Called again
+    once the embedded Heat has set its own logging up (oslo.log replaces
+    the root logger's handlers)."""
+    import logging
+
+    debug = getattr(args, "debug", False)
+    log_file = getattr(args, "log_file", None)
+    if not debug and not log_file:
+        return
+    level = logging.DEBUG if debug else logging.INFO
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "heat_deltacloud", False):
+            root.removeHandler(handler)
+            handler.close()
+    if log_file:
+        try:
+            handler = logging.FileHandler(log_file, encoding="utf-8")
+        except OSError as exc:
+            from heat_deltacloud.cli import UsageError
+
+            raise UsageError(f"--log-file {log_file}: {exc.strerror}") \
+                from None
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+    handler.heat_deltacloud = True
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.setLevel(level)
+    root.addHandler(handler)
+    root.setLevel(level)
+    for name in QUIET:
+        logging.getLogger(name).setLevel(level)
 
 
 #: The extra that installs a module a command may need, by top-level name.
@@ -212,6 +264,7 @@ def main(argv=None):
 
 def _run(args):
     try:
+        configure_logging(args)
         return args.handler(args) or 0
     except UsageError as exc:
         print(f"heat-deltacloud {args.command}: error: {exc}",

@@ -262,6 +262,10 @@ def run_launch(args):
     try:
         with LocalServices(args.deltacloud_url, creds, guest=args.guest,
                            state_dir=state_dir) as local:
+            from heat_deltacloud import cli as main_cli
+
+            # oslo.log replaced the root logger's handlers at Heat's start.
+            main_cli.configure_logging(args)
             mock = ""
             if local.mock:
                 mock = " (the mock, in guest mode: instances' user data " \

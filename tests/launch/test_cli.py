@@ -658,3 +658,21 @@ def test_heats_refusals_say_what_to_do(services, password_file, tmp_path):
     assert image.stderr.startswith(
         "heat-deltacloud: Resources.Box.Properties.ImageId: no image "
         "'no-such-image' on Deltacloud; its images: img1, img2")
+
+
+@pytest.mark.slow
+def test_debug_log_file_has_the_embedded_heats_log_and_no_password(
+        tmp_path, password_file):
+    # Before: no --debug or --log-file; the embedded Heat's log went to
+    # its state directory, deleted at exit.
+    template = tmp_path / "t.json"
+    template.write_text(json.dumps(STRUCTURED))
+    log = tmp_path / "launch.log"
+    result = cli("launch", str(template), "--user", USER, "--password-file",
+                 str(password_file), "--debug", "--log-file", str(log))
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = log.read_text()
+    assert " DEBUG heat.engine." in text
+    assert " heat_deltacloud." in text
+    assert PASSWORD not in text and PASSWORD not in result.stderr
+    assert "stack t: DELETE_COMPLETE; left behind: 0" in result.stdout
