@@ -259,6 +259,7 @@ def run_launch(args):
     # the database holding the stored password, the log) is this
     # process's alone: made here, removed whatever ends the process.
     state_dir = tempfile.mkdtemp(prefix="heat-deltacloud-")
+    _say("starting Heat 27 in this process (a few seconds)...")
     try:
         with LocalServices(args.deltacloud_url, creds, guest=args.guest,
                            state_dir=state_dir) as local:

@@ -76,6 +76,9 @@ def test_main_job_through_a_pipe_prints_plain_lines():
     result = cli("launch", *main_job_arguments())
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
+    # The seconds Heat takes to start are announced, not silent.
+    assert out.startswith("starting Heat 27 in this process (a few "
+                          "seconds)...\nembedded mode: ")
     assert "(the mock, in guest mode: instances' user data runs on this " \
         "host)" in out
     assert "stack Inventory-three-tiers: CREATE_COMPLETE" in out
