@@ -81,6 +81,28 @@ def delete(deltacloud, orphans, *, delete_timeout=60.0, poll_interval=1.0):
     return failed
 
 
+def unowned_addresses(heat, deltacloud, owned=None):
+    """The user's addresses no instance uses and no stack owns, sorted:
+    perhaps leaked by Heat (an EIP whose stack's delete did not reach
+    Deltacloud), perhaps allocated by hand (Deltacloud cannot tell)."""
+    if not deltacloud.api.supports("addresses"):
+        return []
+    owned = owned_instance_ids(heat) if owned is None else owned
+    return sorted(a.id for a in deltacloud.addresses.list()
+                  if not a.associated and a.id not in owned)
+
+
+def confirm(question, *, stdin=None, stdout=None):
+    """Ask ``question`` on a terminal; True only for yes."""
+    import sys
+
+    stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
+    stdout.write(f"{question} [y/N] ")
+    stdout.flush()
+    answer = stdin.readline()
+    return answer.strip().lower() in ("y", "yes")
+
+
 def register(subparsers):
     from heat_deltacloud.launch.cli import common_options
 
@@ -89,7 +111,11 @@ def register(subparsers):
         help="list (and delete) instances Heat made but no stack owns",
         description=__doc__.split("\n\n")[0])
     parser.add_argument("--delete", action="store_true",
-                        help="delete the orphans (default: only list them)")
+                        help="delete the orphans (default: only list "
+                             "them); asks first on a terminal")
+    parser.add_argument("--yes", action="store_true",
+                        help="with --delete: do not ask (needed without a "
+                             "terminal)")
     parser.set_defaults(handler=run)
 
 
@@ -110,9 +136,34 @@ def run(args):
     orphans = find_orphans(heat, deltacloud)
     for orphan in orphans:
         print(f"orphan {orphan.id} {orphan.name} ({orphan.state})")
+    try:
+        addresses = unowned_addresses(heat, deltacloud)
+    except HeatDeltacloudError as exc:
+        addresses = []
+        print(f"addresses not checked: {exc}")
+    for address in addresses:
+        print(f"unattached address {address}: no stack owns it (not "
+              "released: Deltacloud cannot tell who allocated it)")
     if not args.delete:
         print(f"{len(orphans)} orphaned instance(s); --delete deletes them")
         return 0
+    if not orphans:
+        print("nothing to delete")
+        return 0
+    if not args.yes:
+        import sys
+
+        from heat_deltacloud.cli import UsageError
+
+        if not sys.stdin.isatty():
+            raise UsageError("--delete without a terminal to confirm on "
+                             "needs --yes")
+        if not confirm(f"delete these {len(orphans)} instance(s) of "
+                       f"{creds.user} at {args.deltacloud_url}? (another "
+                       "Heat using the same account would see its own "
+                       "instances here)"):
+            print("nothing deleted")
+            return 1
     failed = delete(deltacloud, orphans)
     for orphan, reason in failed:
         print(f"not deleted {orphan.id}: {reason}")

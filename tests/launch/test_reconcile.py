@@ -40,7 +40,14 @@ def test_orphans_are_listed_then_deleted_and_nothing_else(
         "1 orphaned instance(s); --delete deletes them"]
     assert client.instances.get(orphan.id).state == "RUNNING"
 
-    deleted = cli("reconcile", "--delete",
+    # Without a terminal to confirm on, --delete needs --yes.
+    refused = cli("reconcile", "--delete", *remote(services, password_file))
+    assert refused.returncode == 2
+    assert "--delete without a terminal to confirm on needs --yes" in \
+        refused.stderr
+    assert client.instances.get(orphan.id).state == "RUNNING"
+
+    deleted = cli("reconcile", "--delete", "--yes",
                   *remote(services, password_file))
     assert deleted.returncode == 0, deleted.stderr
     assert deleted.stdout.splitlines()[-1] == \
@@ -58,3 +65,15 @@ def test_reconcile_needs_both_urls():
     assert result.returncode == 2
     assert "reconcile needs --heat-cfn-url and --deltacloud-url" in \
         result.stderr
+
+
+def test_delete_is_confirmed_on_a_terminal():
+    import io
+
+    out = io.StringIO()
+    assert reconcile.confirm("delete?", stdin=io.StringIO("y\n"),
+                             stdout=out)
+    assert out.getvalue() == "delete? [y/N] "
+    for answer in ("\n", "n\n", "", "yess\n"):
+        assert not reconcile.confirm("delete?", stdin=io.StringIO(answer),
+                                     stdout=io.StringIO())
