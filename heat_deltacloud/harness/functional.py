@@ -29,19 +29,6 @@ PACKAGE = "heat_integrationtests"
 USER, PASSWORD = "mockuser", "mockpassword"  # noqa: S105 - the mock's
 RUN_TIMEOUT = 3600
 
-#: Signals handled with the stack owner's stored credentials.
-_STORED_CONTEXT = (
-    "a scaling policy's signal is handled with the stack owner's stored "
-    "context, whose first RPC call (the group's resource list) makes "
-    "Heat's StoredContext ask Keystone, at the Deltacloud URL, for roles "
-    "and domains: DiscoveryFailure and no scaling (needs a change in "
-    "heat_deltacloud.heat; these tests pass with StoredContext's Keystone "
-    "look-up replaced)")
-#: OS::Heat::SoftwareConfig's catalog check.
-_SOFTWARE_CONFIG = (
-    "OS::Heat::SoftwareConfig is refused as 'Service heat is not "
-    "available': its endpoint check asks Keystone at the Deltacloud URL "
-    "(needs a change in heat_deltacloud.heat)")
 #: Servers with a ``networks`` property.
 _NETWORKS = ("its server asks for a network (networks: nics), which "
              "Deltacloud's instance create cannot honour (the backend "
@@ -57,13 +44,8 @@ EXCLUDED = {
         "servers on a Neutron network (OS::Neutron::Net/Subnet/Port)",
     r"\.test_translation\.":
         "OS::Neutron::Subnet and Net",
-    r"\.test_validation\.StackValidationTest\.":
-        _SOFTWARE_CONFIG + "; then " + _NETWORKS,
-    r"\.test_software_deployment_group\.":
-        _SOFTWARE_CONFIG + "; its deployments (CFN_SIGNAL, signalled "
-        "through heat-api) are untried until then",
     r"\.test_replace_deprecated\.":
-        _SOFTWARE_CONFIG + "; then " + _NETWORKS,
+        "software deployments work, but " + _NETWORKS,
     r"\.test_keystone_user_with_domain\.":
         "creates Keystone users, projects and roles (admin Keystone)",
     r"\.test_admin_actions\.":
@@ -71,12 +53,6 @@ EXCLUDED = {
     r"\.test_conditional_exposure\.RoleBasedExposureTest":
         "admin-only resource types (Nova flavors, Cinder volume types, "
         "Neutron QoS) and the admin role",
-    r"\.test_autoscaling\.AutoScalingSignalTest\."
-    r"test_(scaling_meta_update|signal_with_policy_update)$":
-        _STORED_CONTEXT,
-    r"\.test_heat_autoscaling\.HeatAutoscalingTest\."
-    r"test_asg_scale_(up_max|down_min)_size$":
-        _STORED_CONTEXT,
     r"\.test_create_update\.UpdateStackTest\."
     r"test_stack_update_flavor_volume$":
         "sets the server's admin_pass, which Deltacloud's instance create "
@@ -84,14 +60,11 @@ EXCLUDED = {
         "it)",
     r"\.test_create_update\.UpdateStackTest\."
     r"test_stack_update_with_replacing_userdata$":
-        "its server (SOFTWARE_CONFIG, whose stack user now works) asks "
-        "for a network (networks: nics), which Deltacloud's instance "
-        "create cannot honour",
+        "its SOFTWARE_CONFIG server's stack user works, but " + _NETWORKS,
     r"\.test_notifications\.":
         "the test builds its bus listener from oslo.messaging's "
         "rabbit_userid/rabbit_host options, which oslo.messaging 18 no "
-        "longer has (NoSuchOptError before any stack); its autoscaling "
-        "case also signals a scaling policy (see above)",
+        "longer has (NoSuchOptError before any stack, on any backend)",
 }
 
 
@@ -99,10 +72,11 @@ EXCLUDED = {
 #: templates and versions, parameters, outputs, environments, updates and
 #: previews, nested and template resources, abandon/adopt, purge,
 #: servers with images, flavors and keypairs (AWS::EC2::Instance groups),
-#: and two cheap cases of the signal plane: scaling policies' stack users
-#: and signed alarm URLs (OS::Heat::ScalingPolicy, updated without
-#: changes) and an AWS policy's signal refused while its stack is
-#: suspended.
+#: and three cheap cases of the signal plane: scaling policies' stack users
+#: and signed alarm URLs through an update without changes, a scaling
+#: group scaled down by signals through heat-api (handled with the owner's
+#: stored context), and a software deployment group deleted while its
+#: deployments wait for their signals.
 CI_MODULES = ("test_versionnegotiation", "test_template_versions",
               "test_immutable_parameters", "test_default_parameters",
               "test_env_merge", "test_update_restricted",
@@ -111,9 +85,11 @@ CI_MODULES = ("test_versionnegotiation", "test_template_versions",
               "test_create_update", "test_template_resource")
 CI_SELECT = (r"\.(" + "|".join(CI_MODULES) + r")\."
              r"|\.test_autoscaling\.AutoscalingGroupBasicTest\."
-             r"|\.test_autoscaling\.AutoScalingSignalTest\."
-             r"test_signal_during_suspend$"
-             r"|\.test_heat_autoscaling\.AutoScalingGroupUpdateWithNoChanges\.")
+             r"|\.test_heat_autoscaling\.AutoScalingGroupUpdateWithNoChanges\."
+             r"|\.test_heat_autoscaling\.HeatAutoscalingTest\."
+             r"test_asg_scale_down_min_size$"
+             r"|\.test_software_deployment_group\.SoftwareDeploymentGroupTest"
+             r"\.test_deployments_create_delete_in_progress$")
 
 
 @dataclasses.dataclass

@@ -225,6 +225,70 @@ def test_stack_delete_revokes_the_stack_users_key(harness):
     assert "InvalidClientTokenId" in answer.text
 
 
+HOT_WAIT = """
+heat_template_version: 2018-08-31
+parameters:
+  transport: {type: string}
+resources:
+  handle:
+    type: OS::Heat::WaitConditionHandle
+    properties: {signal_transport: {get_param: transport}}
+  server:
+    type: OS::Nova::Server
+    properties:
+      image: img1
+      flavor: m1-small
+      user_data_format: RAW
+      user_data:
+        str_replace:
+          template: |
+            #!/bin/sh
+            wc_notify --data-binary '{"status": "SUCCESS", "data": "up"}'
+          params:
+            wc_notify: {get_attr: [handle, curl_cli]}
+  wait:
+    type: OS::Heat::WaitCondition
+    properties: {handle: {get_resource: handle}, timeout: 300}
+outputs:
+  data: {value: {get_attr: [wait, data]}}
+"""
+
+
+@pytest.mark.parametrize("transport", ["CFN_SIGNAL", "TOKEN_SIGNAL"])
+def test_heat_wait_condition_handle_curl_cli(harness, transport):
+    """OS::Heat::WaitConditionHandle's curl_cli, run as the instance runs
+    it (real curl): CFN_SIGNAL PUTs a signed URL to heat-api-cfn;
+    TOKEN_SIGNAL POSTs to heat-api with a stack user's token an engine
+    minted, which heat-api (another process, same heat.conf) accepts."""
+    client = harness.heat_client(USER, PASSWORD)
+    name = f"hot-{transport.lower().replace('_', '-')}"
+    stack_id = client.stacks.create(
+        stack_name=name, template=HOT_WAIT,
+        parameters={"transport": transport})["stack"]["id"]
+
+    def notify_line():
+        stack = stack_state(client, stack_id)
+        assert stack.stack_status == "CREATE_IN_PROGRESS", (
+            stack.stack_status, stack.stack_status_reason)
+        for instance in harness.mock.all_instances():
+            if instance["name"].startswith(name + "-server-"):
+                return (instance.get("user_data") or "").splitlines()[1]
+        return None
+    line = wait_for(notify_line, "the server's user data")
+    expected = (harness.heat_cfn_url + "/v1/waitcondition/"
+                if transport == "CFN_SIGNAL" else harness.heat_api_url)
+    assert expected in line
+    done = subprocess.run(["sh", "-c", line], capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert " 200 " in done.stdout.splitlines()[0], done.stdout
+
+    stack = wait_settled(client, stack_id)
+    assert stack.stack_status == "CREATE_COMPLETE", stack.stack_status_reason
+    assert json.loads(outputs(stack)["data"]) == {"1": "up"}
+    delete(client, stack_id)
+
+
 @pytest.mark.parametrize("attempt", range(3))
 def test_stack_user_tables_created_by_racing_first_uses(harness, attempt):
     """Every engine and heat-api-cfn creates the stack-user tables on first
