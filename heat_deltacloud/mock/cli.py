@@ -38,16 +38,30 @@ def read_users(path):
     return users
 
 
+def port_number(text):
+    """argparse type: a TCP port, 0 to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}"
+                                         ) from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"port {port} is out of range: use 0 to 65535 (0 picks a free "
+            "one)")
+    return port
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
-        prog="heat-deltacloud-mock",
+        prog="heat-deltacloud-mock", allow_abbrev=False,
         description="A stateful Deltacloud server behaving like the real "
                     "server's mock driver (credentials mockuser / "
                     "mockpassword, plus --users). Control plane under "
                     "/_mock/.")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to bind (default: 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=0,
+    parser.add_argument("--port", type=port_number, default=0,
                         help="port to bind; 0 picks a free one (default)")
     parser.add_argument("--users", metavar="FILE",
                         help="extra users: a JSON object {user: password} "
@@ -98,6 +112,12 @@ def main(argv=None):
                             driver=args.driver)
     except ValueError as exc:
         print(f"heat-deltacloud-mock: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"heat-deltacloud-mock: cannot listen on {args.host} port "
+              f"{args.port}: {exc.strerror or exc}; choose another --port "
+              "(0 picks a free one) or a --host address of this machine",
+              file=sys.stderr)
         return 2
     if args.guest:
         print("heat-deltacloud-mock: guest mode: the user data of new "

@@ -102,3 +102,29 @@ def test_an_unknown_default_driver_is_refused():
     from heat_deltacloud.mock.wsgi import make_app
     with pytest.raises(ValueError, match="emulates mock, ec2"):
         make_app(driver="nebula")
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--port", "99999"], "port 99999 is out of range: use 0 to 65535"),
+    (["--port", "http"], "not a port number: 'http'"),
+    (["--por", "3001"], "unrecognized arguments: --por 3001"),
+])
+def test_command_line_mistakes_exit_2(argv, message, capsys):
+    with pytest.raises(SystemExit) as exited:
+        cli.main(argv)
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_port_in_use_is_one_line(capsys):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert cli.main(["--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"heat-deltacloud-mock: cannot listen on "
+                          f"127.0.0.1 port {port}: ")
+    assert "choose another --port" in err and "Traceback" not in err
