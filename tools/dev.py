@@ -77,8 +77,12 @@ DEMO = ["examples/inventory/deployable.xml",
 
 
 def cmd_demo(extra):
+    """The demo's launch; options alone (``--keep``) add to its arguments,
+    a deployable or template given first replaces them."""
     ensure_venv()
-    return run(["heat-deltacloud", "launch", *(extra or DEMO)])
+    if not extra or extra[0].startswith("-"):
+        extra = [*DEMO, *extra]
+    return run(["heat-deltacloud", "launch", *extra])
 
 
 COMMANDS = {"test": cmd_test, "demo": cmd_demo}
