@@ -41,7 +41,7 @@ def launcher_for(services, *observers):
                    services.deltacloud_url)
     return Launcher(heat, deltacloud=Client(services.deltacloud_url, USER,
                                             PASSWORD),
-                    observers=observers, timeout=120, interval=0.2)
+                    observers=observers, timeout=240, interval=0.2)
 
 
 def guest_record(services, outcome, resource):
@@ -55,7 +55,7 @@ def test_inventory_waits_for_each_tier_and_delivers_its_facts(services):
     name, template = source.load(INVENTORY / "deployable.xml",
                                  INVENTORY / "mapping.json")
 
-    outcome = launcher.launch(name, template, {"BootTimeout": "120"})
+    outcome = launcher.launch(name, template, {"BootTimeout": "240"})
 
     assert outcome.stack.status == "CREATE_COMPLETE", outcome.failure
     # Each tier is created only once the one it reads has run its
@@ -213,7 +213,7 @@ def test_audrey_deployable_launches_in_guest_mode(services, stub_files,
 
     outcome = launcher.launch(f"audrey-{web.lower()}",
                               translate(deployable, mapping),
-                              {"BootTimeout": "120"})
+                              {"BootTimeout": "240"})
 
     assert outcome.stack.status == "CREATE_COMPLETE", outcome.failure
     outputs = outcome.stack.outputs
