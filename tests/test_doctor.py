@@ -963,22 +963,3 @@ def test_no_heat_conf_found_is_said(capsys, monkeypatch, tmp_path,
     monkeypatch.setattr(doctor, "find_heat_conf", lambda: [path])
     status, report = doctor_json(capsys)
     assert statuses(report)["cloud_backend"] == "OK"
-
-
-def test_identity_endpoint_checks_are_part_of_the_diagnosis(tmp_path):
-    from heat_deltacloud import doctor
-
-    conf_file = tmp_path / "heat.conf"
-    conf_file.write_text("[DEFAULT]\nauth_encryption_key = "
-                         "0123456789abcdef0123456789abcdef\n"
-                         "[deltacloud]\nurl = http://127.0.0.1:9/api\n"
-                         "token_keys = not-a-fernet-key\n")
-    checks, _ = doctor.diagnose([str(conf_file)])
-    found = {c.name: c for c in checks}
-    assert found["[deltacloud] token_keys"].status == "FAIL"
-    assert "Fernet.generate_key" in found["[deltacloud] token_keys"].fix
-    assert "not-a-fernet-key" not in found["[deltacloud] token_keys"].detail
-    identity = found["[deltacloud] identity_url"]
-    assert (identity.status, identity.fix) == (
-        "WARN", "set [deltacloud] identity_url = "
-                "http://HEAT-API-HOST:8004/identity/v3")
