@@ -20,7 +20,7 @@ from heat_deltacloud.harness.errors import HarnessError
 
 def build_parser():
     parser = argparse.ArgumentParser(
-        prog="python -m heat_deltacloud.harness",
+        prog="python -m heat_deltacloud.harness", allow_abbrev=False,
         description="Run heat-api, heat-api-cfn and heat-engines as "
                     "processes over RabbitMQ and PostgreSQL, on the mock "
                     "Deltacloud.")

@@ -27,6 +27,7 @@ APPS = {
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="python -m heat_deltacloud.harness.apiserver",
+        allow_abbrev=False,
         description="Serve heat-api or heat-api-cfn with waitress.")
     parser.add_argument("app", choices=sorted(APPS))
     parser.add_argument("--host", default="127.0.0.1")
