@@ -14,6 +14,8 @@ update-policy limits) on real Heat 27 and the mock.
 import dataclasses
 import logging
 
+from heat_deltacloud.deltacloud.client import UNADVERTISED
+
 SUPPORTED, PARTIAL, IGNORED, REJECTED, UNSUPPORTED = (
     "supported", "partial", "ignored", "rejected", "unsupported")
 
@@ -26,7 +28,10 @@ class Rule:
     feature)`` pair; feature None means the collection alone), or always
     when ``needs`` is empty; ``without`` applies when it lacks it.
     ``droppable`` marks user data, which ``ignore_unsupported_user_data``
-    turns from rejected into ignored.
+    turns from rejected into ignored.  ``param`` is the create parameter
+    of the feature: a driver known to honour it without advertising the
+    feature (:data:`~heat_deltacloud.deltacloud.client.UNADVERTISED`, the
+    mock driver's volume names) has it.
     """
 
     why: str
@@ -34,10 +39,14 @@ class Rule:
     needs: tuple = ()
     without: str = REJECTED
     droppable: bool = False
+    param: str | None = None
+
+    def has(self, api):
+        return not self.needs or _has(api, *self.needs, self.param)
 
     def judge(self, api, ignore_unsupported_user_data=False):
         """``(status, reason)`` on a driver's ``/api``."""
-        if not self.needs or api.supports(*self.needs):
+        if self.has(api):
             return self.status, "" if self.status == SUPPORTED else self.why
         collection, feature = self.needs
         lacking = (f"the driver has no '{collection}' collection"
@@ -62,8 +71,9 @@ def partial(why):
     return Rule(why, PARTIAL)
 
 
-def needs(collection, feature, why, without=REJECTED):
-    return Rule(why, needs=(collection, feature), without=without)
+def needs(collection, feature, why, without=REJECTED, param=None):
+    return Rule(why, needs=(collection, feature), without=without,
+                param=param)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -138,6 +148,24 @@ NO_IDENTITY = ("there is no Keystone to manage: Heat's policy refuses the "
                "type at validation to the roles deltacloud_auth gives "
                "(member, reader), and it would fail at create")
 
+BUCKET_METADATA = "Deltacloud buckets have no metadata: accepted, not stored"
+BUCKET_WEBSITE = "Deltacloud buckets serve no static website"
+BUCKET_ACL = ("only the caller's own account (project or project:user) or "
+              "nothing: Deltacloud buckets are private to their account; "
+              "any other access list is refused at create")
+BUCKET_NAMES = ("bucket names are global (S3): a name already taken fails "
+                "the create (409) rather than adopting that bucket")
+BUCKET_URLS = ("DomainName is the Deltacloud server's host; WebsiteURL the "
+               "bucket under /api/buckets (read with Deltacloud credentials)")
+NO_TEMP_URLS = ("Deltacloud buckets have no temporary URLs: use a wait "
+                "condition with CFN_SIGNAL (refused at validation with "
+                "heat-deltacloud's resource plugins, at create without)")
+HAPROXY = ("Heat's implementation is a nested stack running haproxy on an "
+           "instance of its own (with a CloudWatch alarm), not the cloud's "
+           "load balancer, and it is not mapped onto Deltacloud load "
+           "balancers: refused at validation (with heat-deltacloud's "
+           "resource plugins; without, its CloudWatch alarm is)")
+
 #: Resource type -> how its properties fare on Deltacloud.  Properties not
 #: named are supported; Heat's unimplemented and hidden ones are left out.
 RESOURCE_TYPES = {
@@ -207,7 +235,7 @@ RESOURCE_TYPES = {
     "AWS::EC2::VolumeAttachment": Mapping("storage_volumes"),
     "OS::Cinder::Volume": Mapping("storage_volumes", {
         "name": needs("storage_volumes", "volume_name",
-                      "volume names not kept", IGNORED),
+                      "volume names not kept", IGNORED, param="name"),
         "description": needs("storage_volumes", "volume_description",
                              "volume descriptions not kept", IGNORED),
         "metadata": ignored(NO_METADATA),
@@ -228,6 +256,31 @@ RESOURCE_TYPES = {
                                         "rules only"),
         "VpcId": ignored("Heat does not use it"),
     }),
+    # Object storage: the swift shim over buckets (compat/swift).
+    "AWS::S3::Bucket": Mapping("buckets", {
+        "AccessControl": partial(
+            "Private (the default), AuthenticatedRead, BucketOwnerRead and "
+            "BucketOwnerFullControl: the bucket stays private to the "
+            "account, as Deltacloud buckets are; PublicRead and "
+            "PublicReadWrite are refused at create"),
+        "WebsiteConfiguration": rejected(BUCKET_WEBSITE),
+        "Tags": ignored(BUCKET_METADATA),
+    }, notes=(BUCKET_NAMES, BUCKET_URLS)),
+    "OS::Swift::Container": Mapping("buckets", {
+        "X-Container-Read": partial(BUCKET_ACL),
+        "X-Container-Write": partial(BUCKET_ACL),
+        "X-Container-Meta": ignored(
+            f"{BUCKET_METADATA} (Web-* keys are refused at create: "
+            f"{BUCKET_WEBSITE})"),
+        "X-Account-Meta": ignored(
+            "Deltacloud accounts have no metadata: accepted, not stored "
+            "(Temp-Url-Key is refused at create: no temporary URLs)"),
+    }, notes=(BUCKET_NAMES, BUCKET_URLS,
+              "BytesUsed reads each blob (one request per object)")),
+    "OS::Heat::SwiftSignalHandle": Mapping(None, refused=NO_TEMP_URLS),
+    "OS::Heat::SwiftSignal": Mapping(None, refused=NO_TEMP_URLS),
+    "AWS::ElasticLoadBalancing::LoadBalancer": Mapping(
+        None, refused=HAPROXY),
     # The signal plane: no Deltacloud collection involved.
     "AWS::CloudFormation::WaitConditionHandle": Mapping(None, notes=(
         f"Ref: a URL for cfn-signal (PUT); {SIGNED_URL}",)),
@@ -280,6 +333,57 @@ RESOURCE_TYPES = {
                     "Project", "Region", "Role", "Service", "User",
                     "UserRoleAssignment")},
 }
+
+
+#: What Heat uses of a driver, in the order ``doctor`` names what a driver
+#: lacks: ``(collection, feature, create parameter, what needs it)``.
+HEAT_USES = (
+    ("instances", None, None, "servers (AWS::EC2::Instance, "
+                              "OS::Nova::Server)"),
+    ("instances", "user_data", "user_data",
+     "user data (cfn-init, signals, software config)"),
+    ("instances", "authentication_key", "keyname", "key names on servers"),
+    ("instances", "firewalls", "firewalls", "security groups on servers"),
+    ("instances", "user_name", "name", "server names"),
+    ("firewalls", None, None, "AWS::EC2::SecurityGroup"),
+    ("keys", None, None, "OS::Nova::KeyPair"),
+    ("keys", "import_key", "public_key", "OS::Nova::KeyPair public_key"),
+    ("addresses", None, None, "AWS::EC2::EIP, floating IPs"),
+    ("storage_volumes", None, None, "volumes (AWS::EC2::Volume, "
+                                    "OS::Cinder::Volume)"),
+    ("storage_volumes", "volume_name", "name", "volume names"),
+    ("buckets", None, None, "AWS::S3::Bucket, OS::Swift::Container"),
+)
+
+#: Collections no Heat resource type here is built on, and why.
+UNUSED = {
+    "load_balancers": "Heat's AWS::ElasticLoadBalancing::LoadBalancer is "
+                      "a haproxy nested stack, refused here",
+    **dict.fromkeys(("networks", "subnets", "network_interfaces"),
+                    "Heat's networks, subnets and ports are not mapped "
+                    "onto them"),
+    "metrics": "no CloudWatch or Aodh alarms here",
+    "storage_snapshots": "the cinder shim has no snapshots",
+}
+
+
+def _has(api, collection, feature, param):
+    return api.supports(collection, feature) or (
+        feature is not None and
+        (api.driver, collection, param) in UNADVERTISED)
+
+
+def driver_differences(api):
+    """``(lacks, unused)`` of a driver's ``/api``: what Heat would use
+    that it lacks (``[(capability, what needs it)]``) and the collections
+    it has that Heat does not use (``[(collection, why)]``)."""
+    lacks = [(collection if feature is None else f"{collection}/{feature}",
+              uses)
+             for collection, feature, param, uses in HEAT_USES
+             if not _has(api, collection, feature, param)]
+    unused = [(name, why) for name, why in UNUSED.items()
+              if api.supports(name)]
+    return lacks, unused
 
 
 @dataclasses.dataclass(frozen=True)

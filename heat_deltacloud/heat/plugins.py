@@ -10,13 +10,14 @@ on the shims.
 
 from heat.common import exception
 from heat.engine.clients.os import (cinder, glance, heat_plugin, keystone,
-                                    neutron, nova)
+                                    neutron, nova, swift)
 from oslo_config import cfg
 
 from heat_deltacloud.compat import cinder as compat_cinder
 from heat_deltacloud.compat import glance as compat_glance
 from heat_deltacloud.compat import neutron as compat_neutron
 from heat_deltacloud.compat import nova as compat_nova
+from heat_deltacloud.compat import swift as compat_swift
 from heat_deltacloud.deltacloud import exceptions as dc
 from heat_deltacloud.heat import connection
 from heat_deltacloud.heat.keystone import DeltacloudKeystone
@@ -147,6 +148,34 @@ class DeltacloudCinderClientPlugin(_NoKeystoneMixin,
         return False
 
 
+NO_TEMP_URLS = ("Deltacloud buckets have no temporary URLs, which "
+                "OS::Heat::SwiftSignalHandle, TEMP_URL_SIGNAL and "
+                "POLL_TEMP_URL need: use a wait condition with CFN_SIGNAL")
+
+
+class DeltacloudSwiftClientPlugin(_NoKeystoneMixin,
+                                  swift.SwiftClientPlugin):
+    """Containers over Deltacloud buckets (``AWS::S3::Bucket``,
+    ``OS::Swift::Container``); what buckets cannot keep is judged by
+    :data:`heat_deltacloud.compat.swift.HEADER_RULES`."""
+    collection = "buckets"
+
+    def _create(self, version=None):
+        # The access lists AWS::S3::Bucket sends for Private and
+        # AuthenticatedRead: the caller's own account on Deltacloud.
+        ctx = self.context
+        return compat_swift.Connection(
+            self.deltacloud(),
+            account=(f"{ctx.project_name}:{ctx.username}", ctx.project_name))
+
+    def get_temp_url(self, *args, **kwargs):
+        """Refused before anything is made (Heat's version first writes
+        an account key, its signal URL a container and an object)."""
+        raise exception.Error(NO_TEMP_URLS)
+
+    get_signal_url = get_temp_url
+
+
 class DeltacloudKeystoneClientPlugin(_NoKeystoneMixin,
                                      keystone.KeystoneClientPlugin):
 
@@ -193,6 +222,7 @@ DELTACLOUD = {
     "glance": DeltacloudGlanceClientPlugin,
     "neutron": DeltacloudNeutronClientPlugin,
     "cinder": DeltacloudCinderClientPlugin,
+    "swift": DeltacloudSwiftClientPlugin,
     "keystone": DeltacloudKeystoneClientPlugin,
     "heat": DeltacloudHeatClientPlugin,
 }

@@ -112,6 +112,18 @@ CASES = {
                 {"IpProtocol": "tcp", "FromPort": "22", "ToPort": "22",
                  "CidrIp": "0.0.0.0/0"}]}}},
         {("firewalls", None): True}, "ingress rules only"),
+    "bucket-tags": ("AWS::S3::Bucket", "Tags", {"R": {
+        "Type": "AWS::S3::Bucket", "Properties": {
+            "Tags": [{"Key": "tier", "Value": "web"}]}}}, {}, None),
+    "bucket-website": ("AWS::S3::Bucket", "WebsiteConfiguration", {"R": {
+        "Type": "AWS::S3::Bucket", "Properties": {
+            "WebsiteConfiguration": {"IndexDocument": "index.html",
+                                     "ErrorDocument": "error.html"}}}},
+        {}, "no static website"),
+    "container-metadata": ("OS::Swift::Container", "X-Container-Meta", {
+        "R": {"Type": "OS::Swift::Container", "Properties": {
+            "X-Container-Meta": {"team": "web"},
+            "X-Account-Meta": {"owner": "ops"}}}}, {}, None),
 }
 
 
@@ -178,6 +190,49 @@ def test_the_table_names_only_properties_heat_has(heat_types):
         _, _, names = heat_types[resource_type]
         assert set(mapping.rules) <= set(names), resource_type
         assert mapping.always_sent <= set(names), resource_type
+
+
+@pytest.mark.parametrize("resource, status, words", [
+    ({"Type": "AWS::S3::Bucket", "Properties": {"AccessControl": "Private"}},
+     "COMPLETE", None),
+    ({"Type": "AWS::S3::Bucket", "Properties": {
+        "AccessControl": "PublicRead"}}, "FAILED",
+     "private to their account: cannot honour X-Container-Read: .r:*"),
+    ({"Type": "OS::Swift::Container", "Properties": {
+        "X-Container-Read": ".r:*"}}, "FAILED",
+     "private to their account"),
+], ids=["private", "public-read", "container-public-read"])
+def test_bucket_access_is_the_accounts_own(heat, deltacloud_mock, resource,
+                                           status, words):
+    """What the matrix calls partial for AccessControl and the access
+    lists: private works, wider grants fail at create, nothing is left."""
+    connection.DISCOVERY.clear()
+    ctx = heat.context("mockuser", "mockpassword", deltacloud_mock.url)
+    before = {b["id"] for b in deltacloud_mock.app.cloud.buckets.values()}
+    found, reason = outcome(heat, ctx, "bucket-access", {"R": resource})
+    assert found == status, reason
+    if words:
+        assert words in reason
+    assert {b["id"] for b in deltacloud_mock.app.cloud.buckets.values()} \
+        == before
+
+
+def test_without_buckets_the_types_are_refused_at_validation(
+        heat, heat_types, deltacloud_mock):
+    deltacloud_mock.set_capability("buckets", enabled=False)
+    connection.DISCOVERY.clear()
+    claims = matrix_of(deltacloud_mock, heat_types)
+    ctx = heat.context("mockuser", "mockpassword", deltacloud_mock.url)
+    for resource_type in ("AWS::S3::Bucket", "OS::Swift::Container"):
+        assert claims[resource_type].support == capabilities.UNSUPPORTED
+        assert claims[resource_type].notes == (
+            "the driver has no 'buckets' collection",)
+        with pytest.raises(Exception, match="no 'buckets' collection"):
+            heat.engine_client.create_stack(
+                ctx, "no-buckets", {"AWSTemplateFormatVersion": "2010-09-09",
+                                    "Resources": {"R": {
+                                        "Type": resource_type}}},
+                {}, {}, {"timeout_mins": 1})
 
 
 def server(flavor, **more):
@@ -350,7 +405,14 @@ def test_signal_types_the_matrix_supports_complete(
      "POLL_TEMP_URL needs Swift"),
     ({"type": "OS::Keystone::Project", "properties": {"name": "p"}},
      "not authorized to use OS::Keystone::Project"),
-], ids=["token-signal", "zaqar-signal", "poll-temp-url", "keystone"])
+    ({"type": "OS::Heat::SwiftSignalHandle"}, "no temporary URLs"),
+    ({"type": "AWS::ElasticLoadBalancing::LoadBalancer", "properties": {
+        "AvailabilityZones": [], "Listeners": [{
+            "LoadBalancerPort": "80", "InstancePort": "80",
+            "Protocol": "HTTP"}]}},
+     "nested stack running haproxy"),
+], ids=["token-signal", "zaqar-signal", "poll-temp-url", "keystone",
+        "swift-signal", "load-balancer"])
 def test_what_the_matrix_refuses_is_refused_at_validation(
         heat, apis, heat_types, deltacloud_mock, resource, words):
     connection.DISCOVERY.clear()

@@ -25,7 +25,7 @@ def test_plugin_classes_come_from_the_backend(heat, deltacloud_mock):
                      "neutron": "DeltacloudNeutronClientPlugin",
                      "cinder": "DeltacloudCinderClientPlugin",
                      "keystone": "DeltacloudKeystoneClientPlugin",
-                     "swift": "UnavailableClientPlugin"}
+                     "swift": "DeltacloudSwiftClientPlugin"}
 
 
 def test_server_helpers(nova):

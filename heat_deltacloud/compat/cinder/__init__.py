@@ -75,7 +75,8 @@ class VolumeManager(base.Manager):
             for key, value, feature in (
                     ("name", name, "volume_name"),
                     ("description", description, "volume_description")):
-                if value and self.dc.supports("storage_volumes", feature):
+                if value and self.dc.honours("storage_volumes", feature,
+                                             key):
                     params[key] = value
                 elif value:
                     LOG.debug("Deltacloud driver lacks %s; %s not sent",
