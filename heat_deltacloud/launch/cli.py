@@ -69,6 +69,13 @@ def register(subparsers):
                              "user data on this host (nothing then signals "
                              "a deployable's wait conditions: add "
                              "--no-wait-conditions)")
+    launch.add_argument("--ignore-unsupported-user-data",
+                        action="store_true",
+                        help="embedded mode: on a Deltacloud driver that "
+                             "cannot take user data, boot servers without "
+                             "it (heat.conf's [deltacloud] "
+                             "ignore_unsupported_user_data; a remote Heat "
+                             "reads it from its own heat.conf)")
     _format_option(launch)
     launch.set_defaults(handler=run_launch)
     for name, handler, text in (
@@ -247,6 +254,13 @@ def run_launch(args):
                                  wait_conditions=args.wait_conditions)
     name = args.name or name
     if args.heat_cfn_url:
+        if args.ignore_unsupported_user_data:
+            from heat_deltacloud.cli import UsageError
+
+            raise UsageError(
+                "--ignore-unsupported-user-data is for an embedded launch; "
+                "the Heat at --heat-cfn-url reads [deltacloud] "
+                "ignore_unsupported_user_data from its own heat.conf")
         creds = credentials.resolve(args.user, args.password_file)
         return _launch(args, creds, args.deltacloud_url, args.heat_cfn_url,
                        name, template, parameters, embedded=None)
@@ -261,8 +275,11 @@ def run_launch(args):
     state_dir = tempfile.mkdtemp(prefix="heat-deltacloud-")
     _say("starting Heat 27 in this process (a few seconds)...")
     try:
+        options = {"ignore_unsupported_user_data": True} \
+            if args.ignore_unsupported_user_data else {}
         with LocalServices(args.deltacloud_url, creds, guest=args.guest,
-                           state_dir=state_dir) as local:
+                           state_dir=state_dir,
+                           deltacloud_options=options) as local:
             from heat_deltacloud import cli as main_cli
 
             # oslo.log replaced the root logger's handlers at Heat's start.
@@ -441,6 +458,7 @@ def _launch_document(outcome, addresses):
     return {"stack": stack_document(outcome.stack),
             "failure": event_document(failure) if failure else None,
             "instances": [{"resource": e.resource,
+                           "status": e.status,
                            "physical_id": e.physical_id,
                            "addresses": addresses.get(e.resource)}
                           for e in outcome.instances]}
@@ -654,6 +672,12 @@ def _report(outcome, launcher=None):
     for event in outcome.instances:
         addresses = current.get(event.resource, event.addresses)
         current[event.resource] = addresses
+        if event.status.endswith("_FAILED"):
+            # Heat gives a server that failed before it had an instance
+            # its own name for a physical id: no instance id to show.
+            where = f", {format_addresses(addresses)}" if addresses else ""
+            _say(f"  instance {event.resource}: {event.status}{where}")
+            continue
         where = format_addresses(addresses) if addresses \
             else "no address known"
         _say(f"  instance {event.resource} {event.physical_id or '-'}: "

@@ -33,7 +33,7 @@ class LocalServices:
     """
 
     def __init__(self, deltacloud_url=None, credentials=None, *,
-                 guest=True, state_dir=None):
+                 guest=True, state_dir=None, deltacloud_options=None):
         self.deltacloud_url = deltacloud_url
         #: Where the embedded Heat keeps its state (heat.conf with its
         #: auth_encryption_key, the database, the log), when the process's
@@ -41,6 +41,9 @@ class LocalServices:
         self.state_dir = state_dir
         self.credentials = credentials
         self.guest = guest
+        #: heat.conf ``[deltacloud]`` options for the embedded Heat while
+        #: these services run (``ignore_unsupported_user_data``).
+        self.deltacloud_options = dict(deltacloud_options or {})
         self.mock = None
         self.apis = None
         self.heat = None
@@ -57,6 +60,7 @@ class LocalServices:
                 self._start_mock()
             self.heat = embedded.start(
                 **({"state_dir": self.state_dir} if self.state_dir else {}))
+            self._override(self.deltacloud_options)
             self.apis = apis.serve(self.heat, apps=(apis.HEAT_API_CFN,))
         except BaseException:
             self.stop()
@@ -98,7 +102,20 @@ class LocalServices:
             status += f", exit status {record['exit_status']}"
         return status, lines
 
+    def _override(self, options, clear=False):
+        if not options:
+            return
+        from oslo_config import cfg
+
+        for name, value in options.items():
+            if clear:
+                cfg.CONF.clear_override(name, group="deltacloud")
+            else:
+                cfg.CONF.set_override(name, value, group="deltacloud")
+
     def stop(self):
+        if self.heat is not None:
+            self._override(self.deltacloud_options, clear=True)
         if self.apis is not None:
             self.apis.stop()
             self.apis = None

@@ -62,3 +62,17 @@ def test_map_and_list_outputs_reach_the_launcher_as_json():
     assert cli.output_value('{"private": ["10.0.0.1"]}') == \
         {"private": ["10.0.0.1"]}
     assert cli.output_value("plain") == "plain"
+
+
+def test_a_failed_instance_is_reported_failed_not_addressless(capsys):
+    # Before: "instance Web s-Web-x2k: no address known", Heat's own name
+    # for the server shown as if it were an instance id.
+    outcome = Outcome(
+        StackState("arn", "s", "CREATE_FAILED", "Resource CREATE failed",
+                   {}),
+        {"Web": instance("Web", "s-Web-x2k", "CREATE_FAILED")})
+    cli._report(outcome, ScriptedLauncher({}))
+    out = capsys.readouterr().out
+    assert "  instance Web: CREATE_FAILED\n" in out
+    assert "no address known" not in out
+    assert "s-Web-x2k" not in out

@@ -6,7 +6,8 @@ import re
 import time
 
 from heat_deltacloud.compat import base
-from heat_deltacloud.compat.nova import exceptions, flavors, status
+from heat_deltacloud.compat.nova import (bootconfig, exceptions, flavors,
+                                         status)
 from heat_deltacloud.deltacloud import exceptions as dc
 
 LOG = logging.getLogger(__name__)
@@ -207,7 +208,7 @@ class ServerManager(base.Manager):
                 LOG.debug("Deltacloud driver cannot name instances; "
                           "server name %s not sent", name)
             if userdata:
-                params["user_data"] = self._user_data(userdata)
+                params["user_data"] = self._user_data(name, userdata)
             firewalls = [g for g in security_groups or () if g != "default"]
             if firewalls:
                 params["firewalls"] = firewalls
@@ -256,17 +257,28 @@ class ServerManager(base.Manager):
             time.sleep(self.client.poll_interval)
         raise
 
-    def _user_data(self, userdata):
+    def _user_data(self, name, userdata):
+        """The user data to send, or None to boot without it."""
         if self.dc.supports("instances", "user_data"):
             return userdata
+        driver = self.dc.api.driver
+        if bootconfig.carries_nothing(userdata):
+            LOG.info("Deltacloud driver %s does not take user data; server "
+                     "%s is created without Heat's boot configuration: the "
+                     "template gives it no user data, metadata or software "
+                     "config", driver, name)
+            return None
         if self.client.ignore_unsupported_user_data:
             LOG.warning("Deltacloud driver %s does not take user data; "
-                        "dropping it as configured", self.dc.api.driver)
+                        "dropping it as configured", driver)
             return None
+        # Heat keeps 255 characters of a resource's reason: the fix first.
         raise exceptions.bad_request(
-            f"the Deltacloud driver '{self.dc.api.driver}' does not accept "
-            "user data (feature 'user_data'), so the server argument "
-            "'userdata' cannot be honoured")
+            f"Deltacloud driver '{driver}' does not accept user data "
+            "(feature 'user_data'): set [deltacloud] "
+            "ignore_unsupported_user_data (launch "
+            "--ignore-unsupported-user-data) or give the server no user "
+            "data or metadata")
 
     def _act(self, server, action):
         """Run an instance action; a missing instance is NotFound.
