@@ -741,9 +741,25 @@ def check_deltacloud(conf, credentials=None):
                     ], None
         checks = [ok("Deltacloud", f"driver {api.driver}, API "
                      f"{api.version}")]
+        checks.append(check_driver(api))
         if credentials:
             checks.append(_check_credentials(client, credentials.user))
     return checks, api
+
+
+def check_driver(api):
+    """Which driver Heat talks to, what Heat would use that it lacks and
+    what it has that Heat does not use (an OK: a driver is chosen, not
+    fixed; the capability matrix has the consequences per type)."""
+    from heat_deltacloud.heat import capabilities
+
+    lacks, unused = capabilities.driver_differences(api)
+    detail = "; ".join(filter(None, (
+        "lacks " + ", ".join(f"{name} ({uses})" for name, uses in lacks)
+        if lacks else "has everything Heat uses",
+        "has, unused by Heat: " + ", ".join(name for name, _ in unused)
+        if unused else "")))
+    return ok(f"driver {api.driver}", detail)
 
 
 def _check_credentials(client, user):
