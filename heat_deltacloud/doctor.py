@@ -842,7 +842,8 @@ def diagnose(config_files, paste_file=None, credentials=None):
               *options, *_guarded("[deltacloud] url", check_url, conf),
               *check_paste(conf, paste_file),
               *_guarded("policy (heat-api-cfn)", check_cfn_policy, conf),
-              *_guarded("signal plane", check_signal_plane, conf)]
+              *_guarded("signal plane", check_signal_plane, conf),
+              *_guarded("identity endpoint", check_identity, conf)]
     if options[0].status == "FAIL":  # no client from invalid options
         return checks, None
     reached, api = check_deltacloud(conf, credentials)
@@ -870,6 +871,15 @@ def invalid_value(exc):
     return (f"{found['option']}: {found['why']} (in {found['file']})",
             f"fix the value of {found['option']} in {found['file']} (see "
             "heat-deltacloud's configuration reference and Heat's)")
+
+
+def check_identity(conf):
+    """The identity endpoint's token keys, logins, URL (probed) and token
+    lifetimes (:mod:`heat_deltacloud.heat.identity.checks`)."""
+    from heat_deltacloud.heat.identity import checks
+
+    return [Check(name, status, detail, fix)
+            for status, name, detail, fix in checks.check(conf)]
 
 
 def _guarded(name, check, conf):

@@ -18,6 +18,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 PASTE = ROOT / "heat_deltacloud" / "heat" / "api-paste.ini"
 POLICY = ROOT / "etc" / "heat-deltacloud" / "policy.yaml.snippet"
 KEY = "k" * 32
+#: A Fernet key for the identity endpoint's tokens ([deltacloud] token_keys).
+TOKEN_KEY = "pGvJ9H6qO1yBtGq0mZ8oS2wV3cX4dE5fR6tY7uI8oP0="
 DB_PASSWORD = "Db-s3cret-Zq"
 #: What a heat-api-cfn checking signatures answers the doctor's probe.
 UNKNOWN_KEY = (403, "application/xml; charset=UTF-8",
@@ -86,12 +88,14 @@ OPTION_OF = {"heat_api_url": ("clients_heat", "url"),
 
 
 def heat_conf(tmp_path, url, name="heat.conf", **overrides):
-    """A heat.conf that passes every check; ``None`` leaves a value out."""
+    """A heat.conf that passes every check but ``identity_url``'s (unset,
+    a WARN: probing it needs a served heat-api); ``None`` leaves a value
+    out."""
     values = {"cloud_backend":
               "heat_deltacloud.heat.backend.DeltacloudClients",
               "compute_backend": "deltacloud",
               "deferred_auth_method": "password",
-              "auth_encryption_key": KEY,
+              "auth_encryption_key": KEY, "token_keys": TOKEN_KEY,
               "heat_waitcondition_server_url":
                   CFN["url"] + "/v1/waitcondition",
               "heat_metadata_server_url": "http://cfn.example:8000/v1",
@@ -111,7 +115,8 @@ def heat_conf(tmp_path, url, name="heat.conf", **overrides):
                             "default_software_config_transport"),
                 "paste_deploy": ("flavor", "api_paste_config"),
                 "deltacloud": ("url", "ignore_unsupported_user_data",
-                               "signature_ttl"),
+                               "signature_ttl", "token_keys",
+                               "identity_url", "stack_user_token_ttl"),
                 "oslo_policy": ("policy_file",),
                 "clients_heat": ("heat_api_url",),
                 "database": ("database",)}
@@ -172,7 +177,8 @@ def test_a_good_installation(tmp_path, capsys, deltacloud_mock,
     status, report = doctor_json(
         capsys, "--config-file", heat_conf(
             tmp_path, deltacloud_mock.url,
-            heat_waitcondition_server_url=waitcondition),
+            heat_waitcondition_server_url=waitcondition,
+            identity_url=served_apis.identity),
         "--user", "mockuser", "--password-file", password_file)
     assert status == 0 and report["ok"]
     # Everything passes; only the loopback address is noted: instances
@@ -182,6 +188,10 @@ def test_a_good_installation(tmp_path, capsys, deltacloud_mock,
     assert "loopback" in check(report, "heat_waitcondition_server_url")[
         "detail"]
     assert statuses(report)["credentials"] == "OK"
+    # The real heat-api's /identity answered the doctor's probe.
+    assert check(report, "[deltacloud] identity_url")["detail"].startswith(
+        f"{served_apis.identity} answers as an identity v3 endpoint")
+    assert TOKEN_KEY not in json.dumps(report)
     # The real heat-api-cfn checked the doctor's made-up key against
     # Heat's database.
     assert check(report, "heat-api-cfn")["detail"].startswith(
@@ -475,6 +485,24 @@ def test_a_user_without_a_password_is_a_one_line_error(
      "an in-memory database"),
     ({"database": "sqlite:////var/lib/heat/heat.sqlite"},
      "[database] connection", "OK", "heat-api-cfn must use the same"),
+    # The identity endpoint.
+    ({"token_keys": None, "auth_encryption_key": None},
+     "[deltacloud] token_keys", "FAIL", "anybody can forge tokens"),
+    ({"token_keys": None, "auth_encryption_key": None},
+     "[deltacloud] token_keys", "FAIL", "Fernet.generate_key()"),
+    ({"token_keys": None}, "[deltacloud] token_keys", "WARN",
+     "derived from auth_encryption_key"),
+    ({"token_keys": "not-a-fernet-key"}, "[deltacloud] token_keys", "FAIL",
+     "the same on every heat-api and heat-engine"),
+    ({"token_keys": f"{TOKEN_KEY}, not-a-fernet-key"},
+     "[deltacloud] token_keys", "FAIL", "entry 2"),
+    ({}, "[deltacloud] token_keys", "OK", "1 key(s)"),
+    ({"identity_url": None}, "[deltacloud] identity_url", "WARN",
+     "= http://HEAT-API-HOST:8004/identity/v3"),
+    ({"stack_user_token_ttl": "600"}, "[deltacloud] stack_user_token_ttl",
+     "WARN", "longest wait condition timeout"),
+    ({"stack_user_token_ttl": "86400"}, "[deltacloud] stack_user_token_ttl",
+     "OK", "86400 s"),
 ])
 def test_broken_heat_conf_is_named_with_a_fix(
         tmp_path, capsys, deltacloud_mock, overrides, name, status, words):
@@ -484,6 +512,7 @@ def test_broken_heat_conf_is_named_with_a_fix(
     found = check(report, name)
     assert found["status"] == status
     assert words in found["detail"] + found["fix"]
+    assert "not-a-fernet-key" not in found["detail"] + found["fix"]
     assert bool(found["fix"]) == (status != "OK")
     assert result == (1 if status == "FAIL" else 0), [
         c for c in report["checks"] if c["status"] == "FAIL"]
@@ -559,6 +588,8 @@ def test_unreachable_deltacloud_and_unset_url(tmp_path, capsys):
                                  heat_conf(tmp_path, None))
     assert status == 0
     assert statuses(report)["[deltacloud] url"] == "WARN"
+    # OpenStack clients' logins carry no X-Auth-Url either.
+    assert check(report, "identity logins")["fix"] == "set [deltacloud] url"
     assert "Deltacloud" not in statuses(report)
     assert report["capabilities"] == []
 
