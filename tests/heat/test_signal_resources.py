@@ -14,6 +14,7 @@ Covered: ``AWS::CloudFormation::WaitCondition`` (Count, Data, Timeout),
 validation, suspend/resume of a stack user and a deleted resource's key.
 """
 
+import copy
 import json
 import os
 import re
@@ -671,3 +672,77 @@ def test_wait_conditions_in_nested_stacks(heat, served_apis, mock, ctx):
     answer = requests.put(urls[0], json={"status": "SUCCESS"}, timeout=30)
     assert answer.status_code == 403
     assert "InvalidClientTokenId" in answer.text
+
+
+# -- keys made at create, not by the first reader -----------------------------
+
+KEYED_TEMPLATE = {
+    "heat_template_version": "2021-04-16",
+    "resources": {
+        "handle": {"type": "OS::Heat::WaitConditionHandle"},
+        "group": {"type": "OS::Heat::AutoScalingGroup", "properties": {
+            "min_size": 0, "max_size": 1,
+            "resource": {"type": "OS::Heat::None"}}},
+        "policy": {"type": "OS::Heat::ScalingPolicy", "properties": {
+            "adjustment_type": "change_in_capacity",
+            "auto_scaling_group_id": {"get_resource": "group"},
+            "scaling_adjustment": 1}},
+    },
+    "outputs": {
+        "curl_cli": {"value": {"get_attr": ["handle", "curl_cli"]}},
+        "alarm_url": {"value": {"get_attr": ["policy", "alarm_url"]}},
+    },
+}
+
+
+def test_signal_keys_exist_before_anything_reads_them(heat, served_apis,
+                                                      mock, ctx):
+    """A handle's and a policy's key is made once, at create: readers of
+    their signed URLs (the engine's propagation and every concurrent
+    ``stack show``) all sign with it.  Made lazily by each reader, two
+    keys' resource-data writes interleaved into a pair that never
+    verified (a nested-stack wait condition timed out on CI)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import sqlalchemy as sa
+
+    from heat_deltacloud.heat import stackusers
+
+    template = copy.deepcopy(KEYED_TEMPLATE)
+    outputs_template = template.pop("outputs")
+    identity = create(heat, ctx, "keyed", template)
+    stack = settle(heat, ctx, identity)
+    assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
+    users = {name: resource(heat, ctx, identity, name)["physical_resource_id"]
+             for name in ("handle", "policy")}
+    credentials = stackusers.CREDENTIALS
+    with stackusers.store().engine.connect() as conn:
+        keys = {name: [row.access for row in conn.execute(
+            sa.select(credentials.c.access).where(
+                credentials.c.user_id == user))]
+            for name, user in users.items()}
+    # Nothing read an attribute yet, and each already has its one key.
+    assert {name: len(found) for name, found in keys.items()} == {
+        "handle": 1, "policy": 1}
+
+    template["outputs"] = outputs_template
+    heat.engine_client.update_stack(ctx, identity, template, {}, {},
+                                    {"timeout_mins": 2})
+    assert settle(heat, ctx, identity)["stack_status"] == "COMPLETE"
+
+    def shown(_):
+        return outputs(heat.engine_client.show_stack(
+            ctx, identity, resolve_outputs=True)[0])
+
+    with ThreadPoolExecutor(4) as pool:
+        seen = list(pool.map(shown, range(8)))
+    access = {name: {urllib.parse.parse_qs(urllib.parse.urlsplit(
+        re.search(r"http://\S+?(?=['\s]|$)", o[output]).group(0)).query)[
+        "AWSAccessKeyId"][0] for o in seen}
+        for name, output in (("handle", "curl_cli"),
+                             ("policy", "alarm_url"))}
+    assert access == {name: set(found) for name, found in keys.items()}
+    url = re.search(r"'(http://[^']+)'", seen[0]["curl_cli"]).group(1)
+    answer = requests.put(url, json={"status": "SUCCESS"}, timeout=30)
+    assert answer.status_code == 200, answer.text
+    delete(heat, ctx, identity)

@@ -27,6 +27,7 @@ from heat.engine.resources.openstack.heat import wait_condition_handle
 from heat.engine.resources.openstack.nova import server
 
 from heat_deltacloud.heat.resources import RunsInEngine
+from heat_deltacloud.heat.resources.signal_keys import KeyBeforeId
 
 _IDENTITY = ("Keystone credentials or tokens handed to the instance, which "
              "need heat-deltacloud's identity endpoint ([deltacloud] "
@@ -87,7 +88,8 @@ def _with_default(schema, default):
     return changed
 
 
-class WaitConditionHandle(wait_condition_handle.HeatWaitConditionHandle):
+class WaitConditionHandle(KeyBeforeId,
+                          wait_condition_handle.HeatWaitConditionHandle):
     """``OS::Heat::WaitConditionHandle``, CFN_SIGNAL by default."""
 
     properties_schema = dict(
@@ -101,6 +103,9 @@ class WaitConditionHandle(wait_condition_handle.HeatWaitConditionHandle):
     def validate(self):
         super().validate()
         check_transport(self, self.SIGNAL_TRANSPORT, SIGNAL_INSTEAD)
+
+    def _needs_ec2_key(self):
+        return self.properties[self.SIGNAL_TRANSPORT] == "CFN_SIGNAL"
 
     def _resolve_attribute(self, key):
         if (key == self.CURL_CLI and self.resource_id
