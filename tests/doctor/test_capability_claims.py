@@ -479,3 +479,28 @@ def test_curl_cli_signals_a_wait_condition(heat, apis, deltacloud_mock):
     assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
     assert [o["output_value"] for o in stack["outputs"]] == [
         '{"1": "up"}']
+
+
+# -- the difference between drivers -------------------------------------------
+
+def test_doctor_names_the_driver_and_what_it_lacks_for_heat():
+    from heat_deltacloud import doctor
+    from heat_deltacloud.mock.server import MockServer
+
+    found = {}
+    for driver in ("mock", "ec2"):
+        with MockServer(driver=driver) as mock, \
+                Client(mock.url, "mockuser", "mockpassword") as client:
+            found[driver] = doctor.check_driver(client.api)
+    assert (found["mock"].name, found["mock"].status) == ("driver mock", "OK")
+    assert found["mock"].detail.startswith(
+        "lacks instances/user_data (user data (cfn-init, signals, software "
+        "config)), instances/firewalls (security groups on servers), "
+        "firewalls (AWS::EC2::SecurityGroup), keys/import_key")
+    assert "storage_volumes/volume_name" not in found["mock"].detail
+    assert "load_balancers" not in found["mock"].detail
+    assert found["ec2"].name == "driver ec2"
+    assert found["ec2"].detail.startswith(
+        "lacks instances/user_name (server names), keys/import_key "
+        "(OS::Nova::KeyPair public_key), storage_volumes/volume_name "
+        "(volume names); has, unused by Heat: load_balancers, networks")
