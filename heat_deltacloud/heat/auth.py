@@ -49,7 +49,11 @@ Options (paste ``local_conf``):
     ``false``).
 
 The Deltacloud endpoint, driver, provider, timeouts and TLS settings are
-the ``[deltacloud]`` options of heat.conf, as for the engine.
+the ``[deltacloud]`` options of heat.conf, as for the engine.  A client's
+``X-Auth-Url`` is used only when ``[deltacloud] url`` is unset and
+``[deltacloud] allow_client_url`` is true (see :func:`deltacloud_url`):
+otherwise a client could name a Deltacloud of its own that vouches for
+any user name.
 """
 
 import base64
@@ -118,6 +122,14 @@ class Malformed(AuthError):
 
 class Rejected(AuthError):
     aws_code = "InvalidClientTokenId"
+
+
+class UrlRefused(AuthError):
+    """No Deltacloud URL is configured and clients may not bring one."""
+
+    status = 403
+    title = "Forbidden"
+    aws_code = "AccessDenied"
 
 
 class Unavailable(AuthError):
@@ -240,6 +252,48 @@ def checked_url(url):
     return url
 
 
+URL_FIX = ("the operator sets [deltacloud] url in heat.conf (or, for a "
+           "private single-user Heat only, [deltacloud] allow_client_url "
+           "= true)")
+
+
+def deltacloud_url(options, client_url):
+    """``(url, from_client)``: the Deltacloud a request authenticates at.
+
+    ``[deltacloud] url`` when set (``client_url`` is then ignored), else
+    ``client_url`` if ``[deltacloud] allow_client_url`` is true, else
+    :class:`UrlRefused`: a URL chosen by the client would let a Deltacloud
+    server of its own vouch for any user name.
+    """
+    if options.url:
+        return options.url, False
+    if not options.allow_client_url:
+        if client_url:
+            raise UrlRefused("X-Auth-Url is refused: this Heat takes no "
+                             f"Deltacloud URL from clients; {URL_FIX}.")
+        raise UrlRefused(f"no Deltacloud URL is configured: {URL_FIX}.")
+    if not client_url:
+        raise Missing("Authentication required: no Deltacloud URL is "
+                      "configured, send it as X-Auth-Url.")
+    return checked_url(client_url), True
+
+
+def log_url_setting(options):
+    """Say at start what an unset ``[deltacloud] url`` means."""
+    if options.url:
+        return
+    if options.allow_client_url:
+        LOG.warning("[deltacloud] url is unset and allow_client_url is "
+                    "true: every request's X-Auth-Url is trusted, so "
+                    "credentials go wherever a client points and a "
+                    "Deltacloud server a client runs can vouch for any "
+                    "user name.  Set [deltacloud] url in production.")
+    else:
+        LOG.error("[deltacloud] url is unset: every request is refused "
+                  "until it is set (or allow_client_url = true, for a "
+                  "private single-user Heat only).")
+
+
 class DeltacloudAuth:
     """WSGI middleware authenticating requests against Deltacloud."""
 
@@ -271,12 +325,7 @@ class DeltacloudAuth:
         # Fail at heat-api start, not at the first stack, when
         # compute_backend names no installed backend.
         backend.configured_backend(self.conf)
-        if not self._options.url:
-            LOG.warning("[deltacloud] url is unset: every request's "
-                        "X-Auth-Url is trusted, so credentials go wherever "
-                        "a client points and a Deltacloud server a client "
-                        "runs can vouch for any user name.  Set it in "
-                        "production.")
+        log_url_setting(self._options)
 
     def __repr__(self):
         return f"<DeltacloudAuth realm={self.realm!r}>"
@@ -370,13 +419,8 @@ class DeltacloudAuth:
         if ":" in user:
             raise Malformed("the user name must not contain ':'")
         options = self._options
-        url, from_client = options.url, False
-        if not url:
-            url, from_client = environ.get("HTTP_X_AUTH_URL"), True
-            if not url:
-                raise Missing("Authentication required: no Deltacloud URL "
-                              "is configured, send it as X-Auth-Url.")
-            checked_url(url)
+        url, from_client = deltacloud_url(options,
+                                          environ.get("HTTP_X_AUTH_URL"))
         region = environ.get("HTTP_X_REGION_NAME")
         if region is not None:
             _check_field(region, "X-Region-Name")

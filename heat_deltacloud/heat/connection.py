@@ -57,11 +57,14 @@ def _conf():
 def endpoint(context):
     """``(url, driver, provider)`` for a request context."""
     conf = _conf()
-    url = conf.url or context.auth_url
+    # A client's URL (stored with its stacks too) only when allowed: see
+    # heat_deltacloud.heat.auth.deltacloud_url.
+    url = conf.url or (conf.allow_client_url and context.auth_url)
     if not url:
         raise MissingCredentials(
-            "no Deltacloud URL: set [deltacloud] url in heat.conf or send "
-            "X-Auth-Url")
+            "no Deltacloud URL: set [deltacloud] url in heat.conf (a "
+            "request's X-Auth-Url is used only with [deltacloud] "
+            "allow_client_url = true)")
     return url, conf.driver, context.region_name or conf.provider
 
 

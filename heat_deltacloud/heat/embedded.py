@@ -9,6 +9,9 @@ returns it, creating it on first use.
 
 Deltacloud URLs are not configured here: each request context carries its
 own (``auth_url``), so one embedded Heat serves any number of mock servers.
+It opts in to that explicitly (``[deltacloud] allow_client_url``, unsafe
+for a shared Heat): its APIs listen on 127.0.0.1 only, for the life of the
+process that started it.
 """
 
 import logging
@@ -75,6 +78,7 @@ flavor = deltacloud
 api_paste_config = {api_paste}
 
 [deltacloud]
+allow_client_url = true
 poll_interval = 0.2
 delete_timeout = 30
 """

@@ -21,9 +21,18 @@ DELTACLOUD_OPTS = [
     cfg.URIOpt(
         "url", schemes=["http", "https"],
         help="The Deltacloud API root, for example "
-             "http://127.0.0.1:3001/api.  When unset, the URL a request "
-             "brings (X-Auth-Url) is used, which lets users point the "
-             "engine at any host: set it in production."),
+             "http://127.0.0.1:3001/api: every password is checked there "
+             "and every instance is managed there.  Unset, requests are "
+             "refused unless allow_client_url is true."),
+    cfg.BoolOpt(
+        "allow_client_url", default=False,
+        help="With url unset, use the Deltacloud URL each request brings "
+             "(X-Auth-Url).  Risky: a client can then point Heat at a "
+             "Deltacloud server of its own, which accepts any password, "
+             "and act as any user name of this Heat (see, change and "
+             "delete their stacks); credentials also go wherever a "
+             "client points.  Only for a private, single-user Heat "
+             "(the embedded one sets it).  Ignored when url is set."),
     cfg.StrOpt(
         "driver",
         help="The Deltacloud driver to ask for (X-Deltacloud-Driver).  "

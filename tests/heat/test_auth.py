@@ -1,7 +1,9 @@
 """The deltacloud_auth paste filter, with webob, against the mock Deltacloud.
 
 A recording app stands in for the rest of the pipeline; credentials are
-checked by the real mock server over HTTP.
+checked by the real mock server over HTTP.  Most tests send the mock's URL
+as X-Auth-Url, so their ``auth_conf`` opts in to client URLs
+(``allow_client_url``); the default, refusing them, has its own section.
 """
 
 import base64
@@ -30,6 +32,21 @@ class Downstream:
         self.calls.append(dict(environ))
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [b"downstream"]
+
+
+@pytest.fixture
+def auth_conf(auth_conf):
+    """The shared fixture's conf, with clients' X-Auth-Url allowed."""
+    auth_conf.set_override("allow_client_url", True, group="deltacloud")
+    return auth_conf
+
+
+@pytest.fixture
+def default_conf(auth_conf):
+    """The conf as installed: no URL, and clients' URLs refused."""
+    auth_conf.clear_override("allow_client_url", group="deltacloud")
+    assert auth_conf.deltacloud.allow_client_url is False
+    return auth_conf
 
 
 @pytest.fixture
@@ -522,10 +539,92 @@ def test_unknown_compute_backend_fails_at_start(make_filter, auth_conf):
     assert "deltacloud" in str(err.value)  # the installed backends
 
 
-def test_unset_url_is_warned_about(make_filter, caplog):
+def test_allowed_client_urls_are_warned_about(make_filter, caplog):
     caplog.set_level(logging.WARNING, logger="heat_deltacloud.heat.auth")
     make_filter()
-    assert "[deltacloud] url is unset" in caplog.text
+    [record] = caplog.records
+    assert record.levelname == "WARNING"
+    assert "allow_client_url is true" in record.getMessage()
+
+
+def test_unset_url_is_an_error_at_start(make_filter, default_conf, caplog):
+    caplog.set_level(logging.WARNING, logger="heat_deltacloud.heat.auth")
+    make_filter()
+    [record] = caplog.records
+    assert record.levelname == "ERROR"
+    assert "every request is refused" in record.getMessage()
+
+
+def test_a_configured_url_is_not_warned_about(make_filter, default_conf,
+                                              deltacloud_mock, caplog):
+    default_conf.set_override("url", deltacloud_mock.url, group="deltacloud")
+    caplog.set_level(logging.WARNING, logger="heat_deltacloud.heat.auth")
+    make_filter()
+    assert caplog.records == []
+
+
+# -- clients' URLs are refused unless the operator allows them ---------------
+
+def test_a_clients_url_is_refused_by_default(make_filter, default_conf,
+                                             downstream, deltacloud_mock):
+    """A Deltacloud the client names could vouch for any user: 403 before
+    anything is asked of it, and the message names the option."""
+    resp = call(make_filter(), **dc_headers(deltacloud_mock.url))
+    message = assert_refused(resp, downstream, 403)
+    assert message.startswith("X-Auth-Url is refused")
+    assert "[deltacloud] url" in message
+    assert "[deltacloud] allow_client_url = true" in message
+    assert "WWW-Authenticate" not in resp.headers
+    assert deltacloud_mock.request_log() == []
+
+
+def test_no_url_anywhere_is_refused_naming_the_option(
+        make_filter, default_conf, downstream):
+    resp = call(make_filter(), Authorization=basic("mockuser", SECRET))
+    message = assert_refused(resp, downstream, 403)
+    assert message.startswith("no Deltacloud URL is configured")
+    assert "allow_client_url" in message
+
+
+def test_a_refused_url_in_heat_api_cfns_format(make_filter, default_conf,
+                                               downstream, deltacloud_mock):
+    from lxml import etree
+
+    resp = call(make_filter(error_format="aws"), path="/v1/",
+                **dc_headers(deltacloud_mock.url))
+    assert resp.status_code == 403
+    doc = etree.fromstring(resp.body)
+    assert doc.findtext("Error/Code") == "AccessDenied"
+    assert doc.findtext("Error/Type") == "Sender"
+    assert "allow_client_url" in doc.findtext("Error/Message")
+    assert downstream.calls == []
+
+
+def test_the_configured_url_works_without_the_option(
+        make_filter, default_conf, downstream, deltacloud_mock,
+        closed_port_url):
+    """Set url: a client's X-Auth-Url is ignored, whatever it names."""
+    default_conf.set_override("url", deltacloud_mock.url, group="deltacloud")
+    resp = call(make_filter(), **dc_headers(closed_port_url))
+    assert resp.status_code == 200
+    assert downstream.calls[0]["HTTP_X_AUTH_URL"] == deltacloud_mock.url
+
+
+def test_the_option_is_read_from_heat_conf(tmp_path):
+    from oslo_config import cfg
+
+    from heat_deltacloud.heat import opts
+
+    conf = cfg.ConfigOpts()
+    opts.register_opts(conf)
+    path = tmp_path / "heat.conf"
+    path.write_text("[deltacloud]\nallow_client_url = true\n")
+    conf(["--config-file", str(path)], project="heat-deltacloud-tests",
+         default_config_files=[], default_config_dirs=[])
+    assert conf.deltacloud.allow_client_url is True
+    assert ("deltacloud", "allow_client_url") in {
+        (group, opt.name) for group, group_opts in opts.list_opts()
+        for opt in group_opts}
 
 
 def test_entry_point_builds_the_filter(downstream, deltacloud_mock):

@@ -358,16 +358,16 @@ class IdentityApp:
             LOG.info("Refused %s a scope on another project", user)
             raise unauthorized()
         options = self.conf.deltacloud
-        url, from_client = options.url, False
-        if not url:
-            url, from_client = req.headers.get("X-Auth-Url"), True
-            if not url:
-                raise unauthorized("No Deltacloud URL is configured "
-                                   "([deltacloud] url).")
-            try:
-                auth.checked_url(url)
-            except auth.AuthError as exc:
-                raise bad_request(str(exc)) from None
+        try:
+            url, from_client = auth.deltacloud_url(
+                options, req.headers.get("X-Auth-Url"))
+        except auth.Missing:
+            raise unauthorized("No Deltacloud URL is configured "
+                               "([deltacloud] url).") from None
+        except auth.UrlRefused as exc:
+            raise IdentityError(403, "Forbidden", str(exc)) from None
+        except auth.AuthError as exc:
+            raise bad_request(str(exc)) from None
         creds = auth.Credentials(
             user=user, key=key, url=url, url_from_client=from_client,
             driver=options.driver, provider=options.provider)

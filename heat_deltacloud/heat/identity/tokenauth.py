@@ -66,6 +66,10 @@ def handle(filter_, req, token_id):
     if token.is_stack_user:
         return _stack_user(filter_, req, token)
     configured = filter_._options.url
+    if not configured and not filter_._options.allow_client_url:
+        # Issued while clients' URLs were allowed: no longer trusted.
+        return filter_.error_response(auth.UrlRefused(
+            f"no Deltacloud URL is configured: {auth.URL_FIX}."))
     if configured and configured != token.deltacloud_url:
         LOG.info("Refused a token of %s issued for another Deltacloud URL",
                  token.user_id)
