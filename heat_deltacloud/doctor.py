@@ -237,8 +237,26 @@ def check_url(conf):
     if conf.deltacloud.url:
         return ok("[deltacloud] url", conf.deltacloud.url)
     return warn("[deltacloud] url",
-                "unset: each request's X-Auth-Url is used",
+                "unset (see [deltacloud] allow_client_url)",
                 "set [deltacloud] url so credentials go only there")
+
+
+def check_client_url(conf):
+    """Whether clients may name the Deltacloud (``allow_client_url``)."""
+    name = "[deltacloud] allow_client_url"
+    allowed = conf.deltacloud.allow_client_url
+    if conf.deltacloud.url:
+        return ok(name, "true, but ignored: [deltacloud] url is set"
+                  if allowed else "false: clients' X-Auth-Url is ignored")
+    if allowed:
+        return warn(name, "true: each request's X-Auth-Url is used, so a "
+                    "client's own Deltacloud can vouch for any user name",
+                    "set [deltacloud] url and remove allow_client_url "
+                    "unless this Heat is private to one user")
+    return fail(name, "false and [deltacloud] url is unset: heat-api, "
+                "heat-api-cfn and the engine refuse every request",
+                "set [deltacloud] url (allow_client_url = true only on a "
+                "private, single-user Heat)")
 
 
 # -- api-paste.ini ------------------------------------------------------------
@@ -840,6 +858,8 @@ def diagnose(config_files, paste_file=None, credentials=None):
               *_guarded("credential passing", check_credential_passing,
                         conf),
               *options, *_guarded("[deltacloud] url", check_url, conf),
+              *_guarded("[deltacloud] allow_client_url", check_client_url,
+                        conf),
               *check_paste(conf, paste_file),
               *_guarded("policy (heat-api-cfn)", check_cfn_policy, conf),
               *_guarded("signal plane", check_signal_plane, conf),

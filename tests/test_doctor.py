@@ -116,7 +116,8 @@ def heat_conf(tmp_path, url, name="heat.conf", **overrides):
                 "paste_deploy": ("flavor", "api_paste_config"),
                 "deltacloud": ("url", "ignore_unsupported_user_data",
                                "signature_ttl", "token_keys",
-                               "identity_url", "stack_user_token_ttl"),
+                               "identity_url", "stack_user_token_ttl",
+                               "allow_client_url"),
                 "oslo_policy": ("policy_file",),
                 "clients_heat": ("heat_api_url",),
                 "database": ("database",)}
@@ -586,12 +587,31 @@ def test_unreachable_deltacloud_and_unset_url(tmp_path, capsys):
     assert report["capabilities"] == []
     status, report = doctor_json(capsys, "--config-file",
                                  heat_conf(tmp_path, None))
-    assert status == 0
+    assert status == 1  # every request would be refused
     assert statuses(report)["[deltacloud] url"] == "WARN"
+    assert statuses(report)["[deltacloud] allow_client_url"] == "FAIL"
     # OpenStack clients' logins carry no X-Auth-Url either.
     assert check(report, "identity logins")["fix"] == "set [deltacloud] url"
     assert "Deltacloud" not in statuses(report)
     assert report["capabilities"] == []
+
+
+@pytest.mark.parametrize("url,allowed,status,detail", [
+    (None, None, "FAIL", "false and [deltacloud] url is unset"),
+    (None, "true", "WARN", "true: each request's X-Auth-Url is used"),
+    ("http://127.0.0.1:9/api", None, "OK", "false: clients' X-Auth-Url is "
+     "ignored"),
+    ("http://127.0.0.1:9/api", "true", "OK", "true, but ignored"),
+], ids=["refused", "allowed", "url", "url-and-allowed"])
+def test_clients_urls_are_reported(tmp_path, capsys, url, allowed, status,
+                                   detail):
+    _, report = doctor_json(capsys, "--config-file", heat_conf(
+        tmp_path, url, allow_client_url=allowed))
+    found = check(report, "[deltacloud] allow_client_url")
+    assert (found["status"], found["detail"][:len(detail)]) == (status,
+                                                                 detail)
+    if status != "OK":
+        assert "set [deltacloud] url" in found["fix"]
 
 
 def test_a_deltacloud_error_page_fails_the_check(tmp_path, capsys,
