@@ -651,7 +651,7 @@ def test_text_output(tmp_path, capsys, deltacloud_mock):
     out = capsys.readouterr().out
     assert status == 0
     assert "OK    cloud_backend: compute_backend 'deltacloud' provides " \
-        "cinder, glance, heat, keystone, neutron, nova\n" in out
+        "cinder, glance, heat, keystone, neutron, nova, swift\n" in out
     assert "WARN  heat_metadata_server_url: unset" in out
     assert "\n      fix: set [DEFAULT] heat_metadata_server_url" in out
     assert "capabilities of the configured driver" in out
