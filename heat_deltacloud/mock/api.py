@@ -1,8 +1,10 @@
 """The Deltacloud API's URL table and its handlers.
 
 Each handler reads parameters from the :class:`~.wsgi.Exchange`, calls
-:class:`~.models.Cloud` and renders; credentials are checked only when a
-handler asks for ``ex.user``, which is the real server's lazy auth.
+the driver in ``ex.cloud`` (:mod:`heat_deltacloud.server.interface`: the
+mock's :class:`~.models.Cloud`, or a real cloud's) and renders;
+credentials are checked only when a handler asks for ``ex.user``, which
+is the real server's lazy auth.
 """
 
 import dataclasses
@@ -273,8 +275,7 @@ def _action(name):
 def run_on_instance(ex):
     inst = ex.cloud.instance(ex.user, ex.args["id"])
     command = ex.param("cmd")
-    output = (f"This is where the output from '{command}' would appear "
-              "if this were not a mock provider")
+    output = ex.cloud.run_on_instance(ex.user, ex.args["id"], command)
     if ex.fmt == "json":
         return ex.respond_json(200, ex.renderer.run_json(inst, command,
                                                          output))

@@ -20,6 +20,8 @@ import secrets
 import threading
 import time
 
+from heat_deltacloud.server.interface import CloudDriver, DriverError
+
 FIXTURES = pathlib.Path(__file__).parent / "data" / "mock-fixtures.json"
 MOCK_USER = "mockuser"
 
@@ -44,16 +46,8 @@ PEM_ALPHABET = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                 "0123456789=/+")
 
 
-class MockError(Exception):
-    """A failure the API turns into an error document; ``collection`` and
-    ``ident`` name a missing object when that is what failed."""
-
-    def __init__(self, status, message, collection=None, ident=None):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.collection = collection
-        self.ident = ident
+#: The errors of every driver (an alias kept for the mock's callers).
+MockError = DriverError
 
 
 def not_found():
@@ -131,8 +125,9 @@ class Observer:
         """Every instance was replaced by the seed."""
 
 
-class Cloud:
-    """All of the mock's state, seeded from the fixtures.
+class Cloud(CloudDriver):
+    """All of the mock's state, seeded from the fixtures: the ``mock``
+    driver of :mod:`heat_deltacloud.server.interface`.
 
     ``state_delay`` (seconds) and ``pending_polls`` (API reads) make new
     instances start ``PENDING``: they turn ``RUNNING`` once the delay has
@@ -447,6 +442,12 @@ class Cloud:
         instance["state"] = new_state
         self._running(instance)
         return instance
+
+    def run_on_instance(self, user, ident, command):
+        """What the mock driver's ``run`` answers (the handler has read
+        the instance): no command runs."""
+        return (f"This is where the output from '{command}' would appear "
+                "if this were not a mock provider")
 
     @locked
     def set_instance_state(self, ident, state):
