@@ -19,7 +19,6 @@ import json
 import os
 import re
 import subprocess
-import time
 import urllib.parse
 
 import boto3
@@ -32,45 +31,26 @@ import pytest
 import requests
 
 from heat_deltacloud.mock import guestboot
-from heat_deltacloud.mock.server import MockServer
+import support
+from support import mock_fixtures, outputs, wait_for
+
 
 pytestmark = [pytest.mark.heat]
 
 USERS = {"carol": "carol-pw"}
 USER = "carol"
-SIGNED_URL = re.compile(r"http://127\.0\.0\.1:\d+/v1/(?:waitcondition|signal)"
-                        r"/[^'\"\s]+")
 #: Bounds for polls; stacks carry their own (short) timeout_mins.
 WAIT = 90
 
 
-@pytest.fixture(scope="module")
-def cloud():
-    with MockServer(users=USERS, fix_user_data_feature=True, guest=True,
-                    guest_timeout=60) as server:
-        yield server
-
-
-@pytest.fixture
-def mock(cloud):
-    cloud.reset()
-    yield cloud
+cloud, mock = mock_fixtures(USERS, fix_user_data_feature=True, guest=True,
+                    guest_timeout=60)
 
 
 @pytest.fixture
 def ctx(heat, mock):
     return heat.context(USER, USERS[USER], mock.url)
 
-
-def wait_for(predicate, timeout=WAIT, interval=0.2, what="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} not met in {timeout}s")
-        time.sleep(interval)
 
 
 def create(heat, ctx, name, template, params=None, timeout_mins=2):
@@ -82,10 +62,6 @@ def create(heat, ctx, name, template, params=None, timeout_mins=2):
 def settle(heat, ctx, identity):
     return heat.wait_for_stack(ctx, identity, timeout=WAIT)
 
-
-def outputs(stack):
-    return {o["output_key"]: o["output_value"]
-            for o in stack.get("outputs", [])}
 
 
 def resource(heat, ctx, identity, name):
@@ -106,11 +82,7 @@ def console(mock, heat, ctx, identity, server):
 
 
 def signed_urls_in_user_data(mock):
-    found = []
-    for instance in mock.all_instances():
-        if instance["owner"] == USER and instance.get("user_data"):
-            found += SIGNED_URL.findall(instance["user_data"])
-    return found
+    return support.signed_urls_in_user_data(mock, USER)
 
 
 def delete(heat, ctx, identity):

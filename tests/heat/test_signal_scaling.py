@@ -10,12 +10,12 @@ step waits (bounded) until the group holds the expected number of
 instances and its scaling has finished.  Cooldowns are 0.
 """
 
-import time
 
 import pytest
 import requests
 
-from heat_deltacloud.mock.server import MockServer
+from support import mock_fixtures, outputs, wait_for
+
 
 pytestmark = [pytest.mark.heat]
 
@@ -24,16 +24,7 @@ USER = "erin"
 WAIT = 90
 
 
-@pytest.fixture(scope="module")
-def cloud():
-    with MockServer(users=USERS, fix_user_data_feature=True) as server:
-        yield server
-
-
-@pytest.fixture
-def mock(cloud):
-    cloud.reset()
-    yield cloud
+cloud, mock = mock_fixtures(USERS, fix_user_data_feature=True)
 
 
 @pytest.fixture
@@ -41,20 +32,6 @@ def ctx(heat, mock):
     return heat.context(USER, USERS[USER], mock.url)
 
 
-def wait_for(predicate, timeout=WAIT, interval=0.2, what="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} not met in {timeout}s")
-        time.sleep(interval)
-
-
-def outputs(stack):
-    return {o["output_key"]: o["output_value"]
-            for o in stack.get("outputs", [])}
 
 
 def running(mock):

@@ -19,7 +19,6 @@ an image built for software deployments, the way they talk to heat-api-cfn:
 import email
 import email.policy
 import json
-import time
 import urllib.parse
 
 import pytest
@@ -27,7 +26,8 @@ import requests
 from keystoneclient.contrib.ec2 import utils as ec2_utils
 from lxml import etree
 
-from heat_deltacloud.mock.server import MockServer
+from support import mock_fixtures, outputs, wait_for
+
 
 pytestmark = [pytest.mark.heat]
 
@@ -36,16 +36,7 @@ USER = "dave"
 WAIT = 90
 
 
-@pytest.fixture(scope="module")
-def cloud():
-    with MockServer(users=USERS, fix_user_data_feature=True) as server:
-        yield server
-
-
-@pytest.fixture
-def mock(cloud):
-    cloud.reset()
-    yield cloud
+cloud, mock = mock_fixtures(USERS, fix_user_data_feature=True)
 
 
 @pytest.fixture
@@ -53,20 +44,6 @@ def ctx(heat, mock):
     return heat.context(USER, USERS[USER], mock.url)
 
 
-def wait_for(predicate, timeout=WAIT, interval=0.2, what="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} not met in {timeout}s")
-        time.sleep(interval)
-
-
-def outputs(stack):
-    return {o["output_key"]: o["output_value"]
-            for o in stack.get("outputs", [])}
 
 
 TEMPLATE = {

@@ -8,31 +8,20 @@ the instance's user data.
 
 import re
 import subprocess
-import time
 
 import pytest
 import requests
 
 from heat_deltacloud.mock import guestboot
-from heat_deltacloud.mock.server import MockServer
+from support import mock_fixtures, outputs, signed_urls_in_user_data, wait_for
+
 
 pytestmark = [pytest.mark.heat]
 
 USERS = {"alice": "alice-pw", "bob": "bob-pw"}
-SIGNED_URL = re.compile(r"http://127\.0\.0\.1:\d+/v1/(?:waitcondition|signal)"
-                        r"/[^'\"\s]+")
 
 
-@pytest.fixture(scope="module")
-def cloud():
-    with MockServer(users=USERS, fix_user_data_feature=True) as server:
-        yield server
-
-
-@pytest.fixture
-def mock(cloud):
-    cloud.reset()
-    yield cloud
+cloud, mock = mock_fixtures(USERS, fix_user_data_feature=True)
 
 
 def cfn_signal(tmp_path, *args):
@@ -54,16 +43,6 @@ def http_status(result):
     return int(found.group(1))
 
 
-def wait_for(predicate, timeout=60, interval=0.2, what="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} not met in {timeout}s")
-        time.sleep(interval)
-
 
 def signed_url_of(heat, ctx, identity, mock, user):
     """The first signed URL in ``user``'s instances, once Heat made one."""
@@ -72,27 +51,15 @@ def signed_url_of(heat, ctx, identity, mock, user):
                                               resolve_outputs=False)[0]
         assert stack["stack_status"] == "IN_PROGRESS", (
             stack["stack_status_reason"])
-        return signed_urls(mock, user)
+        return signed_urls_in_user_data(mock, user)
     return wait_for(found, what="a signed URL in the user data")[0]
 
-
-def signed_urls(mock, user):
-    """Signed URLs found in the user data of ``user``'s instances."""
-    found = []
-    for instance in mock.all_instances():
-        if instance["owner"] == user and instance.get("user_data"):
-            found += SIGNED_URL.findall(instance["user_data"])
-    return found
 
 
 def images_of(mock, user):
     return sorted(i["image_id"] for i in mock.all_instances()
                   if i["owner"] == user)
 
-
-def outputs(stack):
-    return {o["output_key"]: o["output_value"]
-            for o in stack.get("outputs", [])}
 
 
 WAIT_TEMPLATE = {

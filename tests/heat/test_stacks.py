@@ -9,7 +9,8 @@ import pathlib
 
 import pytest
 
-from heat_deltacloud.mock.server import MockServer
+from support import mock_fixtures, outputs
+
 
 pytestmark = [pytest.mark.heat]
 
@@ -18,17 +19,7 @@ CORPUS = pathlib.Path(__file__).resolve().parents[2].parent / "shared" / \
 USERS = {"alice": "alice-pw", "bob": "bob-pw"}
 
 
-@pytest.fixture(scope="module")
-def cloud():
-    """A mock that takes user data (AWS::EC2::Instance always sends it)."""
-    with MockServer(users=USERS, fix_user_data_feature=True) as server:
-        yield server
-
-
-@pytest.fixture
-def mock(cloud):
-    cloud.reset()
-    yield cloud
+cloud, mock = mock_fixtures(USERS, fix_user_data_feature=True)
 
 
 def run_stack(heat, ctx, name, template, params=None, timeout=60):
@@ -40,10 +31,6 @@ def run_stack(heat, ctx, name, template, params=None, timeout=60):
 def instances_of(mock, user):
     return [i for i in mock.all_instances() if i["owner"] == user]
 
-
-def outputs(stack):
-    return {o["output_key"]: o["output_value"]
-            for o in stack.get("outputs", [])}
 
 
 CFN_TWO_TIER = {

@@ -1,0 +1,60 @@
+"""Helpers the Heat-backed test modules share (``pythonpath = tests``).
+
+Fixtures stay in each module (their users and mock options differ);
+what every module polled, read or searched the same way lives here.
+"""
+
+import re
+import time
+
+import pytest
+
+from heat_deltacloud.mock.server import MockServer
+
+#: A pre-signed heat-api-cfn URL as Heat hands it to templates.
+SIGNED_URL = re.compile(r"http://127\.0\.0\.1:\d+/v1/(?:waitcondition|signal)"
+                        r"/[^'\"\s]+")
+
+
+def wait_for(predicate, timeout=90, interval=0.2, what="condition"):
+    """``predicate()``'s first truthy value, polled for ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} not met in {timeout}s")
+        time.sleep(interval)
+
+
+def outputs(stack):
+    """A shown stack's outputs as ``{key: value}``."""
+    return {o["output_key"]: o["output_value"]
+            for o in stack.get("outputs", [])}
+
+
+def signed_urls_in_user_data(mock, owner=None):
+    """Every signed URL in the user data of ``owner``'s (or all)
+    instances of ``mock``."""
+    found = []
+    for instance in mock.all_instances():
+        if owner in (None, instance["owner"]) and instance.get("user_data"):
+            found += SIGNED_URL.findall(instance["user_data"])
+    return found
+
+
+def mock_fixtures(users, **options):
+    """``(cloud, mock)`` fixtures: one MockServer for the module, reset
+    before each test.  Assign them to module names ``cloud`` and ``mock``."""
+    @pytest.fixture(scope="module")
+    def cloud():
+        with MockServer(users=users, **options) as server:
+            yield server
+
+    @pytest.fixture
+    def mock(cloud):
+        cloud.reset()
+        yield cloud
+
+    return cloud, mock
