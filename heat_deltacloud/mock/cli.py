@@ -89,7 +89,29 @@ def build_parser():
     parser.add_argument("--guest-timeout", type=float, default=None,
                         metavar="S", help="kill a guest boot after S "
                                           "seconds (default 300)")
+    parser.add_argument("--access-log", nargs="?", const="", metavar="FILE",
+                        help="write one line per request in Common Log "
+                             "Format (no passwords: the Basic user name "
+                             "only, secret-looking query values as ***) "
+                             "to stderr, or appended to FILE ('-' for "
+                             "stdout)")
     return parser
+
+
+def open_access_log(target):
+    """``(stream, close)`` for ``--access-log``'s value."""
+    if target == "":
+        return sys.stderr, lambda: None
+    if target == "-":
+        return sys.stdout, lambda: None
+    stream = open(target, "a", encoding="utf-8", errors="backslashreplace")
+    return stream, stream.close
+
+
+def _log_failed(exc):
+    print(f"heat-deltacloud-mock: access log stopped: cannot write it "
+          f"({exc.strerror if isinstance(exc, OSError) else exc})",
+          file=sys.stderr, flush=True)
 
 
 def main(argv=None):
@@ -99,11 +121,28 @@ def main(argv=None):
     except (OSError, ValueError) as exc:
         print(f"heat-deltacloud-mock: {exc}", file=sys.stderr)
         return 2
+    log, close_log = None, lambda: None
+    if args.access_log is not None:
+        try:
+            log, close_log = open_access_log(args.access_log)
+        except OSError as exc:
+            print(f"heat-deltacloud-mock: --access-log: cannot open "
+                  f"{args.access_log}: {exc.strerror or exc}",
+                  file=sys.stderr)
+            return 2
+    try:
+        return _serve(args, users, log)
+    finally:
+        close_log()
+
+
+def _serve(args, users, log):
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     try:
         server = MockServer(args.host, args.port, users=users,
+                            access_log=log, on_log_error=_log_failed,
                             state_delay=args.state_delay,
                             pending_polls=args.pending_polls,
                             fix_user_data_feature=args.fix_user_data,

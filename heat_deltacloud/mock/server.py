@@ -11,7 +11,8 @@ from waitress.channel import HTTPChannel
 from waitress.server import create_server
 from waitress.task import WSGITask
 
-from heat_deltacloud.mock import control, controlplane, userdata, wsgi
+from heat_deltacloud.mock import accesslog, control, controlplane, \
+    userdata, wsgi
 
 #: Largest request body the mock reads (waitress answers 413 above it).
 #: Form parsing costs many times a body's size, and no Deltacloud request
@@ -47,14 +48,20 @@ class MockServer:
     background, for tests and demos: see :mod:`heat_deltacloud.mock.guest`
     and :meth:`guest_console`.  ``guest_timeout`` bounds each boot
     (seconds, default 300).
+
+    ``access_log``, a text stream, gets one Common Log Format line per
+    request, without credentials (:mod:`heat_deltacloud.mock.accesslog`);
+    ``on_log_error(exc)`` is told once if writing to it fails.
     """
 
     def __init__(self, host="127.0.0.1", port=0, *, threads=8,
-                 max_request_body=MAX_REQUEST_BODY, **options):
+                 max_request_body=MAX_REQUEST_BODY, access_log=None,
+                 on_log_error=None, **options):
         if options.get("guest") and not userdata.is_loopback(host):
             raise ValueError(f"guest mode runs user data on this host: "
                              f"serve it on loopback only, not {host}")
         self._options = options
+        self._access_log = (access_log, on_log_error)
         self._serving = {"host": host, "threads": threads,
                          "max_request_body_size": max_request_body}
         self.app = wsgi.make_app(**options)
@@ -65,7 +72,10 @@ class MockServer:
         self._thread = None
 
     def _create_server(self, port):
-        server = create_server(self.app, port=port, ident="deltacloud",
+        stream, on_error = self._access_log
+        app = self.app if stream is None else accesslog.AccessLog(
+            self.app, stream, on_error)
+        server = create_server(app, port=port, ident="deltacloud",
                                clear_untrusted_proxy_headers=True,
                                **self._serving)
         server.channel_class = _Channel
