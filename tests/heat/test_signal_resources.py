@@ -272,7 +272,7 @@ def test_no_signal_completes_without_a_signal(heat, served_apis, mock,
 # -- Transports refused at validation ----------------------------------------
 
 IDENTITY = "Keystone credentials or tokens"
-SWIFT = "Swift (object storage)"
+SWIFT = "Swift temporary URLs"
 ZAQAR = "Zaqar (messaging)"
 SIGNAL_INSTEAD = "use CFN_SIGNAL (a signed URL) or NO_SIGNAL"
 POLL_INSTEAD = "use POLL_SERVER_CFN"

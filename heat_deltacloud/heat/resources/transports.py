@@ -32,7 +32,8 @@ from heat_deltacloud.heat.resources.signal_keys import KeyBeforeId
 _IDENTITY = ("Keystone credentials or tokens handed to the instance, which "
              "need heat-deltacloud's identity endpoint ([deltacloud] "
              "identity_url is unset)")
-_SWIFT = "Swift (object storage), which Deltacloud does not provide"
+_SWIFT = ("Swift temporary URLs, which Deltacloud buckets do not have "
+          "(a bucket's blobs are read with the owner's credentials)")
 _ZAQAR = "Zaqar (messaging), which Deltacloud does not provide"
 
 #: Transport -> what it needs that this backend lacks.
