@@ -1,0 +1,158 @@
+"""The Deltacloud API over a libcloud provider, as a WSGI application.
+
+The same routes, handlers, documents, negotiation and error documents as
+the mock (:mod:`heat_deltacloud.mock.api`, :mod:`~heat_deltacloud.mock.wsgi`);
+what differs is who answers: each request gets a
+:class:`~.drivers.libcloud.Session` built from its own Basic credentials
+(the provider's key and secret) and region (``X-Deltacloud-Provider``, else
+the configured one).  Nothing here checks or keeps credentials: the
+provider does, and its refusal is the 401.  There is no ``/_mock/``
+control plane, no fault injection and no switches.
+"""
+
+import email.utils
+import logging
+import time
+
+import webob
+
+from heat_deltacloud.mock import control, models, protocol, wsgi
+from heat_deltacloud.mock.wsgi import COMPILED, SERVER, Exchange, Halt, \
+    empty, plain
+
+LOG = logging.getLogger("heat_deltacloud.server")
+
+
+class ServerExchange(Exchange):
+    """An exchange whose cloud is the request's provider session."""
+
+    def __init__(self, app, request, route, args, fmt, provider):
+        super().__init__(app, request, route, args, fmt, provider,
+                         app.backend.descriptor)
+        self.controls = app.controls
+        self._session = None
+
+    @property
+    def cloud(self):
+        if self._session is None:
+            key, secret = self.credentials_or_401()
+            self._session = self.app.backend.session(key, secret,
+                                                     self.provider)
+        return self._session
+
+    @cloud.setter
+    def cloud(self, value):  # Exchange.__init__ assigns the app's
+        pass
+
+    def credentials_or_401(self):
+        if self.credentials is None:
+            raise models.MockError(401, "Unauthorized")
+        return self.credentials
+
+    def authenticate(self):
+        """The access key: the provider judges the secret on first use."""
+        return self.credentials_or_401()[0]
+
+
+class ServerApp:
+    """WSGI: the Deltacloud API of one libcloud :class:`Backend`."""
+
+    #: Exchanges take the app's cloud; here each builds its own session.
+    cloud = None
+
+    def __init__(self, backend, *, realm="deltacloud"):
+        self.backend = backend
+        self.controls = control.Controls()
+        self.realm = realm
+
+    def __repr__(self):
+        return f"<ServerApp {self.backend!r}>"
+
+    def valid(self, user, password):  # /api?force_auth: the provider's
+        return True
+
+    def __call__(self, environ, start_response):
+        request = webob.Request(environ)
+        started = time.monotonic()
+        try:
+            response = self._answer(request)
+        except UnicodeDecodeError:
+            response = plain(400, protocol.NOT_UTF8)
+        self._decorate(response)
+        credentials = protocol.basic_credentials(
+            request.headers.get("Authorization"))
+        # The access key only: never the secret, never the query.
+        LOG.info("%s %s %s %.3fs key=%s", request.method, request.path,
+                 response.status_code, time.monotonic() - started,
+                 credentials[0] if credentials else "-")
+        return response(environ, start_response)
+
+    def _answer(self, request):
+        request.path_info.encode()
+        if not request.environ.get("HTTP_HOST"):
+            return plain(400, "Unable to find HTTP Host header")
+        method = request.method
+        if method == "POST" and request.POST.get("_method"):
+            method = request.POST["_method"].upper()
+        path, matrix = protocol.split_matrix(request.path)
+        path = "/api" if path == "/api/" else path
+        driver = (request.headers.get("X-Deltacloud-Driver")
+                  or matrix.get("driver") or "").lower()
+        if driver and driver != self.backend.descriptor.name:
+            return plain(400, f"Driver '{driver}' is not available: this "
+                              f"server serves "
+                              f"'{self.backend.descriptor.name}'")
+        provider = (request.headers.get("X-Deltacloud-Provider")
+                    or matrix.get("provider") or None)
+        route, args = self._route("GET" if method == "HEAD" else method,
+                                  path)
+        if route is None:
+            return plain(404, wsgi.UNKNOWN_URL.decode())
+        fmt = next((f for f in protocol.negotiate(
+            request.GET.get("format"), request.headers.get("Accept"))
+            if f in wsgi.PRODUCIBLE), None)
+        if fmt not in protocol.CONTENT_TYPES:  # HTML (a browser): 406
+            return empty(406)
+        ex = ServerExchange(self, request, route, args, fmt, provider)
+        try:
+            response = self._run(ex)
+        except models.MockError as error:
+            response = self._error(ex, error)
+        except Halt as halt:
+            response = halt.response
+        if method == "HEAD":
+            response.body = b""
+        return response
+
+    @staticmethod
+    def _route(method, path):
+        for route, regex in COMPILED:
+            match = regex.match(path)
+            if match and route.method == method:
+                return route, match.groupdict()
+        return None, {}
+
+    def _run(self, ex):
+        collection = ex.route.collection
+        if collection and not self.controls.collection_enabled(
+                collection, ex.driver):
+            raise Halt(plain(412, protocol.MISSING_CAPABILITY,
+                             Expect=ex.route.capability or collection))
+        ex.validate()
+        return ex.route.handler(ex)
+
+    def _error(self, ex, error):
+        message = error.message
+        if ex.route.index and error.status in (401, 403, 404):
+            message = protocol.DEFAULT_MESSAGES.get(error.status, message)
+        response = ex.error(error.status, message)
+        if error.status == 401:
+            response.headers["WWW-Authenticate"] = \
+                f'Basic realm="{self.realm}"'
+        return response
+
+    def _decorate(self, response):
+        headers = response.headers
+        headers["Server"] = SERVER
+        headers["X-Deltacloud-Driver"] = self.backend.descriptor.name
+        headers["Date"] = email.utils.formatdate(usegmt=True)

@@ -1,0 +1,627 @@
+"""The ``libcloud`` driver: a libcloud compute provider as a Deltacloud cloud.
+
+:class:`Backend` holds what a server is configured with (provider, region,
+endpoint, timeout) and a short-lived cache of libcloud drivers, one per
+credential; :class:`Session` is one request's view of the cloud, built
+from that request's Basic credentials and never kept beyond the cache's
+TTL.  Mapping: realms are locations, hardware profiles sizes, instances
+nodes (:data:`NODE_STATES`), keys key pairs, storage volumes and snapshots
+volumes and volume snapshots; a provider module (:mod:`.ec2`) adds what
+only its libcloud driver has (addresses, firewalls, user data).
+
+Every provider call goes through :meth:`Session._call`, which gives it the
+configured timeout (the connection's) and turns libcloud's failures into
+Deltacloud's error documents (:func:`provider_error`).
+"""
+
+import base64
+import binascii
+import dataclasses
+import hashlib
+import socket
+import threading
+import time
+import urllib.parse
+
+import requests
+from libcloud.common.exceptions import BaseHTTPError
+from libcloud.common.types import InvalidCredsError, LibcloudError
+from libcloud.compute.base import NodeDriver, NodeImage
+from libcloud.compute.types import NodeState, StorageVolumeState, \
+    VolumeSnapshotState
+
+from heat_deltacloud.mock import drivers as catalogs
+from heat_deltacloud.server.interface import CloudDriver, DriverError
+
+#: libcloud NodeState -> (Deltacloud state, the actions offered in it):
+#: the one table instances are shown and acted on by.  An action is
+#: offered only when the provider's libcloud driver implements it
+#: (:data:`ACTION_METHODS`).
+NODE_STATES = {
+    NodeState.PENDING: ("PENDING", ("destroy",)),
+    NodeState.STARTING: ("PENDING", ("destroy",)),
+    NodeState.REBOOTING: ("PENDING", ("destroy",)),
+    NodeState.MIGRATING: ("PENDING", ("destroy",)),
+    NodeState.RECONFIGURING: ("PENDING", ("destroy",)),
+    NodeState.UPDATING: ("PENDING", ("destroy",)),
+    NodeState.RUNNING: ("RUNNING", ("reboot", "stop", "destroy")),
+    NodeState.STOPPING: ("STOPPING", ("destroy",)),
+    NodeState.STOPPED: ("STOPPED", ("start", "destroy")),
+    NodeState.SUSPENDED: ("STOPPED", ("start", "destroy")),
+    NodeState.PAUSED: ("STOPPED", ("start", "destroy")),
+    NodeState.TERMINATED: ("FINISH", ()),
+    NodeState.ERROR: ("ERROR", ("destroy",)),
+    NodeState.UNKNOWN: ("UNKNOWN", ("destroy",)),
+}
+#: Deltacloud action -> the libcloud NodeDriver method carrying it out.
+ACTION_METHODS = {"start": "start_node", "stop": "stop_node",
+                  "reboot": "reboot_node", "destroy": "destroy_node"}
+#: ``/api/instance_states``: (from, to, action or None for automatic).
+TRANSITIONS = (("start", "pending", "create"), ("pending", "running", None),
+               ("running", "running", "reboot"),
+               ("running", "stopping", "stop"),
+               ("stopping", "stopped", None),
+               ("stopped", "running", "start"),
+               ("pending", "finish", "destroy"),
+               ("running", "finish", "destroy"),
+               ("stopped", "finish", "destroy"))
+VOLUME_STATES = {StorageVolumeState.AVAILABLE: "AVAILABLE",
+                 StorageVolumeState.INUSE: "IN-USE",
+                 StorageVolumeState.ATTACHING: "IN-USE",
+                 StorageVolumeState.CREATING: "CREATING",
+                 StorageVolumeState.DELETING: "DELETING",
+                 StorageVolumeState.DELETED: "DELETED",
+                 StorageVolumeState.ERROR: "ERROR"}
+SNAPSHOT_STATES = {VolumeSnapshotState.AVAILABLE: "COMPLETED",
+                   VolumeSnapshotState.CREATING: "PENDING",
+                   VolumeSnapshotState.DELETING: "DELETING",
+                   VolumeSnapshotState.ERROR: "ERROR"}
+#: Seconds a provider call may take (the connection's timeout).
+DEFAULT_TIMEOUT = 30.0
+#: Seconds a credential's libcloud driver is kept for reuse.
+DEFAULT_CACHE_TTL = 300.0
+
+
+# -- errors -------------------------------------------------------------------
+
+def _status_of(error):
+    if isinstance(error, InvalidCredsError):
+        return 401
+    code = getattr(error, "code", None) or getattr(error, "http_code", None)
+    if code in (401, 403, 404):
+        return code
+    text = str(error)
+    if "NotFound" in text or "does not exist" in text:
+        return 404
+    if "UnauthorizedOperation" in text or "AccessDenied" in text:
+        return 403
+    return 502
+
+
+def provider_error(error, secret=None):
+    """The :class:`DriverError` for a libcloud/transport failure: 401, 403
+    and 404 as the provider said, 504 on a timeout, else 502 with the
+    provider's message (a secret in it is blanked, should one appear)."""
+    if isinstance(error, (socket.timeout, TimeoutError,
+                          requests.exceptions.Timeout)):
+        return DriverError(504, "Gateway Timeout: the provider did not "
+                                "answer in time")
+    if isinstance(error, (requests.exceptions.ConnectionError,
+                          ConnectionError)):
+        return DriverError(502, f"Bad Gateway: cannot reach the provider "
+                                f"({type(error).__name__})")
+    message = str(getattr(error, "message", None) or
+                  getattr(error, "value", None) or error or
+                  type(error).__name__).strip()
+    if secret:
+        message = message.replace(secret, "***")
+    status = _status_of(error)
+    if status == 502:
+        message = f"Bad Gateway: {message}"
+    return DriverError(status, message)
+
+
+# -- mapping ------------------------------------------------------------------
+
+def _fixed(name, unit, value):
+    return {"name": name, "kind": "fixed", "unit": unit, "value": value}
+
+
+def realm(location):
+    zone = getattr(location, "availability_zone", None)
+    state = getattr(zone, "zone_state", "available") or "available"
+    return {"id": zone.name if zone is not None else str(location.id),
+            "name": location.name, "state": state.upper(),
+            "limit": "unlimited"}
+
+
+def hardware_profile(size):
+    props = [_fixed("memory", "MB", size.ram or 0),
+             _fixed("storage", "GB", size.disk or 0)]
+    cpu = size.extra.get("vcpu") or size.extra.get("cpu") or \
+        getattr(size, "vcpus", None)
+    if cpu:
+        props.insert(0, _fixed("cpu", "count", cpu))
+    return {"id": str(size.id), "name": size.name or str(size.id),
+            "properties": props}
+
+
+ROOT_TYPES = {"ebs": "persistent", "instance-store": "transient"}
+
+
+def image(found):
+    extra = found.extra or {}
+    return {"id": found.id, "name": found.name or found.id,
+            "description": extra.get("description"),
+            "owner_id": extra.get("owner_id") or "",
+            "architecture": extra.get("architecture") or "x86_64",
+            "state": str(extra.get("state") or "available").upper(),
+            "root_type": ROOT_TYPES.get(extra.get("root_device_type")),
+            "creation_time": extra.get("creation_date")}
+
+
+def _addresses(ips):
+    return [{"address": ip, "type": "ipv6" if ":" in ip else "ipv4"}
+            for ip in ips or ()]
+
+
+def instance(node, user, state):
+    extra = node.extra or {}
+    return {"id": node.id, "name": node.name, "owner_id": user,
+            "image_id": extra.get("image_id") or
+            getattr(node.image, "id", None) or "",
+            "realm_id": extra.get("availability") or
+            getattr(getattr(node, "location", None), "id", None) or "",
+            "state": state,
+            "hwp_id": extra.get("instance_type") or
+            getattr(node.size, "id", None) or "",
+            "hwp_overrides": {}, "create_image": False,
+            "storage_volumes": [], "network_interfaces": [],
+            "keyname": extra.get("key_name"),
+            "firewalls": [g.get("group_name") for g in
+                          extra.get("groups") or () if g.get("group_name")],
+            "public_addresses": _addresses(node.public_ips),
+            "private_addresses": _addresses(node.private_ips),
+            "root_type": ROOT_TYPES.get(extra.get("root_device_type")),
+            "user_data": None}
+
+
+def volume(found):
+    extra = found.extra or {}
+    return {"id": found.id, "name": found.name or found.id,
+            "capacity": str(found.size),
+            "state": VOLUME_STATES.get(found.state, "UNKNOWN"),
+            "device": extra.get("device"),
+            "instance_id": extra.get("instance_id"),
+            "realm_id": extra.get("zone"), "description": None,
+            "created": str(extra.get("create_time") or "") or None}
+
+
+def snapshot(found):
+    extra = found.extra or {}
+    return {"id": found.id, "name": found.name,
+            "storage_volume_id": extra.get("volume_id") or "",
+            "state": SNAPSHOT_STATES.get(found.state, "UNKNOWN"),
+            "description": extra.get("description"),
+            "created": str(found.created or "") or None}
+
+
+def key(pair):
+    return {"id": pair.name, "credential_type": "key",
+            "fingerprint": pair.fingerprint or "",
+            "pem": pair.private_key or ""}
+
+
+def decode_user_data(text):
+    """Deltacloud clients send user data base64-encoded; libcloud drivers
+    take it plain (and encode it themselves)."""
+    try:
+        return base64.b64decode(text, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raise DriverError(400, "user_data must be base64-encoded UTF-8 "
+                               "text") from None
+
+
+def _matches(obj, filters):
+    return all(value in (None, "") or str(obj.get(name)) == value
+               for name, value in filters.items())
+
+
+# -- the per-request session --------------------------------------------------
+
+class Session(CloudDriver):
+    """One request's cloud: the libcloud driver for its credentials.
+
+    ``user`` arguments are the access key the request authenticated
+    with; the provider, not this server, decides what it may see.
+    """
+
+    def __init__(self, backend, key, secret, region):
+        self.backend, self._key, self._region = backend, key, region
+        self._secret = secret
+        self._driver = None
+
+    def __repr__(self):
+        return f"<Session {self.backend.provider} {self._region}>"
+
+    @property
+    def driver(self):
+        if self._driver is None:
+            self._driver = self._call(self.backend.driver_for, self._key,
+                                      self._secret, self._region)
+        return self._driver
+
+    def _call(self, function, *args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except DriverError:
+            raise
+        except ValueError as error:  # libcloud's refusal of an argument
+            raise DriverError(400, str(error)) from None
+        except (BaseHTTPError, LibcloudError, OSError,
+                requests.exceptions.RequestException) as error:
+            raise provider_error(error, self._secret) from None
+
+    def do(self, method, *args, **kwargs):
+        """``driver.<method>(...)`` with errors mapped."""
+        return self._call(getattr(self.driver, method), *args, **kwargs)
+
+    # -- realms, hardware profiles, images ------------------------------------
+
+    def list_realms(self, ident=None):
+        return [r for r in map(realm, self.do("list_locations"))
+                if ident is None or r["id"] == ident]
+
+    def realm(self, ident):
+        found = self.list_realms(ident)
+        if not found:
+            raise DriverError(404, "Not Found", "realms", ident)
+        return found[0]
+
+    def _location(self, realm_id):
+        for location in self.do("list_locations"):
+            if realm(location)["id"] == realm_id:
+                return location
+        raise DriverError(400, f"Realm '{realm_id}' does not exist")
+
+    def list_hardware_profiles(self, architecture=None, ident=None,
+                               profiles=None):
+        return [hardware_profile(s) for s in self.do("list_sizes")
+                if ident is None or str(s.id) == ident]
+
+    def _size(self, hwp_id):
+        hwp_id = hwp_id or self.backend.default_size
+        for size in self.do("list_sizes"):
+            if str(size.id) == hwp_id:
+                return size
+        raise DriverError(400, f"Hardware profile '{hwp_id}' does not "
+                               "exist")
+
+    def list_images(self, user, driver=None, **filters):
+        if filters.get("id"):
+            found = self._images_by_id([filters["id"]])
+        else:
+            found = self._list_images(filters.get("owner_id"))
+        return [i for i in map(image, found)
+                if _matches(i, {k: v for k, v in filters.items()
+                                if k in ("architecture",)})]
+
+    def _list_images(self, owner):
+        return self.do("list_images")
+
+    def _images_by_id(self, ids):
+        found = []
+        for ident in ids:
+            try:
+                found.append(self.do("get_image", ident))
+            except DriverError as error:
+                if error.status != 404:
+                    raise
+        return found
+
+    def image(self, ident, driver=None):
+        found = self._images_by_id([ident])
+        if not found:
+            raise DriverError(404, "Not Found", "images", ident)
+        return image(found[0])
+
+    # -- instances ------------------------------------------------------------
+
+    def _nodes(self, ids=None):
+        return self.do("list_nodes")
+
+    def _instance(self, node):
+        state = self.backend.state_of(node)
+        return instance(node, self._key, state)
+
+    def list_instances(self, user, **filters):
+        ids = [filters["id"]] if filters.get("id") else None
+        return [i for i in map(self._instance, self._nodes(ids))
+                if _matches(i, filters)]
+
+    def _node(self, ident, missing=404):
+        nodes = [n for n in self._nodes([ident]) if n.id == ident]
+        if not nodes:
+            raise DriverError(missing, "Not Found" if missing == 404
+                              else "Forbidden", "instances", ident)
+        return nodes[0]
+
+    def instance(self, user, ident):
+        return self._instance(self._node(ident))
+
+    def create_instance(self, user, image_id, *, hwp_id=None, realm_id=None,
+                        name=None, keyname=None, user_data=None,
+                        firewalls=(), **ignored):
+        kwargs = {"name": name or f"deltacloud-{int(time.time())}",
+                  "image": NodeImage(image_id, None, self.driver),
+                  "size": self._size(hwp_id)}
+        if realm_id:
+            kwargs["location"] = self._location(realm_id)
+        kwargs.update(self.create_options(
+            keyname=keyname, firewalls=list(firewalls),
+            user_data=None if user_data is None
+            else decode_user_data(user_data)))
+        self.image(image_id)  # 404 names the image, not a provider fault
+        return self._instance(self.do("create_node", **kwargs))
+
+    def create_options(self, **requested):
+        """The provider's create_node keywords for the Deltacloud features
+        it supports; a request for one it lacks is refused."""
+        wanted = {k: v for k, v in requested.items() if v}
+        if wanted:
+            raise DriverError(400, f"this provider does not support "
+                                   f"{', '.join(sorted(wanted))}")
+        return {}
+
+    def instance_action(self, user, ident, action, transitions=None):
+        node = self._node(ident, missing=403)
+        state = self.backend.state_of(node)
+        if action not in self.backend.actions.get(state, ()):
+            raise DriverError(405, "Method Not Allowed")
+        self.do(ACTION_METHODS[action], node)
+        if action == "destroy":
+            return None
+        return self.instance(user, ident)
+
+    # -- keys -----------------------------------------------------------------
+
+    def list_keys(self, user, **filters):
+        return [k for k in map(key, self.do("list_key_pairs"))
+                if _matches(k, filters)]
+
+    def key(self, user, ident):
+        found = self.list_keys(user, id=ident)
+        if not found:
+            raise DriverError(404, "Not Found", "keys", ident)
+        return found[0]
+
+    def create_key(self, user, name):
+        return key(self.do("create_key_pair", name))
+
+    def destroy_key(self, user, ident):
+        pairs = [p for p in self.do("list_key_pairs") if p.name == ident]
+        if not pairs:
+            raise DriverError(404, "Not Found", "keys", ident)
+        self.do("delete_key_pair", pairs[0])
+
+    # -- storage volumes and snapshots ----------------------------------------
+
+    def _volume(self, ident):
+        found = [v for v in self.do("list_volumes") if v.id == ident]
+        if not found:
+            raise DriverError(404, "Not Found", "storage_volumes", ident)
+        return found[0]
+
+    def list_volumes(self, user, **filters):
+        return [v for v in map(volume, self.do("list_volumes"))
+                if _matches(v, filters)]
+
+    def volume(self, user, ident):
+        return volume(self._volume(ident))
+
+    def create_volume(self, user, capacity=None, name=None,
+                      description=None):
+        try:
+            size = int(capacity or 1)
+        except ValueError:
+            raise DriverError(400, f"capacity must be a number of GB, "
+                                   f"not {capacity!r}") from None
+        location = self.do("list_locations")[0]
+        return volume(self.do("create_volume", size,
+                              name or f"deltacloud-{int(time.time())}",
+                              location=location))
+
+    def attach_volume(self, user, ident, instance_id, device):
+        found, node = self._volume(ident), self._node(instance_id)
+        self.do("attach_volume", node, found, device)
+        return self.volume(user, ident)
+
+    def detach_volume(self, user, ident):
+        self.do("detach_volume", self._volume(ident))
+        return self.volume(user, ident)
+
+    def destroy_volume(self, user, ident):
+        self.do("destroy_volume", self._volume(ident))
+
+    def _snapshots(self):
+        found = []
+        for each in self.do("list_volumes"):
+            found.extend(self.do("list_volume_snapshots", each))
+        return found
+
+    def _snapshot(self, ident):
+        found = [s for s in self._snapshots() if s.id == ident]
+        if not found:
+            raise DriverError(404, "Not Found", "storage_snapshots", ident)
+        return found[0]
+
+    def list_snapshots(self, user, **filters):
+        return [s for s in map(snapshot, self._snapshots())
+                if _matches(s, filters)]
+
+    def snapshot(self, user, ident):
+        return snapshot(self._snapshot(ident))
+
+    def create_snapshot(self, user, volume_id, name=None, description=None):
+        return snapshot(self.do("create_volume_snapshot",
+                                self._volume(volume_id), name=name))
+
+    def destroy_snapshot(self, user, ident):
+        self.do("destroy_volume_snapshot", self._snapshot(ident))
+
+
+#: collection -> the libcloud NodeDriver methods it needs, all of them.
+NEEDS = {
+    "realms": ("list_locations",),
+    "hardware_profiles": ("list_sizes",),
+    "images": ("list_images", "get_image"),
+    "instances": ("list_nodes", "create_node", "destroy_node"),
+    "instance_states": ("list_nodes",),
+    "keys": ("list_key_pairs", "create_key_pair", "delete_key_pair"),
+    "storage_volumes": ("list_volumes", "create_volume", "destroy_volume",
+                        "attach_volume", "detach_volume"),
+    "storage_snapshots": ("list_volumes", "list_volume_snapshots",
+                          "create_volume_snapshot",
+                          "destroy_volume_snapshot"),
+}
+
+
+def implements(driver_class, method):
+    """Whether ``driver_class`` has ``method`` of its own (libcloud's base
+    class defines every one, raising NotImplementedError)."""
+    own = getattr(driver_class, method, None)
+    return own is not None and own is not getattr(NodeDriver, method, None)
+
+
+# -- the configured backend ---------------------------------------------------
+
+@dataclasses.dataclass
+class Provider:
+    """What a provider module contributes: its libcloud driver class, its
+    session class, the collections and features only it has, the
+    raw states it names better than libcloud's map, extra driver
+    keywords and a default size."""
+
+    name: str
+    driver_class: type
+    session_class: type = Session
+    collections: dict = dataclasses.field(default_factory=dict)
+    #: collection -> ((feature, operation, params), ...) it advertises
+    features: dict = dataclasses.field(default_factory=dict)
+    raw_states: dict = dataclasses.field(default_factory=dict)
+    driver_options: dict = dataclasses.field(default_factory=dict)
+    default_size: str | None = None
+    regions: tuple = ()
+
+
+class Backend:
+    """A configured provider: region, endpoint, timeout, driver cache.
+
+    The cache keys drivers by a digest of (key, secret, region) so a
+    second request with the same credentials reuses its connection; an
+    entry lives ``cache_ttl`` seconds.  Secrets are held only inside the
+    cached libcloud drivers.
+    """
+
+    def __init__(self, provider, *, region=None, endpoint=None,
+                 timeout=DEFAULT_TIMEOUT, cache_ttl=DEFAULT_CACHE_TTL,
+                 image_owner="self", clock=time.monotonic):
+        self.provider = provider.name
+        self.spec = provider
+        self.region = region
+        self.timeout = float(timeout)
+        self.cache_ttl = float(cache_ttl)
+        self.default_size = provider.default_size
+        #: Whose images an unfiltered list shows where the provider has
+        #: owners (EC2: ``self``; ``amazon`` lists thousands).
+        self.image_owner = image_owner
+        self.endpoint = _endpoint(endpoint) if endpoint else {}
+        self._clock = clock
+        self._cache = {}
+        self._lock = threading.Lock()
+        self.descriptor = self._descriptor()
+        self.actions = self.descriptor.actions
+
+    def __repr__(self):
+        return f"<Backend libcloud:{self.provider} region={self.region}>"
+
+    # -- drivers --------------------------------------------------------------
+
+    def session(self, key, secret, region=None):
+        region = region or self.region
+        if self.spec.regions and region not in self.spec.regions:
+            raise DriverError(400, f"unknown region {region!r} for "
+                                   f"{self.provider}")
+        return self.spec.session_class(self, key, secret, region)
+
+    def driver_for(self, key, secret, region):
+        digest = hashlib.sha256(
+            "\0".join((key, secret, region or "")).encode()).hexdigest()
+        now = self._clock()
+        with self._lock:
+            for stale in [d for d, (expires, _) in self._cache.items()
+                          if expires <= now]:
+                del self._cache[stale]
+            cached = self._cache.get(digest)
+            if cached is not None:
+                return cached[1]
+        kwargs = {**self.spec.driver_options, **self.endpoint,
+                  "timeout": self.timeout}
+        if region:
+            kwargs["region"] = region
+        driver = self.spec.driver_class(key, secret, **kwargs)
+        with self._lock:
+            self._cache[digest] = (now + self.cache_ttl, driver)
+        return driver
+
+    def state_of(self, node):
+        raw = (node.extra or {}).get("status")
+        if raw in self.spec.raw_states:
+            return self.spec.raw_states[raw]
+        return NODE_STATES.get(node.state, NODE_STATES[NodeState.UNKNOWN])[0]
+
+    # -- what /api shows ------------------------------------------------------
+
+    def _descriptor(self):
+        cls = self.spec.driver_class
+        catalog = {}
+        needs = {**NEEDS, **self.spec.collections}
+        for collection, methods in needs.items():
+            if all(implements(cls, m) for m in methods):
+                catalog[collection] = []
+        if "instances" in catalog:
+            catalog["instances"] = [
+                ("realm_filter", "index", ["realm_id"], True),
+                ("user_name", "create", ["name"], True)]
+        for collection, features in self.spec.features.items():
+            if collection in catalog:
+                catalog[collection] += [(f, op, params, True)
+                                        for f, op, params in features]
+        offered = {a for a, m in ACTION_METHODS.items()
+                   if implements(cls, m)}
+        actions = {}
+        for state, (shown, wanted) in NODE_STATES.items():
+            actions[shown] = tuple(a for a in wanted if a in offered)
+        for shown, wanted in self.spec.raw_states.items():
+            actions.setdefault(wanted, ())
+        machine = catalogs.state_machine(
+            [t for t in TRANSITIONS if t[2] in (None, "create") or
+             t[2] in offered])
+        return catalogs.Driver(
+            name=self.provider, title=f"libcloud {self.provider}",
+            source=f"libcloud.compute.drivers ({cls.__name__})",
+            catalog=catalog, off_by_default=frozenset(),
+            hardware_profiles=None, realms=None, state_machine=machine,
+            actions=actions, transitions={},
+            default_hwp=self.spec.default_size)
+
+
+def _endpoint(url):
+    """``host``/``port``/``secure`` for libcloud from ``--endpoint``."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"--endpoint must be an http(s) URL, not {url!r}")
+    options = {"host": parts.hostname, "secure": parts.scheme == "https"}
+    if parts.port:
+        options["port"] = parts.port
+    return options
