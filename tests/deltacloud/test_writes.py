@@ -244,3 +244,20 @@ def test_firewall_rules(make_client, reply, rsps):
         "group1owner": "mockuser"}
     with pytest.raises(exceptions.BadRequest, match="at least one"):
         client.firewalls.add_rule("web", "tcp", 22, 22)
+
+
+def test_action_unread_posts_to_the_fixed_route(make_client, reply, rsps):
+    """One request, no read first: the answer carries the new state."""
+    client = make_client()
+    reply("POST", "/instances/inst4/stop", "instance_stopped", status=202)
+    stopped = client.instances.act_unread("inst4", "stop")
+    assert stopped.state == "STOPPED"
+    assert stopped.action("destroy") is not None
+    assert [c.request.method for c in rsps.calls] == ["GET", "POST"]
+
+
+def test_action_unread_refused_by_the_server(make_client, reply):
+    client = make_client()
+    reply("POST", "/instances/inst4/stop", "error_405", status=405)
+    with pytest.raises(exceptions.MethodNotAllowed):
+        client.instances.act_unread("inst4", "stop")

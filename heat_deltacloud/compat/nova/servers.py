@@ -317,7 +317,7 @@ class ServerManager(base.Manager):
         """
         server_id = base.getid(server)
         deadline = time.monotonic() + self.client.delete_timeout
-        instance, acted = None, False
+        instance, acted = self._stop_unread(server_id)
         while True:
             if instance is None:
                 try:
@@ -351,6 +351,16 @@ class ServerManager(base.Manager):
             instance = None
 
     force_delete = delete
+
+    def _stop_unread(self, server_id):
+        """``(instance, stopped)``: stop at the API's fixed route, whose
+        answer gives the state, so no read comes first.  ``(None, False)``
+        when refused (not running, or no such instance): read, then."""
+        with exceptions.translating():
+            try:
+                return self.dc.instances.act_unread(server_id, "stop"), True
+            except (dc.MethodNotAllowed, dc.Forbidden, dc.NotFound):
+                return None, False
 
     def _detach_volumes(self, instance):
         for attachment in instance.storage_volumes:
