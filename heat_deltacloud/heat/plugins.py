@@ -68,7 +68,9 @@ class DeltacloudNovaClientPlugin(_NoKeystoneMixin, nova.NovaClientPlugin):
         return compat_nova.Client(
             self.deltacloud(), delete_timeout=conf.delete_timeout,
             poll_interval=conf.poll_interval,
-            ignore_unsupported_user_data=conf.ignore_unsupported_user_data)
+            ignore_unsupported_user_data=conf.ignore_unsupported_user_data,
+            instance_marker=compat_nova.naming.installation_marker(
+                cfg.CONF.auth_encryption_key))
 
     def get_max_microversion(self):
         return compat_nova.Client.api_version

@@ -167,3 +167,24 @@ def test_lost_create_answer_without_an_instance_still_fails(
     assert err.value.code == 503
     assert not [i for i in deltacloud_mock.all_instances()
                 if i["name"] == "stack-web-xyz"]
+
+
+def test_instances_carry_the_installations_marker(dc, deltacloud_mock):
+    # reconcile deletes only instances whose marker proves them this
+    # Heat's; Heat reads back the name it gave.
+    marker = nova.naming.installation_marker("k" * 32)
+    marked = nova.Client(dc, instance_marker=marker)
+    server = marked.servers.create("s-Web-ab12cd34ef56", "img1",
+                                   "m1-small")
+    assert deltacloud_mock.instance(server.id)["name"] == \
+        f"s-Web-ab12cd34ef56.{marker}"
+    assert server.name == "s-Web-ab12cd34ef56"
+    assert marked.servers.get(server.id).name == "s-Web-ab12cd34ef56"
+    assert [s.id for s in marked.servers.list(
+        search_opts={"name": "^s-Web-ab12cd34ef56$"})] == [server.id]
+    # A name Heat did not give keeps whatever follows its last dot.
+    own = dc.instances.create("img1", name="box.0a1b2c3d")
+    assert marked.servers.get(own.id).name == "box.0a1b2c3d"
+    # A template's own name is sent as it is.
+    named = marked.servers.create("web", "img1", "m1-small")
+    assert deltacloud_mock.instance(named.id)["name"] == "web"

@@ -3,18 +3,23 @@ else touched."""
 
 import pytest
 
+from heat_deltacloud.cli import UsageError
+from heat_deltacloud.compat.nova import naming
 from heat_deltacloud.deltacloud import Client
 from heat_deltacloud.launch import reconcile
 
 from .conftest import PASSWORD, USER
 from .test_cli import cli, password_file, remote  # noqa: F401 - fixture
-from .test_end_to_end import FIVE_SERVERS, launcher_for
+from .test_end_to_end import launcher_for
 
-pytestmark = [pytest.mark.heat, pytest.mark.slow]
+pytestmark = [pytest.mark.heat]
+
+cfg = pytest.importorskip("oslo_config.cfg")
 
 
 @pytest.mark.parametrize("name, made_by_heat", [
     ("web-Server0-ab12cd34ef56", True),
+    ("web-Server0-ab12cd34ef56.0a1b2c3d", True),  # with a marker
     ("we-ck-Server0-ab12cd34ef56", True),  # shortened by Heat
     ("my-own-box", False),
     ("web-Server0-AB12CD34EF56", False),
@@ -24,40 +29,107 @@ def test_heat_made_names(name, made_by_heat):
     assert reconcile.heat_made(name) is made_by_heat
 
 
-def test_orphans_are_listed_then_deleted_and_nothing_else(
-        services, password_file):  # noqa: F811 - the fixture
+ONE_SERVER = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {
+    "Web": {"Type": "OS::Nova::Server", "Properties": {
+        "image": "img1", "flavor": "m1-small",
+        "user_data_format": "RAW"}}}}
+
+
+def test_only_orphans_this_heat_provably_made_are_deleted(
+        services, password_file, capsys):  # noqa: F811 - the fixture
+    # Before: every Heat-named instance no stack of this Heat owned was an
+    # orphan, so instances of another Heat on the same account would have
+    # been destroyed.
+    from heat_deltacloud import cli as main_cli
+
     launcher = launcher_for(services)
-    kept = launcher.launch("kept", FIVE_SERVERS)
+    kept = launcher.launch("kept", ONE_SERVER)
     assert kept.ok
     client = Client(services.deltacloud_url, USER, PASSWORD)
-    orphan = client.instances.create("img1", name="gone-Web-q1w2e3r4t5y6")
+    [owned] = client.instances.list()
+    heat_name, ours = naming.split(owned.name)
+    # The shim marked the name; Heat reads its own name back.
+    assert heat_name.startswith("kept-Web-") and ours
+    assert ours == naming.installation_marker(
+        cfg.CONF.auth_encryption_key)
+    orphan = client.instances.create(
+        "img1", name=f"gone-Web-q1w2e3r4t5y6.{ours}")
+    other = "0" * 8 if ours != "0" * 8 else "1" * 8
+    foreign = client.instances.create(
+        "img1", name=f"theirs-Web-a1s2d3f4g5h6.{other}")
+    unmarked = client.instances.create("img1", name="old-Web-z1x2c3v4b5n6")
     mine = client.instances.create("img1", name="my-own-box")
+    leaked = client.addresses.create()
+    capsys.readouterr()
 
-    listed = cli("reconcile", *remote(services, password_file))
-    assert listed.returncode == 0, listed.stderr
-    assert listed.stdout.splitlines() == [
-        f"orphan {orphan.id} gone-Web-q1w2e3r4t5y6 (RUNNING)",
+    def reconcile_cli(*args):
+        status = main_cli.main(["reconcile", *args,
+                                *remote(services, password_file)])
+        return status, capsys.readouterr()
+
+    status, listed = reconcile_cli()
+    assert status == 0, listed.err
+    assert listed.out.splitlines() == [
+        f"orphan {orphan.id} gone-Web-q1w2e3r4t5y6.{ours} (RUNNING)",
+        f"not provably this Heat's: {foreign.id} "
+        f"theirs-Web-a1s2d3f4g5h6.{other} (RUNNING; marker {other}): "
+        "left alone",
+        f"not provably this Heat's: {unmarked.id} old-Web-z1x2c3v4b5n6 "
+        "(RUNNING; no marker): left alone",
+        f"unattached address {leaked.id}: no stack owns it (not released: "
+        "Deltacloud cannot tell who allocated it; --release-addresses "
+        "releases it)",
         "1 orphaned instance(s); --delete deletes them"]
-    assert client.instances.get(orphan.id).state == "RUNNING"
 
     # Without a terminal to confirm on, --delete needs --yes.
-    refused = cli("reconcile", "--delete", *remote(services, password_file))
-    assert refused.returncode == 2
+    status, refused = reconcile_cli("--delete")
+    assert status == 2
     assert "--delete without a terminal to confirm on needs --yes" in \
-        refused.stderr
+        refused.err
     assert client.instances.get(orphan.id).state == "RUNNING"
 
-    deleted = cli("reconcile", "--delete", "--yes",
-                  *remote(services, password_file))
-    assert deleted.returncode == 0, deleted.stderr
-    assert deleted.stdout.splitlines()[-1] == \
+    status, deleted = reconcile_cli("--delete", "--yes")
+    assert status == 0, deleted.err
+    assert deleted.out.splitlines()[-1] == \
         "deleted 1 of 1 orphaned instance(s)"
     left = {i.id for i in client.instances.list()}
-    assert orphan.id not in left
-    assert mine.id in left
-    assert {e.physical_id for e in kept.instances} <= left
-    assert PASSWORD not in listed.stdout + deleted.stdout + deleted.stderr
+    assert left == {owned.id, foreign.id, unmarked.id, mine.id}
+    assert PASSWORD not in listed.out + deleted.out + deleted.err
+    assert leaked.id in {a.id for a in client.addresses.list()}
+
+    status, released = reconcile_cli("--delete", "--yes",
+                                      "--release-addresses")
+    assert status == 0, released.err
+    assert released.out.splitlines()[-2:] == [
+        "deleted 0 of 0 orphaned instance(s)",
+        "released 1 of 1 address(es)"]
+    assert leaked.id not in {a.id for a in client.addresses.list()}
+    status, misused = reconcile_cli("--release-addresses")
+    assert status == 2
+    assert "--release-addresses goes with --delete" in misused.err
+
+    # With no stack left to learn it from, the marker must be given.
     assert launcher.delete(kept.stack.id).ok
+    status, unknown = reconcile_cli()
+    assert "this Heat's instance marker is unknown" in unknown.out
+    assert "0 orphaned instance(s)" in unknown.out
+    status, given = reconcile_cli("--marker", other)
+    assert f"orphan {foreign.id} " in given.out
+    for instance_id in (foreign.id, unmarked.id, mine.id):
+        client.instances.stop(instance_id)
+        client.instances.destroy(instance_id)
+
+
+def test_the_marker_comes_from_heat_conf(tmp_path):
+    conf = tmp_path / "heat.conf"
+    conf.write_text("[DEFAULT]\nauth_encryption_key = %s\n" % ("k" * 32))
+    assert reconcile.marker_from_heat_conf(conf) == \
+        naming.installation_marker("k" * 32)
+    conf.write_text("[DEFAULT]\n")
+    with pytest.raises(UsageError, match="no auth_encryption_key"):
+        reconcile.marker_from_heat_conf(conf)
+    assert naming.installation_marker("a" * 32) != \
+        naming.installation_marker("b" * 32)
 
 
 def test_reconcile_needs_both_urls():

@@ -6,7 +6,7 @@
 """
 
 from heat_deltacloud.compat.nova import (exceptions, flavors, keypairs, misc,
-                                         servers)
+                                         naming, servers)
 
 
 class Client:
@@ -18,16 +18,21 @@ class Client:
     :param poll_interval: the wait between reads while deleting.
     :param ignore_unsupported_user_data: drop user data (with a warning)
         when the driver cannot take it, instead of refusing the create.
+    :param instance_marker: appended to the names of the instances made
+        (see :mod:`.naming`), so that ``reconcile`` can prove them this
+        installation's.
     """
 
     api_version = "2.1"
 
     def __init__(self, deltacloud_client, *, delete_timeout=300.0,
-                 poll_interval=2.0, ignore_unsupported_user_data=False):
+                 poll_interval=2.0, ignore_unsupported_user_data=False,
+                 instance_marker=None):
         self.deltacloud = deltacloud_client
         self.delete_timeout = delete_timeout
         self.poll_interval = poll_interval
         self.ignore_unsupported_user_data = ignore_unsupported_user_data
+        self.instance_marker = instance_marker
         self.servers = servers.ServerManager(self)
         self.flavors = flavors.FlavorManager(self)
         self.keypairs = keypairs.KeypairManager(self)
@@ -39,4 +44,4 @@ class Client:
         return f"<compat.nova.Client over {self.deltacloud!r}>"
 
 
-__all__ = ["Client", "exceptions"]
+__all__ = ["Client", "exceptions", "naming"]

@@ -7,7 +7,7 @@ import time
 
 from heat_deltacloud.compat import base
 from heat_deltacloud.compat.nova import (bootconfig, exceptions, flavors,
-                                         status)
+                                         naming, status)
 from heat_deltacloud.deltacloud import exceptions as dc
 
 LOG = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ def server_info(instance):
                  "in state ERROR (Deltacloud gives no further detail)"}
     return {
         "id": instance.id,
-        "name": instance.name or "",
+        "name": naming.split(instance.name)[0] or "",
         "status": nova.status,
         "OS-EXT-STS:vm_state": nova.vm_state,
         "OS-EXT-STS:task_state": nova.task_state,
@@ -203,7 +203,8 @@ class ServerManager(base.Manager):
                   "keyname": key_name or None, **overrides}
         with exceptions.translating():
             if self.dc.supports("instances", "user_name"):
-                params["name"] = name
+                params["name"] = naming.mark(name,
+                                             self.client.instance_marker)
             else:
                 LOG.debug("Deltacloud driver cannot name instances; "
                           "server name %s not sent", name)
