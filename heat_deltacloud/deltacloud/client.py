@@ -6,6 +6,7 @@ import threading
 from heat_deltacloud.deltacloud import exceptions, jsondoc, managers, xmldoc
 from heat_deltacloud.deltacloud.base import error_from
 from heat_deltacloud.deltacloud.transport import (DEFAULT_MAX_BODY,
+                                                  DEFAULT_MAX_CONNECTIONS,
                                                   DEFAULT_TIMEOUT, Transport)
 
 LOG = logging.getLogger(__name__)
@@ -48,13 +49,15 @@ class Client:
         and 502/503/504.
     :param discovery: a :class:`Discovery` shared with other clients of the
         same endpoint and credentials.
+    :param max_connections: keep-alive connections (and requests in
+        flight) at most; a client may be shared by threads.
     """
 
     def __init__(self, url, username, password, *, driver=None,
                  provider=None, timeout=DEFAULT_TIMEOUT, format="xml",
                  retries=3, backoff_factor=0.5,
                  max_body_size=DEFAULT_MAX_BODY, verify=True, cert=None,
-                 discovery=None):
+                 discovery=None, max_connections=DEFAULT_MAX_CONNECTIONS):
         if format not in FORMATS:
             raise ValueError(f"format must be one of {FORMATS}, "
                              f"not {format!r}")
@@ -65,7 +68,8 @@ class Client:
         self.transport = Transport(
             url, username, password, driver=driver, provider=provider,
             timeout=timeout, retries=retries, backoff_factor=backoff_factor,
-            max_body_size=max_body_size, verify=verify, cert=cert)
+            max_body_size=max_body_size, verify=verify, cert=cert,
+            max_connections=max_connections)
         self.url = self.transport.url
         self.discovery = discovery or Discovery()
         self.realms = managers.RealmManager(self)

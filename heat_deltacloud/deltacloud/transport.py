@@ -1,5 +1,11 @@
 """HTTP for the Deltacloud client: one ``requests.Session`` per client.
 
+The session keeps its connections alive in a pool of at most
+``max_connections``, and no more requests than that are in flight at once:
+a client shared by many threads (the Heat side shares one per endpoint and
+credentials) holds a bounded number of connections to Deltacloud, and a
+request that finds them all busy waits for one, up to the read timeout.
+
 Every request has a timeout.  Reads (GET/HEAD) are retried a bounded number
 of times with exponential back-off on connection errors and 502/503/504 by
 urllib3's ``Retry``; writes are retried only when the connection could not be
@@ -10,6 +16,7 @@ a log line, a ``repr()`` or an exception.
 
 import dataclasses
 import logging
+import threading
 import time
 import urllib.parse
 
@@ -25,6 +32,9 @@ LOG = logging.getLogger(__name__)
 ACCEPT = {"xml": "application/xml", "json": "application/json"}
 RETRY_STATUSES = (502, 503, 504)
 DEFAULT_TIMEOUT = (5.0, 60.0)
+#: Connections one client keeps open to its endpoint (and requests in
+#: flight at once): requests' own pool size.
+DEFAULT_MAX_CONNECTIONS = 10
 #: Bodies are read up to this size: about 13,000 instances in one listing,
 #: parsed within a few hundred MB (a 50 MB document would take ~1.3 GB).
 DEFAULT_MAX_BODY = 16 * 1024 * 1024
@@ -73,7 +83,10 @@ class Transport:
     def __init__(self, url, username, password, *, driver=None,
                  provider=None, timeout=DEFAULT_TIMEOUT, retries=3,
                  backoff_factor=0.5, max_body_size=DEFAULT_MAX_BODY,
-                 verify=True, cert=None):
+                 verify=True, cert=None,
+                 max_connections=DEFAULT_MAX_CONNECTIONS):
+        if max_connections < 1:
+            raise ValueError("max_connections must be at least 1")
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise exceptions.DeltacloudError(
@@ -85,6 +98,8 @@ class Transport:
         self.url = url.rstrip("/")
         self.origin = f"{parts.scheme}://{parts.netloc}"
         self.timeout = timeout
+        self.max_connections = max_connections
+        self._slots = threading.BoundedSemaphore(max_connections)
         self.max_body_size = max_body_size
         self.session = requests.Session()
         self.session.auth = (username, password)
@@ -102,7 +117,8 @@ class Transport:
                       backoff_factor=backoff_factor,
                       raise_on_status=False, raise_on_redirect=False,
                       respect_retry_after_header=True)
-        adapter = HTTPAdapter(max_retries=retry)
+        adapter = HTTPAdapter(max_retries=retry, pool_connections=1,
+                              pool_maxsize=max_connections)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
 
@@ -127,6 +143,24 @@ class Transport:
         Content-Type of a raw body).
         """
         shown = mask_url(url)
+        if not self._slots.acquire(timeout=self._read_timeout()):
+            raise exceptions.Timeout(
+                f"all {self.max_connections} connections to Deltacloud "
+                "stayed busy", method=method, url=shown)
+        try:
+            return self._send(method, url, shown, fmt, params, data,
+                              headers)
+        finally:
+            self._slots.release()
+
+    def _read_timeout(self):
+        """How long a request may wait for a free connection."""
+        timeout = self.timeout
+        if isinstance(timeout, (tuple, list)):
+            timeout = timeout[1]
+        return DEFAULT_TIMEOUT[1] if timeout is None else timeout
+
+    def _send(self, method, url, shown, fmt, params, data, headers):
         started = time.monotonic()
         try:
             resp = self.session.request(

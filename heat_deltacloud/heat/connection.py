@@ -1,10 +1,16 @@
-"""Per-request Deltacloud clients built from a Heat request context.
+"""Deltacloud clients for Heat request contexts, shared per user.
 
 Credentials come from the context (``username``/``password``, which Heat's
 context filter fills from X-Auth-User/X-Auth-Key and which survive RPC and
-``deferred_auth_method = password`` storage).  Discovery documents are
-shared between clients with the same endpoint and credentials for
-``discovery_cache_ttl`` seconds, keyed by a hash, never by the secret.
+``deferred_auth_method = password`` storage).  Every context with the same
+endpoint, credentials and client settings gets the same client: one
+session with a bounded pool of keep-alive connections (``max_connections``)
+and one discovery cache (``/api``, hardware profiles, images).  Clients
+are keyed by a hash, never by the secret, so two users never share one;
+each is kept for ``discovery_cache_ttl`` seconds, then replaced and closed
+(a context still holding it reconnects on its next request).  With the
+cache off (0) every context gets its own client, as Heat would build one
+per context.
 """
 
 import hashlib
@@ -13,7 +19,7 @@ import time
 
 from oslo_config import cfg
 
-from heat_deltacloud.deltacloud import Client, Discovery
+from heat_deltacloud.deltacloud import Client
 from heat_deltacloud.errors import HeatDeltacloudError
 from heat_deltacloud.heat import opts
 
@@ -22,32 +28,56 @@ class MissingCredentials(HeatDeltacloudError):
     """The request context carries no Deltacloud credentials or URL."""
 
 
-class DiscoveryCache:
-    """Discovery objects by credential hash, each kept for a TTL."""
+class ClientCache:
+    """Shared clients by key, each kept for a TTL from its creation."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self._entries = {}
+        #: Clients built so far (shared or not): a figure for benchmarks.
+        self.made = 0
 
-    def get(self, key, ttl):
+    def get(self, key, ttl, make):
+        """The client under ``key``, made by ``make()`` if there is none
+        younger than ``ttl`` seconds; ``ttl <= 0``: always a new one."""
         if ttl <= 0:
-            return Discovery()
+            with self._lock:
+                self.made += 1
+            return make()
         now = time.monotonic()
+        stale = []
         with self._lock:
             entry = self._entries.get(key)
             if entry is None or now - entry[0] > ttl:
-                # Drop stale entries so the cache cannot grow without end.
+                # Drop every stale entry so the cache cannot grow without
+                # end; their clients are closed outside the lock.
+                stale = [v[1] for v in self._entries.values()
+                         if now - v[0] > ttl]
                 self._entries = {k: v for k, v in self._entries.items()
                                  if now - v[0] <= ttl}
-                entry = self._entries[key] = (now, Discovery())
-            return entry[1]
+                entry = self._entries[key] = (now, make())
+                self.made += 1
+            client = entry[1]
+        for old in stale:
+            old.close()
+        return client
+
+    def __len__(self):
+        return len(self._entries)
 
     def clear(self):
+        """Forget (and close) every client: the next contexts start with
+        a cold discovery cache and new connections."""
         with self._lock:
-            self._entries.clear()
+            clients = [v[1] for v in self._entries.values()]
+            self._entries = {}
+        for client in clients:
+            client.close()
 
 
-DISCOVERY = DiscoveryCache()
+#: The shared clients (and so the discovery cache): ``DISCOVERY.clear()``
+#: empties both.
+DISCOVERY = ClientCache()
 
 
 def _conf():
@@ -69,7 +99,7 @@ def endpoint(context):
 
 
 def client_for(context):
-    """A new Deltacloud client for the context's user."""
+    """The Deltacloud client for the context's user (shared, see above)."""
     if not context.username or context.password is None:
         raise MissingCredentials(
             "the request context carries no Deltacloud credentials: "
@@ -78,15 +108,18 @@ def client_for(context):
             "deferred_auth_method = password")
     conf = _conf()
     url, driver, provider = endpoint(context)
-    key = hashlib.sha256("\0".join(
-        (url, driver or "", provider or "", context.username,
-         context.password)).encode()).hexdigest()
     verify = conf.ca_file or not conf.insecure
     cert = (conf.cert_file, conf.key_file) if conf.cert_file else None
-    return Client(url, context.username, context.password, driver=driver,
-                  provider=provider,
-                  timeout=(conf.connect_timeout, conf.read_timeout),
-                  format=conf.format, retries=conf.retries,
-                  backoff_factor=conf.backoff_factor, verify=verify,
-                  cert=cert,
-                  discovery=DISCOVERY.get(key, conf.discovery_cache_ttl))
+    settings = dict(driver=driver, provider=provider,
+                    timeout=(conf.connect_timeout, conf.read_timeout),
+                    format=conf.format, retries=conf.retries,
+                    backoff_factor=conf.backoff_factor, verify=verify,
+                    cert=cert)
+    # Everything the client is built from goes into the key: a changed
+    # setting (or password) gets a new client, never an old one.
+    key = hashlib.sha256(repr(
+        (url, context.username, context.password, sorted(settings.items()))
+    ).encode()).hexdigest()
+    return DISCOVERY.get(
+        key, conf.discovery_cache_ttl,
+        lambda: Client(url, context.username, context.password, **settings))

@@ -85,7 +85,23 @@ def wait_all(services, users, done, timeout=240):
     raise TimeoutError(f"stacks still in progress: {stacks}")
 
 
-def test_200_concurrent_requests_from_10_users_stay_apart(services):
+@pytest.fixture
+def client_count():
+    """Clients the engine builds during the test, every one kept for the
+    whole test (a long TTL), none left over from an earlier test."""
+    from oslo_config import cfg
+
+    from heat_deltacloud.heat import connection
+    cfg.CONF.set_override("discovery_cache_ttl", 3600, group="deltacloud")
+    connection.DISCOVERY.clear()
+    made = connection.DISCOVERY.made
+    yield lambda: connection.DISCOVERY.made - made
+    cfg.CONF.clear_override("discovery_cache_ttl", group="deltacloud")
+    connection.DISCOVERY.clear()
+
+
+def test_200_concurrent_requests_from_10_users_stay_apart(services,
+                                                          client_count):
     users = sorted(USERS)
     requests_planned = plan(users)
     assert len(requests_planned) == 200
@@ -144,6 +160,9 @@ def test_200_concurrent_requests_from_10_users_stay_apart(services):
     assert {d.status_code for d in deleted} == {204}
     _wait_gone(services, users)
     assert [i for i in mock.all_instances() if i["owner"] in USERS] == []
+    # One pooled Deltacloud client per user served every context of it
+    # (the request log above shows none carried another user's name).
+    assert client_count() == len(users)
 
 
 def _wait_gone(services, users, timeout=240):
