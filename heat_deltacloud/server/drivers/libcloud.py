@@ -91,7 +91,10 @@ def _status_of(error):
     if code in (401, 403, 404):
         return code
     text = str(error)
-    if "NotFound" in text or "does not exist" in text:
+    # EC2-style codes: an id that is missing or cannot exist (``ami-`` ids
+    # only: ``InvalidAMIID.Malformed``) names no object.
+    if "NotFound" in text or ".Malformed" in text or \
+            "does not exist" in text:
         return 404
     if "UnauthorizedOperation" in text or "AccessDenied" in text:
         return 403
