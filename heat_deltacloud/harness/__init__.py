@@ -1,17 +1,18 @@
 """Heat as real processes over a real message bus, on the mock Deltacloud.
 
-The harness starts, on 127.0.0.1 with free ports: the mock Deltacloud, a
-minimal Keystone v3 endpoint, RabbitMQ and PostgreSQL (from Debian,
-installed when missing), heat-api and heat-api-cfn with this package's
-paste pipeline, and two ``heat-engine`` processes; everything writes into
-one run folder.  ``python -m heat_deltacloud.harness`` runs it until
-interrupted (``--functional`` runs Heat's own functional tests against
-it); tests use :class:`Harness` directly.
+The harness starts, on 127.0.0.1 with free ports: the mock Deltacloud,
+RabbitMQ and PostgreSQL (from Debian, installed when missing), heat-api
+(with the package's identity endpoint under ``/identity``) and
+heat-api-cfn with this package's paste pipeline, and two ``heat-engine``
+processes; everything writes into one run folder.
+``python -m heat_deltacloud.harness`` runs it until interrupted
+(``--functional`` runs Heat's own functional tests against it); tests
+use :class:`Harness` directly.
 
 Modules: ``cluster`` (the whole), ``processes`` (children, ports,
 bounded waits), ``packages`` (apt-get), ``rabbitmq``, ``postgres``,
 ``heatconf``, ``apiserver`` (heat-api / heat-api-cfn as a process),
-``identity`` (the Keystone stand-in), ``functional`` (Heat's functional
+``functional`` (Heat's functional
 tests: configuration, selection, exclusions, counts).
 """
 

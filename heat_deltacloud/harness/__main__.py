@@ -38,6 +38,11 @@ def build_parser():
                              "matches")
     parser.add_argument("--concurrency", type=int, default=2, metavar="N",
                         help="with --functional: parallel test workers")
+    parser.add_argument("--no-token-auth", action="store_true",
+                        help="with --functional: the tests' Heat client "
+                             "sends X-Auth-User/X-Auth-Key "
+                             "(OS_NO_CLIENT_AUTH) instead of logging in at "
+                             "the identity endpoint")
     return parser
 
 
@@ -61,7 +66,8 @@ def main(argv=None):
         print("\n".join(harness.describe()), flush=True)
         if args.functional:
             counts = functional.run(harness, select=args.select,
-                                    concurrency=args.concurrency)
+                                    concurrency=args.concurrency,
+                                    token_auth=not args.no_token_auth)
             functional.write_counts(counts,
                                     harness.run_dir / "functional.json")
             print(f"Heat functional tests: {counts.summary()}")
@@ -70,6 +76,8 @@ def main(argv=None):
             return 1 if counts.failed else 0
         for name, value in harness.environment().items():
             print(f"export {name}={value}")
+        print("export OS_PASSWORD=mockpassword  # the mock's; then: "
+              "openstack stack list")
         print("running; Ctrl-C stops everything", flush=True)
         threading.Event().wait()
     except HarnessError as exc:

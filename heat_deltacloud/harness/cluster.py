@@ -7,11 +7,13 @@
         ...
 
 Started in this order, each waited for with a bounded timeout: the mock
-Deltacloud and the identity endpoint (threads of this process), RabbitMQ
-and PostgreSQL (installed from Debian when missing), heat.conf and the
-database schema (``heat-manage db_sync``), heat-api and heat-api-cfn
+Deltacloud (threads of this process), RabbitMQ and PostgreSQL (installed
+from Debian when missing), heat.conf and the database schema
+(``heat-manage db_sync``), heat-api and heat-api-cfn
 (:mod:`~heat_deltacloud.harness.apiserver`), then the ``heat-engine``
 processes, named ``engine-1``, ``engine-2``, ... (their ``host``).
+heat-api also serves the package's identity endpoint under ``/identity``
+(:attr:`Harness.identity_url`, what clients use as ``OS_AUTH_URL``).
 Everything lives in the run folder: heat.conf, per-process files, and one
 ``logs/`` folder.  :meth:`Harness.stop` ends it all in reverse order; it
 also runs at exit, and a failure while starting stops what had started.
@@ -30,7 +32,6 @@ import requests
 
 from heat_deltacloud.harness import extras, heatconf, processes
 from heat_deltacloud.harness.errors import HarnessError
-from heat_deltacloud.harness.identity import IdentityApp
 from heat_deltacloud.harness.postgres import PostgreSQL
 from heat_deltacloud.harness.rabbitmq import RabbitMQ
 
@@ -70,7 +71,6 @@ class Harness:
         self.mock_options = {"fix_user_data_feature": True,
                              **(mock_options or {})}
         self.mock = self.rabbitmq = self.postgres = None
-        self.identity = None
         self.apis = {}
         self.engines = {}
         self.heat_conf = None
@@ -85,7 +85,7 @@ class Harness:
         atexit.register(self.stop)
         try:
             extras.ensure(log_path=self.log_dir / "pip.log")
-            self._start_mock_and_identity()
+            self._start_mock()
             self.rabbitmq = RabbitMQ(self.run_dir, host=self.host).start()
             self.postgres = PostgreSQL(self.run_dir, host=self.host).start()
             self.database_url = self.postgres.create_database(DATABASE)
@@ -123,10 +123,9 @@ class Harness:
                 if service is not None:
                     service.stop()
             self.postgres = self.rabbitmq = None
-            for server in (self.identity, self.mock):
-                if server is not None:
-                    server.stop()
-            self.identity = self.mock = None
+            if self.mock is not None:
+                self.mock.stop()
+            self.mock = None
             if self._owns_run_dir and self.run_dir.exists():
                 shutil.rmtree(self.run_dir, ignore_errors=True)
             self._started = False
@@ -140,27 +139,21 @@ class Harness:
 
     # -- pieces -------------------------------------------------------------
 
-    def _start_mock_and_identity(self):
-        from heat_deltacloud.heat.apis import APIServer
+    def _start_mock(self):
         from heat_deltacloud.mock.server import MockServer
 
         self.mock = MockServer(self.host, 0, users=self.users,
                                **self.mock_options).start()
-        # The APIs' ports are chosen now so the catalog can name them.
+        # The APIs' ports are chosen now so heat.conf can name them.
         for name in ("heat-api", "heat-api-cfn"):
             self.apis[name] = {"port": processes.free_port(self.host),
                                "process": None}
-        catalog = {
-            "orchestration": self.api_url("heat-api") + "/v1/{project_id}",
-            "cloudformation": self.api_url("heat-api-cfn") + "/v1",
-        }
-        app = IdentityApp(self.mock.url, catalog)
-        self.identity = APIServer(app, "identity", host=self.host)
 
     @property
     def identity_url(self):
-        """The Keystone v3 auth URL tests configure as ``auth_url``."""
-        return f"{self.identity.url}/v3"
+        """heat-api's identity endpoint (Keystone v3 subset): the
+        ``auth_url`` / ``OS_AUTH_URL`` of OpenStack clients."""
+        return f"{self.heat_api_url}/identity/v3"
 
     def api_url(self, name):
         return f"http://{self.host}:{self.apis[name]['port']}"
@@ -314,10 +307,16 @@ class Harness:
             password=password, timeout=HTTP_TIMEOUT[1])
 
     def environment(self, user="mockuser"):
-        """Environment variables for clients of this setup."""
-        return {"HEAT_URL": f"{self.heat_api_url}/v1/{user}",
-                "OS_NO_CLIENT_AUTH": "True",
-                "OS_AUTH_URL": self.identity_url,
+        """Environment variables for OpenStack clients of this setup
+        (``openstack``, openstacksdk, heatclient), logging in as ``user``
+        at the identity endpoint; the password (``OS_PASSWORD``) is left
+        to the caller."""
+        return {"OS_AUTH_URL": self.identity_url,
+                "OS_IDENTITY_API_VERSION": "3",
+                "OS_USERNAME": user, "OS_PROJECT_NAME": user,
+                "OS_USER_DOMAIN_NAME": "Default",
+                "OS_PROJECT_DOMAIN_NAME": "Default",
+                "OS_REGION_NAME": "RegionOne",
                 "HEAT_CFN_URL": f"{self.heat_cfn_url}/v1",
                 "DELTACLOUD_URL": self.mock.url}
 

@@ -2,10 +2,13 @@
 
 The tests run unmodified; only configuration changes.  They read
 tempest's configuration (group ``[heat_plugin]``), written here into the
-run folder, and the environment: ``HEAT_URL`` with ``OS_NO_CLIENT_AUTH``
-makes their Heat client send X-Auth-User / X-Auth-Key, which heat-api's
-``deltacloud_auth`` filter checks with Deltacloud; their Keystone session
-(catalog look-ups) goes to the harness's identity endpoint.  They run
+run folder, and the environment.  By default they authenticate as with
+Keystone: their keystoneauth session logs in at heat-api's identity
+endpoint (``auth_url`` = :attr:`Harness.identity_url`), finds heat-api in
+its catalog and sends the token, which heat-api's ``deltacloud_auth``
+filter verifies.  With ``token_auth=False``, ``HEAT_URL`` and
+``OS_NO_CLIENT_AUTH`` make their Heat client send X-Auth-User /
+X-Auth-Key instead, checked with Deltacloud on every request.  They run
 under stestr, in parallel, with :data:`EXCLUDED` as its exclude list.
 
 :data:`EXCLUDED` is the one list of what is not run, each entry with the
@@ -150,8 +153,13 @@ rabbit_password = guest
 """
 
 
-def write_config(harness, directory, *, build_timeout=300):
-    """tempest.conf for the harness; returns the environment to run with."""
+#: What makes heat_integrationtests' Heat client skip Keystone.
+NO_CLIENT_AUTH = ("OS_NO_CLIENT_AUTH", "HEAT_URL")
+
+
+def write_config(harness, directory, *, build_timeout=300, token_auth=True):
+    """tempest.conf for the harness; returns the environment to run with
+    (see the module's docstring for ``token_auth``)."""
     directory = pathlib.Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     conf = directory / "tempest.conf"
@@ -162,7 +170,12 @@ def write_config(harness, directory, *, build_timeout=300):
         convergence=str(harness.convergence).lower(),
         rabbit_host=harness.rabbitmq.host, rabbit_port=harness.rabbitmq.port))
     bin_dir = str(pathlib.Path(sys.executable).parent)
-    return {**os.environ, **harness.environment(USER),
+    env = {name: value for name, value in os.environ.items()
+           if name not in NO_CLIENT_AUTH}
+    if not token_auth:
+        env.update(OS_NO_CLIENT_AUTH="True",
+                   HEAT_URL=f"{harness.heat_api_url}/v1/{USER}")
+    return {**env, **harness.environment(USER),
             "TEMPEST_CONFIG_DIR": str(directory),
             "TEMPEST_CONFIG": conf.name,
             # test_purge runs "heat-manage purge_deleted" with no
@@ -186,14 +199,16 @@ def excluded_by(test_id):
     return None
 
 
-def run(harness, *, select=None, concurrency=2, directory=None):
+def run(harness, *, select=None, concurrency=2, directory=None,
+        token_auth=True):
     """Run the functional tests (those matching the regular expression
     ``select``, all by default) minus :data:`EXCLUDED`; :class:`Counts`.
+    ``token_auth=False`` runs them with ``OS_NO_CLIENT_AUTH``.
 
     stestr's output and a subunit stream of the run go to the run folder.
     """
     directory = pathlib.Path(directory or harness.run_dir / "functional")
-    env = write_config(harness, directory)
+    env = write_config(harness, directory, token_auth=token_auth)
     if not (directory / ".stestr").exists():
         _stestr(env, directory, ["init"], capture=True)
     everything = list_tests(env, directory)

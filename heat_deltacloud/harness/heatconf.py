@@ -21,9 +21,12 @@ it for metadata (``heat_metadata_server_url``), OS::Heat::ScalingPolicy's
 at validation, OS::Heat::WaitConditionHandle on CFN_SIGNAL, stored
 contexts answered without Keystone).  ``[deltacloud] identity_url`` and
 ``[clients_keystone] auth_uri`` name the identity endpoint heat-api
-serves under ``/identity``, so the transports that hand instances
-Keystone credentials or tokens (HEAT_SIGNAL, TOKEN_SIGNAL,
-POLL_SERVER_HEAT) are allowed too.
+serves under ``/identity`` (:mod:`heat_deltacloud.heat.identity`), so
+the transports that hand instances Keystone credentials or tokens
+(HEAT_SIGNAL, TOKEN_SIGNAL, POLL_SERVER_HEAT) are allowed too, and
+OpenStack clients (``OS_AUTH_URL``) log in there; ``[deltacloud]
+token_keys`` is one Fernet key made for the run, so every heat-api and
+engine checks the same tokens.
 """
 
 import configparser
@@ -67,7 +70,8 @@ OVERRIDES = {
     # their auth_url (HEAT_SIGNAL, TOKEN_SIGNAL, POLL_SERVER_HEAT)
     "deltacloud": {"url": "{deltacloud_url}", "poll_interval": "0.5",
                    "delete_timeout": "60",
-                   "identity_url": "{api_url}/identity/v3"},
+                   "identity_url": "{api_url}/identity/v3",
+                   "token_keys": "{token_key}"},
     "clients_keystone": {"auth_uri": "{api_url}/identity/v3"},
 }
 
@@ -78,6 +82,8 @@ def write(run_dir, *, transport_url, database, deltacloud_url, cfn_url,
     # Imported here: embedded picks oslo.service's backend on import, which
     # the API processes (python -m heat_deltacloud.harness.apiserver) have
     # no use for.
+    from cryptography.fernet import Fernet
+
     from heat_deltacloud.heat import apis, embedded, resources
 
     run_dir = pathlib.Path(run_dir)
@@ -100,6 +106,7 @@ def write(run_dir, *, transport_url, database, deltacloud_url, cfn_url,
     values = {"transport_url": transport_url, "database": database,
               "deltacloud_url": deltacloud_url, "cfn_url": cfn_url,
               "api_url": api_url,
+              "token_key": Fernet.generate_key().decode(),
               "convergence": str(convergence).lower(),
               "policy_file": policy_file}
     for section, options in OVERRIDES.items():

@@ -169,8 +169,13 @@ def test_wait_condition_completes_with_two_engines(harness, tmp_path):
         assert answer.status_code == 200, answer.text
     else:
         assert done.returncode == 0, done.stderr
-    # One of two signals: the wait goes on.
-    time.sleep(2)
+    # One of two signals, recorded by the handle: the wait goes on.
+    assert set(wait_for(lambda: client.resources.metadata(stack_id,
+                                                          "Handle"),
+                        "the first signal in the handle's metadata")) == \
+        {"db0"}
+    assert client.resources.get(stack_id, "Wait").resource_status == \
+        "CREATE_IN_PROGRESS"
     assert client.stacks.get(stack_id).stack_status == "CREATE_IN_PROGRESS"
     answer = put_signal(url, "db1", "ready1")
     assert answer.status_code == 200, answer.text
