@@ -205,3 +205,26 @@ def test_region_is_checked_at_start():
     with pytest.raises(UsageError, match="--region is required"):
         make_app("libcloud:ec2")
     assert REGION  # the fixture's region is a real one
+
+
+def test_run_is_not_supported_over_libcloud(client, server, own_image):
+    instance = _running(client, client.instances.create(
+        own_image, hwp_id="t2.micro").id)
+    answer = requests.post(f"{server.url}/instances/{instance.id}/run",
+                           data={"cmd": "uptime"}, auth=(KEY, SECRET),
+                           headers={"Accept": "application/xml"},
+                           timeout=30)
+    assert answer.status_code == 501
+    assert "does not support run_on_instance" in answer.text
+
+
+def test_every_libcloud_node_state_has_one_deltacloud_state():
+    from libcloud.compute.types import NodeState
+
+    from heat_deltacloud.server.drivers.libcloud import NODE_STATES
+    states = {getattr(NodeState, n) for n in dir(NodeState)
+              if n.isupper()}
+    assert states <= set(NODE_STATES)
+    actions = {}
+    for shown, offered in NODE_STATES.values():
+        assert actions.setdefault(shown, offered) == offered, shown

@@ -45,6 +45,7 @@ NODE_STATES = {
     NodeState.RECONFIGURING: ("PENDING", ("destroy",)),
     NodeState.UPDATING: ("PENDING", ("destroy",)),
     NodeState.RUNNING: ("RUNNING", ("reboot", "stop", "destroy")),
+    NodeState.NORMAL: ("RUNNING", ("reboot", "stop", "destroy")),
     NodeState.STOPPING: ("STOPPING", ("destroy",)),
     NodeState.STOPPED: ("STOPPED", ("start", "destroy")),
     NodeState.SUSPENDED: ("STOPPED", ("start", "destroy")),
