@@ -11,7 +11,7 @@ import time
 from heat_deltacloud.heat import embedded  # noqa: I001
 
 from benchmarks import (backend_overhead, client_parsing, concurrency,
-                        mock_throughput, request_budget, signals,
+                        mock_throughput, request_budget, scaling, signals,
                         translator_scaling)
 
 RESULTS = pathlib.Path(__file__).parent / "results"
@@ -31,7 +31,15 @@ SUITES = {
     "translator_scaling": translator_scaling.run,
     "signal_roundtrip": lambda: signals.roundtrip(_heat()),
     "signal_concurrency": lambda: signals.concurrency(_heat()),
+    "stack_scaling": lambda: scaling.stack_scaling(_heat()),
+    "cfn_events": lambda: scaling.cfn_events(_heat()),
 }
+
+USAGE = """usage: python -m benchmarks [NAME ...]
+
+Runs the named benchmarks (all when none is named), prints a table per
+benchmark and writes benchmarks/results/latest.json.  Names: {names}.
+See docs/source/contributor/benchmarks.rst."""
 
 
 def table(name, rows):
@@ -52,6 +60,9 @@ def table(name, rows):
 
 
 def main(argv):
+    if any(arg in ("-h", "--help") for arg in argv):
+        print(USAGE.format(names=", ".join(SUITES)))
+        return 0
     wanted = argv or list(SUITES)
     report = {"date": time.strftime("%Y-%m-%d %H:%M:%S"),
               "machine": {"python": platform.python_version(),
