@@ -53,6 +53,17 @@ class ServerExchange(Exchange):
         """The access key: the provider judges the secret on first use."""
         return self.credentials_or_401()[0]
 
+    def check_credentials_for_force_auth(self):
+        """``/api?force_auth``: one cheap provider call judges them (the
+        Heat side's credential check); refused is plain-text 401."""
+        self.credentials_or_401()
+        try:
+            self.cloud.verify()
+        except models.MockError as error:
+            if error.status == 401:
+                raise Halt(plain(401, "Authentication failed")) from None
+            raise
+
 
 class ServerApp:
     """WSGI: the Deltacloud API of one libcloud :class:`Backend`."""
@@ -67,9 +78,6 @@ class ServerApp:
 
     def __repr__(self):
         return f"<ServerApp {self.backend!r}>"
-
-    def valid(self, user, password):  # /api?force_auth: the provider's
-        return True
 
     def __call__(self, environ, start_response):
         request = webob.Request(environ)

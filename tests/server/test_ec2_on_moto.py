@@ -228,3 +228,7 @@ def test_every_libcloud_node_state_has_one_deltacloud_state():
     actions = {}
     for shown, offered in NODE_STATES.values():
         assert actions.setdefault(shown, offered) == offered, shown
+
+
+def test_credentials_the_provider_accepts_validate(client):
+    assert client.validate_credentials() is True

@@ -110,3 +110,16 @@ def test_sessions_and_backends_show_no_secret(fake_provider):
     app = make_app("libcloud:ec2", region="us-east-1", endpoint=endpoint)
     session = app.backend.session(KEY, SECRET)
     assert SECRET not in repr(session) + repr(app.backend) + repr(app)
+
+
+def test_force_auth_asks_the_provider(fake_provider):
+    from heat_deltacloud.deltacloud.client import Client
+    _, endpoint = fake_provider
+    with _server(endpoint) as server:
+        answer = requests.get(f"{server.url}?force_auth=1",
+                              auth=(KEY, SECRET), timeout=30,
+                              headers={"Accept": "application/xml"})
+        assert (answer.status_code, answer.text) == \
+            (401, "Authentication failed")
+        with Client(server.url, KEY, SECRET, retries=0) as client:
+            assert client.validate_credentials() is False

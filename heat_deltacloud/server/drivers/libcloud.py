@@ -266,6 +266,10 @@ class Session(CloudDriver):
                 requests.exceptions.RequestException) as error:
             raise provider_error(error, self._secret) from None
 
+    def verify(self):
+        """Raise unless the provider accepts the credentials."""
+        self.do("list_locations")
+
     def do(self, method, *args, **kwargs):
         """``driver.<method>(...)`` with errors mapped."""
         return self._call(getattr(self.driver, method), *args, **kwargs)
