@@ -21,6 +21,7 @@ from heat_deltacloud.errors import HeatDeltacloudError
 SUBCOMMAND_MODULES = (
     "heat_deltacloud.launch.cli",
     "heat_deltacloud.launch.reconcile",
+    "heat_deltacloud.launch.validation",
     "heat_deltacloud.doctor",
     "heat_deltacloud.deployable.cli",
 )

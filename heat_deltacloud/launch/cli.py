@@ -424,13 +424,18 @@ def delete_command(args, name):
 
 def explain(exc, args, name, launcher=None):
     """A refusal of Heat's, with what to do about it."""
-    import difflib
-    import re
-
-    text = str(exc)
     if exc.code == "AlreadyExists":
         return (f"a stack named {name} already exists: give another "
                 f"--name, or delete it with: {delete_command(args, name)}")
+    return explain_text(str(exc), launcher.deltacloud if launcher else None)
+
+
+def explain_text(text, deltacloud=None):
+    """Heat's message ``text``, with what to do where it can be told: the
+    closest known resource types, the images of ``deltacloud``."""
+    import difflib
+    import re
+
     found = re.search(r"The Resource Type \((.+?)\) could not be found",
                       text)
     if found:
@@ -440,11 +445,17 @@ def explain(exc, args, name, launcher=None):
                                           3, cutoff=0.85)
         hint = f"; did you mean {' or '.join(close)}?" if close else ""
         return f"Heat knows no resource type {found[1]}{hint}"
+    found = re.search(r"Service (\S+) is not available for resource type "
+                      r"(\S+), reason: (.*)", text, re.DOTALL)
+    if found:
+        # Heat's API calls this an internal error; it is the template's.
+        return (f"resource type {found[2]} cannot be used here (Heat's "
+                f"{found[1]} service): {found[3].strip()}")
     found = re.search(r"(\S+): Error validating value '(.*?)': No images "
                       r"matching", text)
-    if found and launcher is not None and launcher.deltacloud is not None:
+    if found and deltacloud is not None:
         try:
-            images = sorted(i.id for i in launcher.deltacloud.images.list())
+            images = sorted(i.id for i in deltacloud.images.list())
         except HeatDeltacloudError:
             images = []
         if images:

@@ -1,0 +1,129 @@
+"""``heat-deltacloud validate``: Heat's validation and the capability
+matrix, offline (issue 20 item 11)."""
+
+import json
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+from heat_deltacloud import cli
+from heat_deltacloud.deltacloud import Client
+from heat_deltacloud.launch import validation
+from heat_deltacloud.launch.cli import explain_text
+
+pytestmark = [pytest.mark.heat]
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def hot(**resources):
+    return {"heat_template_version": "2018-08-31", "resources": resources}
+
+
+SERVER = {"type": "OS::Nova::Server",
+          "properties": {"image": "img1", "flavor": "m1-small"}}
+
+
+@pytest.fixture(scope="module")
+def heat():
+    from heat_deltacloud.heat import embedded
+    return embedded.start()
+
+
+@pytest.fixture
+def context(heat, deltacloud_mock):
+    return heat.context("mockuser", "mockpassword", deltacloud_mock.url)
+
+
+@pytest.fixture(scope="module")
+def heat_types():
+    from heat_deltacloud.heat import capabilities
+    return capabilities.heat_resource_types()
+
+
+def api_of(mock):
+    with Client(mock.url, "mockuser", "mockpassword") as client:
+        return client.api
+
+
+def test_heats_refusals_are_explained(heat, context):
+    [typo] = validation.heat_findings(
+        heat, hot(s={**SERVER, "type": "OS::Nova::Sever"}), {}, context)
+    assert typo.line() == ("error: Heat knows no resource type "
+                           "OS::Nova::Sever; did you mean OS::Nova::Server?")
+    [neutron] = validation.heat_findings(
+        heat, hot(n={"type": "OS::Neutron::Net"}), {}, context)
+    # Before: "InternalFailure: ... due to an internal error: HEAT-E99001
+    # Service neutron is not available ...".
+    assert neutron.text.startswith(
+        "resource type OS::Neutron::Net cannot be used here (Heat's "
+        "neutron service): Deltacloud has no networks")
+    assert "internal error" not in neutron.text
+    assert validation.heat_findings(heat, hot(s=SERVER), {}, context) == []
+
+
+def test_the_drivers_capabilities_judge_each_property(deltacloud_mock,
+                                                      heat_types):
+    template = hot(s={**SERVER, "properties": {
+        **SERVER["properties"], "networks": [{"network": "public"}],
+        "reservation_id": "r-1"}})
+    found = validation.capability_findings(
+        template, api_of(deltacloud_mock), heat_types)
+    lines = [f.line() for f in found if f.level != validation.NOTE]
+    assert lines == [
+        "error: s (OS::Nova::Server): property networks rejected: "
+        "Deltacloud has no networks or ports",
+        "warning: s (OS::Nova::Server): property reservation_id ignored: "
+        "Deltacloud has no reservation ids"]
+
+
+def test_user_data_is_judged_by_the_drivers_feature(deltacloud_mock,
+                                                    heat_types):
+    instance = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {
+        "I": {"Type": "AWS::EC2::Instance",
+              "Properties": {"ImageId": "img1", "InstanceType": "m1-small"}}}}
+    api = api_of(deltacloud_mock)  # the real mock: no user_data feature
+    [refused] = validation.capability_findings(instance, api, heat_types)
+    assert refused.level == "error"
+    assert "Heat always sends UserData" in refused.text
+    assert [f for f in validation.capability_findings(
+        instance, api, heat_types, ignore_unsupported_user_data=True)
+        if f.level == "error"] == []
+    # A server with no user data needs none (issue 20 item 17).
+    assert [f for f in validation.capability_findings(
+        hot(s=SERVER), api, heat_types) if f.level == "error"] == []
+
+
+def test_a_command_line_mistake_exits_2_before_heat_starts(capsys):
+    status = cli.main(["validate", str(ROOT / "examples" / "wordpress" /
+                                       "deployable.xml"),
+                       "--param", "nonsense"])
+    assert status == 2
+    assert capsys.readouterr().err.strip() == (
+        "heat-deltacloud validate: error: --param 'nonsense': expected "
+        "KEY=VALUE")
+
+
+def test_validate_command(tmp_path):
+    template = tmp_path / "bad.yaml"
+    template.write_text(json.dumps(hot(
+        s={**SERVER, "properties": {**SERVER["properties"],
+                                    "metadata": {"a": "b"}}})))
+    result = subprocess.run(
+        [sys.executable, "-m", "heat_deltacloud.cli", "validate",
+         str(template), "--driver", "ec2", "-f", "json"],
+        capture_output=True, text=True, timeout=240, cwd=ROOT)
+    assert result.returncode == 1, result.stderr
+    document = json.loads(result.stdout)
+    assert document["driver"] == "ec2" and document["valid"] is False
+    assert [f["text"] for f in document["findings"]
+            if f["level"] == "error"] == [
+        "property metadata rejected: Deltacloud has no metadata (Heat's "
+        "validation sees a limit of 0 entries)"]
+    assert "Traceback" not in result.stderr
+
+
+def test_explain_text_leaves_other_messages_alone():
+    assert explain_text("something else") == "something else"
