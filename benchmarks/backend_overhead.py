@@ -83,6 +83,13 @@ class _Instances:
                 self._stopped, id=ident, name=self._items[ident].name)
             return self._items[ident]
 
+    def act_unread(self, ident, rel):
+        """``stop`` at the fixed route, as the Nova shim's delete sends."""
+        if rel != "stop":
+            raise NotImplementedError(f"the zero-cost backend has no {rel}")
+        _get(self._items, ident)
+        return self.stop(ident)
+
     def destroy(self, instance):
         with self._lock:
             self._items.pop(getattr(instance, "id", instance), None)
