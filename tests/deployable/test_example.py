@@ -46,9 +46,32 @@ def test_wordpress_example_creates_on_heat(heat, cloud, paths, helpers):
     [address] = [a for a in cloud.all_addresses()
                  if a["instance_id"] == instances["img2"]["id"]]
     assert outputs["DbPublicIp"] == address["id"], outputs
+    # Private is private (issue 20 item 9): before, Heat's instance gave
+    # its first public address for every address attribute.
+    web_vm, db_vm = instances["img1"], instances["img2"]
+    assert outputs["WebPrivateIp"] == \
+        web_vm["private_addresses"][0]["address"]
+    assert outputs["DbPrivateIp"] == db_vm["private_addresses"][0]["address"]
+    assert outputs["WebPublicIp"] == web_vm["public_addresses"][0]["address"]
+    # What the database's boot script receives: the web server's private
+    # address (the web server gets the database's pre-allocated one).
+    assert outputs["WebPrivateIp"] in db_vm["user_data"]
+    assert "public" not in outputs["WebPrivateIp"]
     web = template["Resources"]["Web"]
     assert {"Ref": "DbAddress"} in \
         web["Properties"]["UserData"]["Fn::Base64"]["Fn::Join"][1]
     assert "DependsOn" not in web
     assert template["Resources"]["Db"]["DependsOn"] == ["Web"]
     heat.engine_client.delete_stack(ctx, identity, cast=False)
+
+
+def test_address_attributes_read_the_network_of_their_kind():
+    from heat_deltacloud.heat.resources.instance import pick
+
+    addresses = {"private": [{"addr": "10.0.0.1", "version": 4},
+                             {"addr": "a.private.example", "version": None}],
+                 "public": []}
+    assert pick(addresses, "private", False) == "10.0.0.1"
+    assert pick(addresses, "private", True) == "a.private.example"
+    assert pick(addresses, "public", False) == "10.0.0.1"  # none public
+    assert pick({}, "public", True) == "0.0.0.0"
