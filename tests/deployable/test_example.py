@@ -66,7 +66,7 @@ def test_wordpress_example_creates_on_heat(heat, cloud, paths, helpers):
 
 
 def test_address_attributes_read_the_network_of_their_kind():
-    from heat_deltacloud.heat.resources.instance import pick
+    from heat_deltacloud.heat.resources.instance import NO_ADDRESS, pick
 
     addresses = {"private": [{"addr": "10.0.0.1", "version": 4},
                              {"addr": "a.private.example", "version": None}],
@@ -74,4 +74,4 @@ def test_address_attributes_read_the_network_of_their_kind():
     assert pick(addresses, "private", False) == "10.0.0.1"
     assert pick(addresses, "private", True) == "a.private.example"
     assert pick(addresses, "public", False) == "10.0.0.1"  # none public
-    assert pick({}, "public", True) == "0.0.0.0"
+    assert pick({}, "public", True) == NO_ADDRESS
