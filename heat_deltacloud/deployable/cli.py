@@ -52,6 +52,16 @@ def _mapping(args):
 
 
 def run(args):
+    import os
+
+    if not os.path.isfile(args.deployable):
+        from heat_deltacloud.cli import UsageError
+
+        raise UsageError(f"{args.deployable}: no such file")
+    if args.mapping and not os.path.isfile(args.mapping):
+        from heat_deltacloud.cli import UsageError
+
+        raise UsageError(f"--mapping {args.mapping}: no such file")
     mapping = _mapping(args)
     try:
         template = translate(load(args.deployable), mapping,

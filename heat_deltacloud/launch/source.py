@@ -42,9 +42,16 @@ def load(path, mapping=None, *, wait_conditions=True):
     """
     path = pathlib.Path(path)
     if not path.is_file():
-        raise HeatDeltacloudError(f"{path}: no such file")
+        from heat_deltacloud.cli import UsageError
+
+        raise UsageError(f"{path}: no such file")
     if is_deployable(path):
         from heat_deltacloud import deployable
+
+        if mapping and not pathlib.Path(mapping).is_file():
+            from heat_deltacloud.cli import UsageError
+
+            raise UsageError(f"--mapping {mapping}: no such file")
 
         maps = deployable.Mapping.from_file(mapping) if mapping \
             else deployable.Mapping()

@@ -58,11 +58,12 @@ def test_bad_mapping_option_is_one_line(paths, capsys):
         "NAME=VALUE\n")
 
 
-def test_missing_file(tmp_path, capsys):
+def test_missing_file_is_a_command_line_mistake(tmp_path, capsys):
+    # Before: exit 1 with "nope.xml:: file: No such file or directory".
     missing = tmp_path / "nope.xml"
-    assert main(["translate", str(missing)]) == 1
+    assert main(["translate", str(missing)]) == 2
     assert capsys.readouterr().err == (
-        f"{missing}:: file: No such file or directory\n")
+        f"heat-deltacloud translate: error: {missing}: no such file\n")
 
 
 def test_unwritable_output_is_one_line(paths, tmp_path, capsys):

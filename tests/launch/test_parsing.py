@@ -206,6 +206,13 @@ def test_every_argument_has_help_and_no_help_shows_markup():
      "--callback-secret-file needs --callback-url"),
     (["status", "s"], "give --heat-cfn-url"),
     (["reconcile"], "reconcile needs --heat-cfn-url and --deltacloud-url"),
+    (["launch", "missing.yaml"], "missing.yaml: no such file"),
+    (["validate", "missing.yaml"], "missing.yaml: no such file"),
+    (["reconcile", "--heat-cfn-url", "http://127.0.0.1:9",
+      "--deltacloud-url", "http://127.0.0.1:9/api", "--release-addresses"],
+     "--release-addresses goes with --delete"),
+    (["launch", "d.xml", "--mapping", "nomap.json"],
+     "--mapping nomap.json: no such file"),
 ])
 def test_command_line_mistakes_exit_2(argv, message, tmp_path, capsys,
                                       monkeypatch):
@@ -216,6 +223,7 @@ def test_command_line_mistakes_exit_2(argv, message, tmp_path, capsys,
     for name in ("HEAT_CFN_URL", "DELTACLOUD_URL"):
         monkeypatch.delenv(name, raising=False)
     (tmp_path / "t.json").write_text('{"Resources": {}}')
+    (tmp_path / "d.xml").write_text("<deployable/>")
     assert cli.main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"heat-deltacloud {argv[0]}: error: ")
