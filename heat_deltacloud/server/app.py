@@ -44,6 +44,10 @@ class ServerExchange(Exchange):
     def cloud(self, value):  # Exchange.__init__ assigns the app's
         pass
 
+    def close(self):
+        if self._session is not None:
+            self._session.close()
+
     def credentials_or_401(self):
         if self.credentials is None:
             raise models.MockError(401, "Unauthorized")
@@ -128,6 +132,8 @@ class ServerApp:
             response = self._error(ex, error)
         except Halt as halt:
             response = halt.response
+        finally:
+            ex.close()
         if method == "HEAD":
             response.body = b""
         return response

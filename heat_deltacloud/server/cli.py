@@ -90,13 +90,15 @@ class Server:
         """Close the socket and every connection (from the loop's own
         thread, which ends the loop), then the worker threads."""
         server, connections = self._server, self._server._map
-        if self._thread is None:
-            wasyncore.close_all(connections)
-        else:
-            server.trigger.pull_trigger(
-                lambda: wasyncore.close_all(connections))
+        if self._thread is not None:
+            try:
+                server.trigger.pull_trigger(
+                    lambda: wasyncore.close_all(connections))
+            except OSError:  # the trigger is gone: close from here
+                wasyncore.close_all(connections)
             self._thread.join(timeout=5)
             self._thread = None
+        wasyncore.close_all(connections)  # idempotent
         server.task_dispatcher.shutdown(timeout=1)
 
     def __enter__(self):

@@ -123,3 +123,23 @@ def test_force_auth_asks_the_provider(fake_provider):
             (401, "Authentication failed")
         with Client(server.url, KEY, SECRET, retries=0) as client:
             assert client.validate_credentials() is False
+
+
+def test_idle_drivers_are_reused_per_credential_until_the_ttl():
+    from heat_deltacloud.server import drivers
+    from heat_deltacloud.server.drivers.libcloud import Backend
+    now = [1000.0]
+    backend = Backend(drivers.provider("ec2"), region="us-east-1",
+                      endpoint="http://127.0.0.1:9", cache_ttl=300,
+                      clock=lambda: now[0])
+    digest, first = backend.acquire(KEY, SECRET, "us-east-1")
+    # In use by one request: a concurrent one gets its own driver.
+    assert backend.acquire(KEY, SECRET, "us-east-1")[1] is not first
+    backend.release(digest, first)
+    assert backend.acquire(KEY, SECRET, "us-east-1")[1] is first
+    assert backend.acquire(KEY, "another-secret", "us-east-1")[1] \
+        is not first
+    backend.release(digest, first)
+    now[0] += 301
+    assert backend.idle() == 0
+    assert backend.acquire(KEY, SECRET, "us-east-1")[1] is not first

@@ -243,7 +243,7 @@ class Session(CloudDriver):
     def __init__(self, backend, key, secret, region):
         self.backend, self._key, self._region = backend, key, region
         self._secret = secret
-        self._driver = None
+        self._digest = self._driver = None
 
     def __repr__(self):
         return f"<Session {self.backend.provider} {self._region}>"
@@ -251,9 +251,15 @@ class Session(CloudDriver):
     @property
     def driver(self):
         if self._driver is None:
-            self._driver = self._call(self.backend.driver_for, self._key,
-                                      self._secret, self._region)
+            self._digest, self._driver = self._call(
+                self.backend.acquire, self._key, self._secret, self._region)
         return self._driver
+
+    def close(self):
+        """The request is over: its driver goes back to the backend."""
+        if self._driver is not None:
+            self.backend.release(self._digest, self._driver)
+            self._driver = None
 
     def _call(self, function, *args, **kwargs):
         try:
@@ -525,10 +531,10 @@ class Provider:
 class Backend:
     """A configured provider: region, endpoint, timeout, driver cache.
 
-    The cache keys drivers by a digest of (key, secret, region) so a
-    second request with the same credentials reuses its connection; an
-    entry lives ``cache_ttl`` seconds.  Secrets are held only inside the
-    cached libcloud drivers.
+    Idle drivers are kept by a digest of (key, secret, region), so a later
+    request with the same credentials reuses a connection; one idle for
+    ``cache_ttl`` seconds is dropped.  Secrets are held only inside those
+    libcloud drivers.
     """
 
     def __init__(self, provider, *, region=None, endpoint=None,
@@ -545,7 +551,8 @@ class Backend:
         self.image_owner = image_owner
         self.endpoint = _endpoint(endpoint) if endpoint else {}
         self._clock = clock
-        self._cache = {}
+        #: digest of (key, secret, region) -> [(expires, idle driver)]
+        self._idle = {}
         self._lock = threading.Lock()
         self.descriptor = self._descriptor()
         self.actions = self.descriptor.actions
@@ -562,25 +569,44 @@ class Backend:
                                    f"{self.provider}")
         return self.spec.session_class(self, key, secret, region)
 
-    def driver_for(self, key, secret, region):
+    def acquire(self, key, secret, region):
+        """``(digest, driver)``: an idle driver for these credentials, or
+        a new one.  libcloud drivers are not thread-safe, so one serves
+        one request at a time and goes back with :meth:`release`."""
         digest = hashlib.sha256(
             "\0".join((key, secret, region or "")).encode()).hexdigest()
-        now = self._clock()
         with self._lock:
-            for stale in [d for d, (expires, _) in self._cache.items()
-                          if expires <= now]:
-                del self._cache[stale]
-            cached = self._cache.get(digest)
-            if cached is not None:
-                return cached[1]
+            self._purge()
+            idle = self._idle.get(digest)
+            if idle:
+                return digest, idle.pop()[1]
         kwargs = {**self.spec.driver_options, **self.endpoint,
                   "timeout": self.timeout}
         if region:
             kwargs["region"] = region
-        driver = self.spec.driver_class(key, secret, **kwargs)
+        return digest, self.spec.driver_class(key, secret, **kwargs)
+
+    def release(self, digest, driver):
+        """Keep ``driver`` for reuse for ``cache_ttl`` seconds."""
         with self._lock:
-            self._cache[digest] = (now + self.cache_ttl, driver)
-        return driver
+            self._purge()
+            self._idle.setdefault(digest, []).append(
+                (self._clock() + self.cache_ttl, driver))
+
+    def idle(self):
+        """How many drivers are kept (expired ones dropped first)."""
+        with self._lock:
+            self._purge()
+            return sum(map(len, self._idle.values()))
+
+    def _purge(self):
+        now = self._clock()
+        for digest in list(self._idle):
+            kept = [e for e in self._idle[digest] if e[0] > now]
+            if kept:
+                self._idle[digest] = kept
+            else:
+                del self._idle[digest]
 
     def state_of(self, node):
         raw = (node.extra or {}).get("status")
