@@ -746,8 +746,9 @@ def run_status(args):
         if row["addresses"]:
             line += "  " + format_addresses(row["addresses"])
         _say(line)
-    for key, value in sorted(state.outputs.items()):
-        _say(f"  output {key} = {value}")
+    if state.succeeded:  # a failed stack's outputs mean nothing
+        for key, value in sorted(state.outputs.items()):
+            _say(f"  output {key} = {value}")
     return 0 if state.succeeded else 1
 
 

@@ -679,3 +679,33 @@ def test_debug_log_file_has_the_embedded_heats_log_and_no_password(
     assert " heat_deltacloud." in text
     assert PASSWORD not in text and PASSWORD not in result.stderr
     assert "stack t: DELETE_COMPLETE; left behind: 0" in result.stdout
+
+
+def test_status_of_a_failed_stack_prints_no_outputs(services, password_file,
+                                                     capsys):
+    # Before: status printed the outputs of a failed stack ('output ip =
+    # None' and the like), as launch no longer does.
+    from heat_deltacloud import cli as main_cli
+
+    template = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {
+        "Web": {"Type": "OS::Nova::Server", "Properties": {
+            "image": "img1", "flavor": "m1-small",
+            "user_data_format": "RAW"}}},
+        "Outputs": {"ip": {"Value": {"Fn::GetAtt": ["Web", "first_address"]}}}}
+    services.mock.add_fault("POST", "/api/instances", status=400,
+                            message="no capacity left in this realm")
+    heat = HeatCfn(services.heat_cfn_url, Credentials(USER, PASSWORD),
+                   services.deltacloud_url)
+    launcher = Launcher(heat, timeout=120)
+    outcome = launcher.launch("failed-status", template)
+    assert outcome.stack.status == "CREATE_FAILED"
+    capsys.readouterr()
+    try:
+        status = main_cli.main(["status", "failed-status",
+                                *remote(services, password_file)])
+        out = capsys.readouterr().out
+        assert status == 1
+        assert out.startswith("stack failed-status: CREATE_FAILED")
+        assert "output" not in out
+    finally:
+        assert launcher.delete(outcome.stack.id).ok
