@@ -160,11 +160,16 @@ BUCKET_URLS = ("DomainName is the Deltacloud server's host; WebsiteURL the "
 NO_TEMP_URLS = ("Deltacloud buckets have no temporary URLs: use a wait "
                 "condition with CFN_SIGNAL (refused at validation with "
                 "heat-deltacloud's resource plugins, at create without)")
-HAPROXY = ("Heat's implementation is a nested stack running haproxy on an "
-           "instance of its own (with a CloudWatch alarm), not the cloud's "
-           "load balancer, and it is not mapped onto Deltacloud load "
-           "balancers: refused at validation (with heat-deltacloud's "
-           "resource plugins; without, its CloudWatch alarm is)")
+LB_NOTES = (
+    "DNSName and CanonicalHostedZoneName: the balancer's public address; "
+    "CanonicalHostedZoneNameID and SourceSecurityGroup.* are null "
+    "(Deltacloud gives none)",
+    "Ref is the resource's name (what LoadBalancerNames of an "
+    "AWS::AutoScaling::AutoScalingGroup names); Instances are registered and "
+    "unregistered on update, as the group's scaling does")
+HAPROXY = ("plugin_dirs lacks heat-deltacloud's resource plugins: Heat's "
+           "own type, a nested stack running haproxy on an instance of its "
+           "own, fails validation on its AWS::CloudWatch::Alarm")
 
 #: Resource type -> how its properties fare on Deltacloud.  Properties not
 #: named are supported; Heat's unimplemented and hidden ones are left out.
@@ -279,8 +284,22 @@ RESOURCE_TYPES = {
               "BytesUsed reads each blob (one request per object)")),
     "OS::Heat::SwiftSignalHandle": Mapping(None, refused=NO_TEMP_URLS),
     "OS::Heat::SwiftSignal": Mapping(None, refused=NO_TEMP_URLS),
-    "AWS::ElasticLoadBalancing::LoadBalancer": Mapping(
-        None, refused=HAPROXY),
+    # Deltacloud load balancers (resources/load_balancer.py), not Heat's
+    # haproxy nested stack.
+    "AWS::ElasticLoadBalancing::LoadBalancer": Mapping("load_balancers", {
+        "AvailabilityZones": partial(
+            "one realm: the first zone holding one of Instances, else the "
+            "first zone (a Deltacloud load balancer is in one realm)"),
+        "Listeners": partial(
+            "exactly one (HTTP or TCP): a Deltacloud load balancer has one "
+            "listener; more are refused at validation"),
+        "HealthCheck": ignored(
+            "Deltacloud has no health check settings: accepted (Interval "
+            "> Timeout checked), not applied; the provider's defaults "
+            "apply"),
+        "SecurityGroups": rejected(
+            "Deltacloud load balancers have no security groups"),
+    }, notes=LB_NOTES, without_plugins=HAPROXY, plugins_required=True),
     # The signal plane: no Deltacloud collection involved.
     "AWS::CloudFormation::WaitConditionHandle": Mapping(None, notes=(
         f"Ref: a URL for cfn-signal (PUT); {SIGNED_URL}",)),
@@ -353,12 +372,11 @@ HEAT_USES = (
                                     "OS::Cinder::Volume)"),
     ("storage_volumes", "volume_name", "name", "volume names"),
     ("buckets", None, None, "AWS::S3::Bucket, OS::Swift::Container"),
+    ("load_balancers", None, None, "AWS::ElasticLoadBalancing::LoadBalancer"),
 )
 
 #: Collections no Heat resource type here is built on, and why.
 UNUSED = {
-    "load_balancers": "Heat's AWS::ElasticLoadBalancing::LoadBalancer is "
-                      "a haproxy nested stack, refused here",
     **dict.fromkeys(("networks", "subnets", "network_interfaces"),
                     "Heat's networks, subnets and ports are not mapped "
                     "onto them"),

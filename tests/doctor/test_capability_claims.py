@@ -498,9 +498,10 @@ def test_doctor_names_the_driver_and_what_it_lacks_for_heat():
         "config)), instances/firewalls (security groups on servers), "
         "firewalls (AWS::EC2::SecurityGroup), keys/import_key")
     assert "storage_volumes/volume_name" not in found["mock"].detail
-    assert "load_balancers" not in found["mock"].detail
+    assert "load_balancers (AWS::ElasticLoadBalancing::LoadBalancer); " \
+        "has" in found["mock"].detail
     assert found["ec2"].name == "driver ec2"
     assert found["ec2"].detail.startswith(
         "lacks instances/user_name (server names), keys/import_key "
         "(OS::Nova::KeyPair public_key), storage_volumes/volume_name "
-        "(volume names); has, unused by Heat: load_balancers, networks")
+        "(volume names); has, unused by Heat: networks")

@@ -3,31 +3,21 @@
 Without these, Heat accepts the types and they fail later, naming
 something else: ``OS::Heat::SwiftSignalHandle`` and ``SwiftSignal`` pass
 the swift check (buckets serve ``AWS::S3::Bucket``) and fail at create,
-as buckets have no temporary URLs; ``AWS::ElasticLoadBalancing::
-LoadBalancer`` is Heat's haproxy nested stack, which fails validation on
-its ``AWS::CloudWatch::Alarm``.  Heat reports these refusals as
+as buckets have no temporary URLs.  Heat reports these refusals as
 ``ResourceTypeUnavailable`` naming the type and the reason.
+(``AWS::ElasticLoadBalancing::LoadBalancer`` is refused where the driver
+has no load balancers by :mod:`.load_balancer`.)
 """
 
-from heat.engine.resources.aws.lb import loadbalancer
 from heat.engine.resources.openstack.heat import swiftsignal
 
 from heat_deltacloud.heat.plugins import NO_TEMP_URLS
-
-LOAD_BALANCER = (
-    "Heat's AWS::ElasticLoadBalancing::LoadBalancer is a nested stack "
-    "running haproxy on an instance of its own (a Fedora image with "
-    "heat-cfntools and a CloudWatch alarm), not the cloud's load balancer, "
-    "and heat-deltacloud does not map it onto Deltacloud load balancers: "
-    "run a load balancer on an AWS::EC2::Instance of your own")
 
 #: type -> (Heat's class, why it is refused).
 REFUSED = {
     "OS::Heat::SwiftSignalHandle": (swiftsignal.SwiftSignalHandle,
                                     NO_TEMP_URLS),
     "OS::Heat::SwiftSignal": (swiftsignal.SwiftSignal, NO_TEMP_URLS),
-    "AWS::ElasticLoadBalancing::LoadBalancer": (loadbalancer.LoadBalancer,
-                                                LOAD_BALANCER),
 }
 
 
