@@ -126,27 +126,24 @@ def test_balances_its_instances_and_follows_updates(heat, cloud):
 
 
 def test_an_autoscaling_group_registers_its_instances(heat, cloud):
+    """The group registers its members (Heat's lbutils, as when it scales)
+    through an update of the balancer's Instances."""
     tmpl = template({}, Config={
         "Type": "AWS::AutoScaling::LaunchConfiguration",
         "Properties": INSTANCE}, Group={
         "Type": "AWS::AutoScaling::AutoScalingGroup", "Properties": {
             "AvailabilityZones": {"Fn::GetAZs": ""},
             "LaunchConfigurationName": {"Ref": "Config"},
-            "MinSize": "1", "MaxSize": "2",
+            "MinSize": "2", "MaxSize": "2",
             "LoadBalancerNames": [{"Ref": "LB"}]}})
     before = instances(cloud)
     ctx, identity, stack = create(heat, cloud, "lb-group", tmpl)
     assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
     members = instances(cloud) - before
     [balancer] = balancers(cloud).values()
-    assert len(members) == 1 and balancer["instances"] == list(members)
-
-    tmpl["Resources"]["Group"]["Properties"]["MinSize"] = "2"
-    stack = update(heat, ctx, identity, tmpl)
-    assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
-    members = instances(cloud) - before
-    [balancer] = balancers(cloud).values()
     assert len(members) == 2 and set(balancer["instances"]) == members
+    # The update kept the balancer's id (its delete depends on it).
+    assert physical(heat, ctx, identity, "LB") == balancer["id"]
 
     stack = heat.delete_stack(ctx, identity, timeout=60)
     assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
@@ -176,6 +173,26 @@ def test_failed_creates_delete_only_their_own_balancer(heat, cloud):
     stack = heat.delete_stack(ctx, identity, timeout=60)
     assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
     assert list(balancers(cloud)) == ["not-heats"]
+
+
+def test_stack_check_finds_a_balancer_gone(heat, cloud):
+    ctx, identity, stack = create(heat, cloud, "lb-check", template({}))
+    assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
+    heat.engine_client.stack_check(ctx, identity)
+    stack = heat.wait_for_stack(ctx, identity, timeout=60)
+    assert (stack["stack_action"], stack["stack_status"]) == ("CHECK",
+                                                              "COMPLETE")
+    [name] = balancers(cloud)
+    with Client(cloud.url, "mockuser", "mockpassword") as client:
+        client.load_balancers.destroy(name)
+    heat.engine_client.stack_check(ctx, identity)
+    stack = heat.wait_for_stack(ctx, identity, timeout=60)
+    assert (stack["stack_action"], stack["stack_status"]) == ("CHECK",
+                                                              "FAILED")
+    assert f"There is no ACTIVE Load Balancer named '{name}'" in \
+        stack["stack_status_reason"]
+    stack = heat.delete_stack(ctx, identity, timeout=60)
+    assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
 
 
 @pytest.mark.parametrize("lb_properties, words", [

@@ -187,6 +187,12 @@ class DeltacloudLoadBalancer(resource.Resource):
             pass
         return self.resource_id
 
+    def handle_check(self):
+        """``stack check``: the balancer is still there."""
+        if self.resource_id is None:
+            raise exception.Error("no load balancer was created")
+        self._dc().load_balancers.get(self.resource_id)
+
     # -- attributes ------------------------------------------------------
 
     def get_reference_id(self):
