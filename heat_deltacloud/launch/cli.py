@@ -134,17 +134,19 @@ def http_url(text):
     return text.strip()
 
 
-def common_options():
+def common_options(follow=True):
     """Options every stack command shares: where Heat and Deltacloud are,
-    whose credentials, how long to wait."""
+    whose credentials, how long to wait (``follow``: for the commands that
+    follow a stack)."""
     import argparse
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--heat-cfn-url", metavar="URL", type=http_url,
                         default=os.environ.get(ENV_HEAT_CFN_URL),
                         help="heat-api-cfn's root URL (or "
-                             f"${ENV_HEAT_CFN_URL}); launch runs Heat "
-                             "embedded without one")
+                             f"${ENV_HEAT_CFN_URL})" +
+                             ("; launch runs Heat embedded without one"
+                              if follow else ""))
     common.add_argument("--deltacloud-url", metavar="URL", type=http_url,
                         default=os.environ.get(ENV_DELTACLOUD_URL),
                         help="Deltacloud API URL (or "
@@ -155,8 +157,9 @@ def common_options():
     common.add_argument("--password-file", metavar="FILE",
                         help="file whose first line is the password (or "
                              f"${credentials.ENV_PASSWORD})")
-    common.add_argument("--timeout", type=float, default=1800,
-                        help="seconds to follow a stack (default 1800)")
+    if follow:
+        common.add_argument("--timeout", type=float, default=1800,
+                            help="seconds to follow a stack (default 1800)")
     return common
 
 

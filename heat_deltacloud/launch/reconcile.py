@@ -177,7 +177,7 @@ def register(subparsers):
     from heat_deltacloud.launch.cli import common_options
 
     parser = subparsers.add_parser(
-        "reconcile", parents=[common_options()],
+        "reconcile", parents=[common_options(follow=False)],
         help="list (and delete) instances Heat made but no stack owns",
         description=__doc__.split("\n\n")[0])
     parser.add_argument("--delete", action="store_true",
