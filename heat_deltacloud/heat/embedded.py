@@ -262,18 +262,45 @@ class EmbeddedHeat:
                     f"{stack['stack_action']}_IN_PROGRESS after {timeout}s")
             time.sleep(interval)
 
-    def delete_stack(self, context, identity, *, timeout=120.0):
+    def delete_stack(self, context, identity, *, timeout=120.0,
+                     interval=0.2):
         """Delete a stack and wait until the delete settles.
 
         A deleted stack is shown only to a context with ``show_deleted``,
-        which is set for the wait and restored after it.
+        which is set for the wait and restored after it.  After a
+        successful delete the wait goes on until the stack is gone from
+        listings: Heat marks it deleted a moment after DELETE_COMPLETE, and
+        until then its name is still taken.
         """
+        deadline = time.monotonic() + timeout
         self.engine_client.delete_stack(context, identity, cast=False)
         context.show_deleted = True
         try:
-            return self.wait_for_stack(context, identity, timeout=timeout)
+            stack = self.wait_for_stack(context, identity, timeout=timeout,
+                                        interval=interval)
         finally:
             context.show_deleted = False
+        if (stack["stack_action"], stack["stack_status"]) != (
+                "DELETE", "COMPLETE"):
+            return stack
+        while self._still_listed(context, identity):
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"stack {stack['stack_name']} DELETE_COMPLETE but still "
+                    f"not marked deleted after {timeout}s")
+            time.sleep(interval)
+        return stack
+
+    def _still_listed(self, context, identity):
+        try:
+            # By name: show_stack shows deleted stacks too.
+            self.engine_client.identify_stack(context,
+                                              identity["stack_name"])
+        except Exception as exc:  # oslo.messaging re-raises it as *_Remote
+            if "NotFound" in type(exc).__name__:
+                return False
+            raise
+        return True
 
 
 def start(**kwargs):

@@ -243,3 +243,18 @@ def test_discovery_costs_one_request_per_stack(heat, mock):
     assert (counts["GET /api"], counts["GET /api/images/:id"],
             counts["GET /api/hardware_profiles/:id"]) == (1, 1, 1)
     heat.delete_stack(ctx, identity)
+
+
+def test_a_deleted_stacks_name_is_free_at_once(heat, mock):
+    """delete_stack returns once Heat has marked the stack deleted (a
+    moment after DELETE_COMPLETE): the name can be reused at once."""
+    ctx = heat.context("alice", USERS["alice"], mock.url)
+    template = {"heat_template_version": "2021-04-16",
+                "resources": {"nothing": {"type": "OS::Heat::None"}}}
+    for _ in range(3):
+        identity, stack = run_stack(heat, ctx, "again", template)
+        assert stack["stack_status"] == "COMPLETE", stack
+        deleted = heat.delete_stack(ctx, identity)
+        assert (deleted["stack_action"], deleted["stack_status"]) == (
+            "DELETE", "COMPLETE")
+        assert not heat._still_listed(ctx, identity)
