@@ -232,8 +232,10 @@ def test_killed_engine_stacks_delete_cleanly(slow_harness):
     assert victims, "engine-1 was working on no stack"
     harness.kill_engine("engine-1")
 
+    # On a loaded machine engine-1 may have been working on every stack:
+    # then no stack is left to complete.
     states = wait_settled(client, ids - victims)
-    assert {s for s, _ in states.values()} == {"CREATE_COMPLETE"}
+    assert {s for s, _ in states.values()} <= {"CREATE_COMPLETE"}, states
     assert {status(client, sid)[0] for sid in victims} == {
         "CREATE_IN_PROGRESS"}
 
