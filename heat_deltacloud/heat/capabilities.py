@@ -196,9 +196,10 @@ RESOURCE_TYPES = {
         "security_groups": FIREWALLS,
         "user_data": USER_DATA,
         "user_data_format": partial(
-            "HEAT_CFNTOOLS (the default) and SOFTWARE_CONFIG send user "
-            "data, so without the 'user_data' feature only RAW with no "
-            "user_data works"),
+            "without the 'user_data' feature a server boots without "
+            "Heat's boot configuration only when it carries nothing (no "
+            "user_data, metadata or software config; RAW with no "
+            "user_data sends none)"),
         "software_config_transport": POLL_TRANSPORT,
         "deployment_swift_data": rejected(
             "used only by SOFTWARE_CONFIG (no Swift)"),
