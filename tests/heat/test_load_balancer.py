@@ -69,13 +69,13 @@ def create(heat, cloud, name, tmpl):
     ctx = heat.context("mockuser", "mockpassword", cloud.url)
     identity = heat.engine_client.create_stack(
         ctx, name, tmpl, {}, {}, {"timeout_mins": 2})
-    return ctx, identity, heat.wait_for_stack(ctx, identity, timeout=60)
+    return ctx, identity, heat.wait_for_stack(ctx, identity, timeout=90)
 
 
 def update(heat, ctx, identity, tmpl):
     heat.engine_client.update_stack(ctx, identity, tmpl, {}, {},
                                     {"timeout_mins": 2})
-    return heat.wait_for_stack(ctx, identity, timeout=60)
+    return heat.wait_for_stack(ctx, identity, timeout=90)
 
 
 def test_balances_its_instances_and_follows_updates(heat, cloud):
@@ -119,7 +119,7 @@ def test_balances_its_instances_and_follows_updates(heat, cloud):
     assert (balancer["instances"], balancer["realms"]) == ([b],
                                                            ["us-east-1c"])
 
-    stack = heat.delete_stack(ctx, identity, timeout=60)
+    stack = heat.delete_stack(ctx, identity, timeout=90)
     assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
     assert balancers(cloud) == {}
     assert instances(cloud) == before
@@ -145,7 +145,7 @@ def test_an_autoscaling_group_registers_its_instances(heat, cloud):
     # The update kept the balancer's id (its delete depends on it).
     assert physical(heat, ctx, identity, "LB") == balancer["id"]
 
-    stack = heat.delete_stack(ctx, identity, timeout=60)
+    stack = heat.delete_stack(ctx, identity, timeout=90)
     assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
     assert balancers(cloud) == {} and instances(cloud) == before
 
@@ -161,7 +161,7 @@ def test_failed_creates_delete_only_their_own_balancer(heat, cloud):
     assert "Instances: there is no instance 'i-missing' in this " \
         "Deltacloud account" in stack["stack_status_reason"]
     assert list(balancers(cloud)) == ["not-heats"]
-    heat.delete_stack(ctx, identity, timeout=60)
+    heat.delete_stack(ctx, identity, timeout=90)
     # In one zone the balancer is made, then registering fails (ec2's
     # error); the stack's delete removes it and only it.
     ctx, identity, stack = create(heat, cloud, "lb-fails", template({
@@ -170,7 +170,7 @@ def test_failed_creates_delete_only_their_own_balancer(heat, cloud):
     assert "InvalidInstanceID.NotFound: The instance ID 'i-missing' does " \
         "not exist" in stack["stack_status_reason"]
     assert len(balancers(cloud)) == 2
-    stack = heat.delete_stack(ctx, identity, timeout=60)
+    stack = heat.delete_stack(ctx, identity, timeout=90)
     assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
     assert list(balancers(cloud)) == ["not-heats"]
 
@@ -179,19 +179,19 @@ def test_stack_check_finds_a_balancer_gone(heat, cloud):
     ctx, identity, stack = create(heat, cloud, "lb-check", template({}))
     assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
     heat.engine_client.stack_check(ctx, identity)
-    stack = heat.wait_for_stack(ctx, identity, timeout=60)
+    stack = heat.wait_for_stack(ctx, identity, timeout=90)
     assert (stack["stack_action"], stack["stack_status"]) == ("CHECK",
                                                               "COMPLETE")
     [name] = balancers(cloud)
     with Client(cloud.url, "mockuser", "mockpassword") as client:
         client.load_balancers.destroy(name)
     heat.engine_client.stack_check(ctx, identity)
-    stack = heat.wait_for_stack(ctx, identity, timeout=60)
+    stack = heat.wait_for_stack(ctx, identity, timeout=90)
     assert (stack["stack_action"], stack["stack_status"]) == ("CHECK",
                                                               "FAILED")
     assert f"There is no ACTIVE Load Balancer named '{name}'" in \
         stack["stack_status_reason"]
-    stack = heat.delete_stack(ctx, identity, timeout=60)
+    stack = heat.delete_stack(ctx, identity, timeout=90)
     assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
 
 
