@@ -20,7 +20,6 @@ files kept under the test's directory).
 import pathlib
 import re
 import subprocess
-import time
 
 import pytest
 import requests
@@ -30,6 +29,8 @@ from heat_deltacloud.deltacloud import Client
 from heat_deltacloud.mock import guestboot
 from heat_deltacloud.mock.models import load_fixtures
 from heat_deltacloud.mock.server import MockServer
+from support import wait_for
+
 
 pytestmark = [pytest.mark.heat, pytest.mark.slow]
 
@@ -202,17 +203,6 @@ def test_unsupported_operations_fail_with_a_reason(heat, cloud, name,
 
 SIGNED_URL = re.compile(r"http://127\.0\.0\.1:\d+/v1/waitcondition/[^'\"\s]+")
 SIGNAL_STATUS = re.compile(r"^cfn-signal: PUT \S+ -> HTTP (\d+)", re.M)
-
-
-def wait_for(predicate, timeout=90, interval=0.2, what="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} not met in {timeout}s")
-        time.sleep(interval)
 
 
 def play_the_instance(heat, ctx, identity, cloud, handle, tmp_path):

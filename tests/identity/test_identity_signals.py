@@ -18,7 +18,6 @@ talks:
 import email
 import email.policy
 import json
-import time
 
 import pytest
 import requests
@@ -26,6 +25,8 @@ import requests
 from heat_deltacloud.mock.server import MockServer
 
 from .helpers import USERS, WAIT, login
+from support import wait_for, outputs
+
 
 pytestmark = [pytest.mark.heat]
 
@@ -44,17 +45,6 @@ def ctx(heat, mock):
     return heat.context(USER, USERS[USER], mock.url)
 
 
-def wait_for(predicate, timeout=WAIT, interval=0.2, what="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} not met in {timeout}s")
-        time.sleep(interval)
-
-
 def create(heat, ctx, name, template, timeout_mins=2):
     return heat.engine_client.create_stack(
         ctx, name, template, {}, {}, {"timeout_mins": timeout_mins})
@@ -69,15 +59,10 @@ def delete(heat, ctx, identity):
     assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
 
 
-def outputs(stack):
-    return {o["output_key"]: o["output_value"]
-            for o in stack.get("outputs", [])}
-
-
 def physical_id(heat, ctx, identity, name):
     return wait_for(lambda: heat.engine_client.describe_stack_resource(
         ctx, identity, name)["physical_resource_id"],
-        what=f"{name}'s physical id")
+        timeout=WAIT, what=f"{name}'s physical id")
 
 
 def agent_clients(auth_url, user_id, password, project_id):
@@ -221,7 +206,7 @@ def handle_attributes(heat, ctx, identity):
             ctx, identity, "handle", with_attr=["token", "endpoint"])[
             "attributes"]
         return attrs.get("token") and attrs
-    return wait_for(found, what="the handle's token")
+    return wait_for(found, timeout=WAIT, what="the handle's token")
 
 
 def test_another_stacks_token_cannot_signal(heat, served, mock, ctx):
@@ -338,7 +323,8 @@ def test_software_deployment_poll_server_heat_and_heat_signal(
     def deployment():
         deployments = collect_heat(occ).get("deployments", [])
         return deployments and deployments[0]
-    found = wait_for(deployment, what="a deployment in the metadata")
+    found = wait_for(deployment, timeout=WAIT,
+                     what="a deployment in the metadata")
     inputs = {i["name"]: i["value"] for i in found["inputs"]}
     assert inputs["greeting"] == "hi"
     assert inputs["deploy_signal_transport"] == "HEAT_SIGNAL"
@@ -408,7 +394,7 @@ def test_scaling_policy_signal_url_with_a_users_token(heat, served, mock,
                                               resolve_outputs=True)[0]
         return (stack["stack_status"] == "COMPLETE"
                 and outputs(stack)["size"] == 2 and stack)
-    wait_for(grown, what="a second server")
+    wait_for(grown, timeout=WAIT, what="a second server")
     assert len([i for i in mock.all_instances()
                 if i["owner"] == USER]) == 2
     delete(heat, ctx, identity)

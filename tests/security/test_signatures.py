@@ -21,7 +21,6 @@ import concurrent.futures
 import datetime
 import re
 import secrets
-import time
 import types
 import urllib.parse
 import uuid
@@ -32,6 +31,8 @@ import requests
 from heat_deltacloud.mock.server import MockServer
 
 from . import signing
+from support import wait_for
+
 
 pytestmark = [pytest.mark.heat, pytest.mark.slow]
 
@@ -100,17 +101,6 @@ def apis(heat):
 
     with heat_apis.serve(heat) as served:
         yield served
-
-
-def wait_for(predicate, timeout=60, interval=0.1, what="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} not met in {timeout}s")
-        time.sleep(interval)
 
 
 class Stack(types.SimpleNamespace):
