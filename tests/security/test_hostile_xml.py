@@ -176,3 +176,22 @@ def test_mock_never_parses_request_bodies(canaries, entry, name):
     else:
         assert as_form[0] == 201
         assert as_form[1].startswith("<?xml version='1.0'")
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("prolog", [b" " * 4096, b"\n  \n" * 1024,
+                                    b"<!-- c -->\n \n" * 512])
+def test_deployable_prolog_scan_is_linear(prolog):
+    """The DOCTYPE scan before parsing never backtracks into blank runs,
+    comments or processing instructions: a long prolog (a sample's blank
+    lines took it 10 s; each more blank doubled that) reaches the grammar
+    check at once."""
+    from heat_deltacloud.deployable import parser
+    from heat_deltacloud.deployable.errors import DeployableError
+
+    with pytest.raises(DeployableError) as info:
+        parser.parse(b"<?xml version='1.0'?>" + prolog + b"<nope/>")
+    assert info.value.problems[0].element != "DOCTYPE"
+    with pytest.raises(DeployableError, match="document type"):
+        parser.parse(b"<?xml version='1.0'?>" + prolog +
+                     b"<!DOCTYPE nope><nope/>")
