@@ -8,16 +8,21 @@ what differs is who answers: each request gets a
 the configured one).  Nothing here checks or keeps credentials: the
 provider does, and its refusal is the 401.  There is no ``/_mock/``
 control plane, no fault injection and no switches.
+
+A server may also serve the mock (``--driver libcloud:ec2,mock``): a
+request that selects ``mock`` (``X-Deltacloud-Driver`` or ``/api;driver=``)
+goes to the mock's own application, as Deltacloud's server switched
+drivers per request; ``/api/drivers`` lists the drivers served.
 """
 
-import email.utils
 import logging
 import time
 
 import webob
 
 from heat_deltacloud.mock import control, models, protocol, wsgi
-from heat_deltacloud.mock.wsgi import COMPILED, SERVER, Exchange, Halt, \
+from heat_deltacloud.mock.drivers import DRIVERS
+from heat_deltacloud.mock.wsgi import COMPILED, Exchange, Halt, MockApp, \
     empty, plain
 
 LOG = logging.getLogger("heat_deltacloud.server")
@@ -75,15 +80,22 @@ class ServerApp:
     #: Exchanges take the app's cloud; here each builds its own session.
     cloud = None
 
-    def __init__(self, backend, *, realm="deltacloud"):
+    def __init__(self, backend, *, mock=None, realm="deltacloud"):
         self.backend = backend
+        #: The mock's WSGI app, for requests that select ``mock``; or None.
+        self.mock = mock
         self.controls = control.Controls()
         self.realm = realm
+        self.descriptors = {backend.descriptor.name: backend.descriptor}
+        if mock is not None:
+            self.descriptors["mock"] = DRIVERS["mock"]
 
     def __repr__(self):
         return f"<ServerApp {self.backend!r}>"
 
     def __call__(self, environ, start_response):
+        if self.mock is not None and _selected(environ) == "mock":
+            return self.mock(environ, start_response)
         request = webob.Request(environ)
         started = time.monotonic()
         try:
@@ -113,7 +125,7 @@ class ServerApp:
         if driver and driver != self.backend.descriptor.name:
             return plain(400, f"Driver '{driver}' is not available: this "
                               f"server serves "
-                              f"'{self.backend.descriptor.name}'")
+                              f"{', '.join(map(repr, self.descriptors))}")
         provider = (request.headers.get("X-Deltacloud-Provider")
                     or matrix.get("provider") or None)
         route, args = self._route("GET" if method == "HEAD" else method,
@@ -147,6 +159,8 @@ class ServerApp:
         return None, {}
 
     def _run(self, ex):
+        if ex.route.template.startswith("/api/drivers"):
+            return self._drivers(ex)
         collection = ex.route.collection
         if collection and not self.controls.collection_enabled(
                 collection, ex.driver):
@@ -165,8 +179,31 @@ class ServerApp:
                 f'Basic realm="{self.realm}"'
         return response
 
+    def _drivers(self, ex):
+        """``/api/drivers[/:id]``: the drivers this server serves."""
+        render = ex.renderer
+        ident = ex.args.get("id")
+        if ident is None:
+            found = list(self.descriptors.values())
+            if ex.fmt == "json":
+                return ex.respond_json(200, render.drivers_json(found))
+            return ex.respond(200, render.drivers_xml(found))
+        if ident not in self.descriptors:
+            raise models.not_found()
+        found = self.descriptors[ident]
+        if ex.fmt == "json":
+            return ex.respond_json(200, render.driver_json(found))
+        return ex.respond(200, render.driver_xml(found))
+
     def _decorate(self, response):
-        headers = response.headers
-        headers["Server"] = SERVER
-        headers["X-Deltacloud-Driver"] = self.backend.descriptor.name
-        headers["Date"] = email.utils.formatdate(usegmt=True)
+        """The mock's headers: Server, driver, Date, ETag."""
+        MockApp._decorate(response, self.backend.descriptor.name, None)
+
+
+def _selected(environ):
+    """The driver a request selects (header, else ``/api;driver=``)."""
+    header = environ.get("HTTP_X_DELTACLOUD_DRIVER")
+    if header:
+        return header.lower()
+    path = environ.get("PATH_INFO", "")
+    return protocol.split_matrix(path)[1].get("driver", "").lower()

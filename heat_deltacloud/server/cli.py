@@ -41,8 +41,14 @@ class UsageError(ValueError):
 
 def make_app(driver, *, region=None, endpoint=None, timeout=30.0,
              cache_ttl=300.0, image_owner="self"):
-    """The WSGI application for a ``--driver`` value."""
-    kind, name = drivers.parse(driver)
+    """The WSGI application for a ``--driver`` value: ``mock``,
+    ``libcloud:<provider>``, or ``libcloud:<provider>,mock`` (the provider
+    by default, the mock for requests that select it)."""
+    first, _, also = (driver or "").partition(",")
+    kind, name = drivers.parse(first)
+    if also and (kind == "mock" or also.strip() != "mock"):
+        raise UsageError(f"--driver takes mock, libcloud:<provider> or "
+                         f"libcloud:<provider>,mock, not {driver!r}")
     if kind == "mock":
         from heat_deltacloud.mock import wsgi
         return wsgi.make_app()
@@ -59,7 +65,11 @@ def make_app(driver, *, region=None, endpoint=None, timeout=30.0,
     backend = Backend(spec, region=region, endpoint=endpoint,
                       timeout=timeout, cache_ttl=cache_ttl,
                       image_owner=image_owner)
-    return app.ServerApp(backend)
+    mock = None
+    if also:
+        from heat_deltacloud.mock import wsgi
+        mock = wsgi.make_app()
+    return app.ServerApp(backend, mock=mock)
 
 
 class Server:
@@ -116,7 +126,10 @@ def _parser():
     parser.add_argument("--config", metavar="FILE",
                         help="INI file with a [server] section")
     parser.add_argument("--driver", help="mock or libcloud:<provider>, "
-                                         "e.g. libcloud:ec2")
+                                         "e.g. libcloud:ec2; "
+                                         "libcloud:ec2,mock also serves "
+                                         "the mock to requests that "
+                                         "select it")
     parser.add_argument("--region", help="the provider's region "
                                          "(X-Deltacloud-Provider overrides)")
     parser.add_argument("--endpoint", metavar="URL",

@@ -10,7 +10,8 @@ COUNTS = pytest.StashKey()
 @pytest.fixture(scope="session")
 def suite_counts(request):
     """``{driver: Counter}`` of the suite's statuses (pass, fail, error,
-    skip) and ``seconds``, shown at the end of the session."""
+    skip, known: a fail or error of :data:`test_suite.KNOWN`) and
+    ``seconds``, shown at the end of the session."""
     return request.config.stash.setdefault(
         COUNTS, collections.defaultdict(collections.Counter))
 
@@ -21,7 +22,7 @@ def pytest_terminal_summary(terminalreporter, config):
         return
     terminalreporter.section("Deltacloud API conformance suite")
     for driver, count in counts.items():
-        known = f" ({count['known']} known, xfail)" if count["known"] \
+        known = f", {count['known']} known (xfail)" if count["known"] \
             else ""
         terminalreporter.write_line(
             f"{driver}: {count['pass']} passed, {count['fail']} failed, "

@@ -98,6 +98,11 @@ def test_mock_driver_is_the_mock():
     (["--driver", "libcloud:nosuch"], "libcloud has no compute provider"),
     (["--driver", "libcloud:ec2", "--region", "us-east-1", "--endpoint",
       "ftp://x"], "--endpoint must be an http(s) URL"),
+    (["--driver", "mock,libcloud:ec2"], "--driver takes mock, "
+                                         "libcloud:<provider> or "
+                                         "libcloud:<provider>,mock"),
+    (["--driver", "libcloud:ec2,openstack", "--region", "us-east-1"],
+     "not 'libcloud:ec2,openstack'"),
     ([], "no driver: give --driver"),
     (["--config", "/nonexistent/server.ini"], "cannot read --config"),
 ])

@@ -13,7 +13,7 @@ REGION = "us-east-1"
 
 ADVERTISED = {"realms", "hardware_profiles", "images", "instances",
               "instance_states", "keys", "storage_volumes",
-              "storage_snapshots", "addresses", "firewalls"}
+              "storage_snapshots", "addresses", "firewalls", "drivers"}
 
 
 def _get(server, path, auth=(KEY, SECRET), **headers):

@@ -126,6 +126,9 @@ class EC2Session(Session):
             options["ex_userdata"] = user_data
         return options
 
+    def image_options(self, description):
+        return {"description": description} if description else {}
+
     def _list_images(self, owner):
         return self.do("list_images",
                        ex_owner=owner or self.backend.image_owner)
