@@ -14,7 +14,7 @@ import responses
 from lxml import etree
 
 from heat_deltacloud.deltacloud import Client
-from heat_deltacloud.mock.documents import Renderer
+from heat_deltacloud.server.documents import Renderer
 from heat_deltacloud.mock.models import Cloud
 
 from benchmarks.common import interleaved_best

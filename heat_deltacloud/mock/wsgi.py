@@ -2,7 +2,7 @@
 
 :func:`make_app` builds an independent mock cloud as a WSGI application.
 Requests under ``/_mock/`` go to the control plane (:mod:`.controlplane`);
-everything else is the Deltacloud API (:mod:`.api`).
+everything else is the Deltacloud API (:mod:`heat_deltacloud.server.api`).
 """
 
 import email.utils
@@ -15,10 +15,10 @@ import time
 
 import webob
 
-from heat_deltacloud.mock import api, control, controlplane, documents, \
-    drivers, models, protocol, routing
+from heat_deltacloud.mock import control, controlplane, drivers, models
 from heat_deltacloud.mock.guest import DEFAULT_TIMEOUT, DEFAULT_WORKERS, \
     Guest
+from heat_deltacloud.server import api, documents, protocol, routing
 
 MOCK_CREDENTIALS = {"mockuser": "mockpassword"}
 SERVER = "Apache-Deltacloud/1.1.3"

@@ -2,9 +2,11 @@
 
 ``heat-deltacloud-server`` (:mod:`.cli`) serves it.
 
-Layout: :mod:`.interface` is the driver interface the HTTP layer
-(:mod:`heat_deltacloud.mock.api` handlers, :mod:`heat_deltacloud.mock.wsgi`
-exchanges and :mod:`heat_deltacloud.mock.documents`) calls; the drivers are
+Layout: the HTTP layer is :mod:`.api` (the URL table and its handlers),
+:mod:`.documents` (XML and JSON), :mod:`.protocol` (negotiation, the
+routing layer's answers) and :mod:`.routing` (``OPTIONS``/``HEAD``), with
+the exchanges of :mod:`heat_deltacloud.mock.wsgi`; :mod:`.interface` is the
+driver interface the handlers call; the drivers are
 the mock's in-memory cloud (``--driver mock``) and
 :mod:`.drivers.libcloud` (``--driver libcloud:<provider>``); :mod:`.app`
 dispatches requests to a libcloud driver, :mod:`.cli` serves it.

@@ -1,7 +1,7 @@
 """The Deltacloud API over a libcloud provider, as a WSGI application.
 
 The same routes, handlers, documents, negotiation and error documents as
-the mock (:mod:`heat_deltacloud.mock.api`, :mod:`~heat_deltacloud.mock.wsgi`);
+the mock (:mod:`.api`, :mod:`~heat_deltacloud.mock.wsgi`);
 what differs is who answers: each request gets a
 :class:`~.drivers.libcloud.Session` built from its own Basic credentials
 (the provider's key and secret) and region (``X-Deltacloud-Provider``, else
@@ -20,10 +20,11 @@ import time
 
 import webob
 
-from heat_deltacloud.mock import control, models, protocol, wsgi
+from heat_deltacloud.mock import control, models, wsgi
 from heat_deltacloud.mock.drivers import DRIVERS
 from heat_deltacloud.mock.wsgi import COMPILED, Exchange, Halt, MockApp, \
     empty, plain
+from heat_deltacloud.server import protocol
 
 LOG = logging.getLogger("heat_deltacloud.server")
 

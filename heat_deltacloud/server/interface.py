@@ -1,6 +1,6 @@
 """The driver interface the Deltacloud HTTP layer calls.
 
-The handlers of :mod:`heat_deltacloud.mock.api` (routes, negotiation,
+The handlers of :mod:`heat_deltacloud.server.api` (routes, negotiation,
 documents, errors and auth live around them) call these operations on
 ``ex.cloud`` and render the dicts they return.  Two drivers implement it:
 the mock's in-memory cloud (:class:`heat_deltacloud.mock.models.Cloud`)

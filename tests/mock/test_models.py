@@ -5,7 +5,8 @@ import concurrent.futures
 
 import pytest
 
-from heat_deltacloud.mock import api, control, drivers, models, protocol
+from heat_deltacloud.mock import control, drivers, models
+from heat_deltacloud.server import api, protocol
 
 
 @pytest.fixture

@@ -11,8 +11,9 @@ import dataclasses
 import random
 import re
 
-from heat_deltacloud.mock import documents, models
+from heat_deltacloud.mock import models
 from heat_deltacloud.mock.drivers import DRIVERS, ec2
+from heat_deltacloud.server import documents
 
 
 @dataclasses.dataclass(frozen=True)

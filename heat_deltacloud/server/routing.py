@@ -20,7 +20,7 @@ The tables below are read from ``server/lib/deltacloud/collections/*.rb``
 
 import re
 
-from heat_deltacloud.mock import protocol
+from heat_deltacloud.server import protocol
 
 ID = "id:string:required"
 STANDARD = ("index", "show", "create", "destroy", "update")
