@@ -258,3 +258,22 @@ def test_a_deleted_stacks_name_is_free_at_once(heat, mock):
         assert (deleted["stack_action"], deleted["stack_status"]) == (
             "DELETE", "COMPLETE")
         assert not heat._still_listed(ctx, identity)
+
+
+def test_a_server_is_read_until_running_and_no_more(heat, mock):
+    """Creating an ``OS::Nova::Server`` costs the create and the read that
+    finds it RUNNING (the mock's instances run at once): no read to list
+    ports Deltacloud does not have."""
+    ctx = heat.context("alice", USERS["alice"], mock.url)
+    template = {"heat_template_version": "2021-04-16",
+                "resources": {"server": {
+                    "type": "OS::Nova::Server",
+                    "properties": {"image": "img1", "flavor": "m1-small",
+                                   "user_data_format": "RAW"}}}}
+    mock.clear_requests()
+    identity, stack = run_stack(heat, ctx, "budget", template)
+    assert stack["stack_status"] == "COMPLETE", stack
+    assert [f"{r['method']} {r['route']}" for r in mock.request_log()
+            if r["route"].startswith("/api/instances")] == [
+        "POST /api/instances", "GET /api/instances/:id"]
+    heat.delete_stack(ctx, identity)
