@@ -4,8 +4,8 @@
 drivers, ``guest`` (with ``guestboot``, ``userdata``, ``cfnshim``) the
 guest mode, ``wsgi`` the thin WebOb application
 (:func:`heat_deltacloud.mock.wsgi.make_app`) over the HTTP layer of
-:mod:`heat_deltacloud.server` (``api``, ``documents``, ``protocol``,
-``routing``), ``control`` and
+:mod:`heat_deltacloud.server` (``api``, ``exchange``, ``documents``,
+``protocol``, ``routing``), ``control`` and
 ``controlplane`` the test controls under ``/_mock/``, ``server`` the
 threaded runner (:class:`heat_deltacloud.mock.server.MockServer`) and
 ``cli`` the ``heat-deltacloud-mock`` command.

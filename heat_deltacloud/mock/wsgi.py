@@ -5,10 +5,7 @@ Requests under ``/_mock/`` go to the control plane (:mod:`.controlplane`);
 everything else is the Deltacloud API (:mod:`heat_deltacloud.server.api`).
 """
 
-import email.utils
-import hashlib
 import hmac
-import json
 import re
 import socket
 import time
@@ -18,21 +15,11 @@ import webob
 from heat_deltacloud.mock import control, controlplane, drivers, models
 from heat_deltacloud.mock.guest import DEFAULT_TIMEOUT, DEFAULT_WORKERS, \
     Guest
-from heat_deltacloud.server import api, documents, protocol, routing
+from heat_deltacloud.server import protocol, routing
+from heat_deltacloud.server.exchange import COMPILED, PRODUCIBLE, \
+    UNKNOWN_URL, Exchange, Halt, decorate, empty, plain
 
 MOCK_CREDENTIALS = {"mockuser": "mockpassword"}
-SERVER = "Apache-Deltacloud/1.1.3"
-#: Formats an API route can produce; HTML (the real browser UI) is 406.
-PRODUCIBLE = ("xml", "json", "html")
-UNKNOWN_URL = b"<h1>Not Found</h1>"
-COMPILED = [(route, protocol.template_regex(route.template))
-            for route in api.ROUTES]
-#: Parameters never echoed back in error documents.
-SECRET_PARAMS = frozenset({"password", "private_key"})
-#: Characters XML 1.0 cannot carry: a parameter holding one could be
-#: neither stored and shown nor echoed in an error document.
-NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff"
-                     "\ufffe\uffff]")
 
 
 class ConnectionDropped(Exception):
@@ -41,167 +28,6 @@ class ConnectionDropped(Exception):
     :class:`~.server.MockServer` does exactly that; an in-process caller
     sees the exception.
     """
-
-
-class Halt(Exception):
-    """Answer at once with a prepared response (the real ``halt``)."""
-
-    def __init__(self, response):
-        super().__init__(response.status)
-        self.response = response
-
-
-def plain(status, text, **headers):
-    """A routing-layer answer: text with Sinatra's default type."""
-    response = webob.Response(status=status, body=text.encode(),
-                              content_type=None, headerlist=[])
-    response.headers["Content-Type"] = protocol.SINATRA_TEXT
-    response.headers.update(headers)
-    return response
-
-
-def empty(status):
-    return webob.Response(status=status, body=b"", content_type=None,
-                          headerlist=[])
-
-
-class Exchange:
-    """One API request being answered: its format, parameters, user."""
-
-    def __init__(self, app, request, route, args, fmt, provider,
-                 driver=None):
-        self.app, self.request, self.route = app, request, route
-        self.args, self.fmt, self.provider = args, fmt, provider
-        #: The emulated driver (:class:`.drivers.Driver`) in effect.
-        self.driver = driver or drivers.DRIVERS[drivers.DEFAULT]
-        self.cloud, self.controls = app.cloud, app.controls
-        self.renderer = documents.Renderer(
-            f"{request.host_url}/api", driver=self.driver.name,
-            provider=provider, actions_for=self.driver.actions_for)
-        if self.driver.rule_id is not None:
-            self.renderer.rule_id = self.driver.rule_id
-        if self.driver.present_instance is not None:
-            self.renderer.present = self.driver.present_instance
-        self.credentials = protocol.basic_credentials(
-            request.headers.get("Authorization"))
-        self._user = None
-
-    # -- parameters -----------------------------------------------------------
-
-    @property
-    def params(self):
-        """Query, then form, then route parameters, as Sinatra merges."""
-        merged = dict(self.request.GET)
-        if self.request.method == "POST":
-            merged.update(self.request.POST)
-        merged.update(self.args)
-        return merged
-
-    def param(self, name):
-        return self.params.get(name)
-
-    def filters(self, *names):
-        """List filters: every named parameter sent, even empty."""
-        return {name: self.param(name) for name in names
-                if self.param(name) is not None}
-
-    def validate(self):
-        """The routing layer's 400s, before the driver runs."""
-        params = self.params
-        for name, value in params.items():
-            if not isinstance(value, str):  # an uploaded file
-                continue
-            if NOT_XML.search(name) or NOT_XML.search(value):
-                raise Halt(plain(400, protocol.not_xml_message(name)))
-        for name in self.route.required:
-            if name not in params:
-                raise Halt(plain(400, protocol.required_message(
-                    name, list(params))))
-        for name, allowed in self.route.enums:
-            if params.get(name) not in allowed:
-                raise Halt(plain(400, protocol.enum_message(
-                    name, params.get(name) or "", allowed)))
-
-    # -- credentials (checked lazily, when a handler needs them) --------------
-
-    @property
-    def user(self):
-        return self.authenticate()
-
-    def authenticate(self):
-        if self._user is None:
-            if self.credentials is None:
-                raise models.MockError(401, "Unauthorized")
-            if not self.app.valid(*self.credentials):
-                raise models.MockError(401, "Authentication Failure")
-            self._user = self.credentials[0]
-        return self._user
-
-    def check_credentials_for_force_auth(self):
-        """``/api?force_auth``: wrong credentials get plain text."""
-        if self.credentials is None:
-            raise models.MockError(401, "Unauthorized")
-        if not self.app.valid(*self.credentials):
-            raise Halt(plain(401, "Authentication failed"))
-
-    # -- responses ------------------------------------------------------------
-
-    def respond(self, status, body, content_type=None):
-        response = webob.Response(status=status, body=body,
-                                  content_type=None, headerlist=[])
-        response.headers["Content-Type"] = content_type or \
-            protocol.CONTENT_TYPES[self.fmt]
-        return response
-
-    def respond_json(self, status, doc):
-        return self.respond(status, json.dumps(doc).encode(),
-                            "application/json")
-
-    @staticmethod
-    def empty(status):
-        return empty(status)
-
-    def no_content(self):
-        return empty(204)
-
-    def _render(self, kind, fmt):
-        return getattr(self.renderer, f"{kind}_{fmt}")
-
-    def one(self, kind, obj, *extra, status=200, location=None):
-        if self.fmt == "json":
-            response = self.respond_json(status, {
-                kind: self._render(kind, "json")(obj, *extra)})
-        else:
-            root = documents.element("root")
-            self._render(kind, "xml")(root, obj, *extra)
-            response = self.respond(status, documents.to_xml(root[0]))
-        if location:
-            response.headers["Location"] = self.renderer.href(*location)
-        return response
-
-    def many(self, kind, objs, *extra):
-        collection = documents.KINDS[kind]
-        if self.fmt == "json":
-            render = self._render(kind, "json")
-            return self.respond_json(200, {collection: [
-                render(obj, *extra) for obj in objs]})
-        root = documents.element(collection)
-        render = self._render(kind, "xml")
-        for obj in objs:
-            render(root, obj, *extra)
-        return self.respond(200, documents.to_xml(root))
-
-    def error(self, status, message):
-        if self.fmt == "json":
-            return self.respond_json(status, self.renderer.error_json(
-                status, message,
-                protocol.ERROR_CLASSES.get(status, "BackendError")))
-        shown = [(name, json.dumps(value if isinstance(value, str)
-                                   else repr(value), ensure_ascii=False))
-                 for name, value in self.params.items()
-                 if name not in SECRET_PARAMS]
-        return self.respond(status, self.renderer.error_xml(
-            status, message, self.request.path, shown), "application/xml")
 
 
 class MockApp:
@@ -290,23 +116,23 @@ class MockApp:
         driver_name, provider = self._selection(request, matrix)
         record.update(method=method, template=path)
         if method == "OPTIONS":
-            return self._decorate(self._options(path, driver_name),
+            return decorate(self._options(path, driver_name),
                                   driver_name, provider)
         if method == "POST" and path == "/api":
-            return self._decorate(self._switch(request), driver_name,
+            return decorate(self._switch(request), driver_name,
                                   provider)
         route, args, bare_head = self._route(method, path)
         if route is None:
             if bare_head:
-                return self._decorate(empty(200), driver_name, provider)
-            return self._decorate(plain(404, UNKNOWN_URL.decode()),
+                return decorate(empty(200), driver_name, provider)
+            return decorate(plain(404, UNKNOWN_URL.decode()),
                                   driver_name, provider)
         record.update(template=route.template)
         fmt = next((f for f in protocol.negotiate(
             request.GET.get("format"), request.headers.get("Accept"))
             if f in PRODUCIBLE), None)
         if fmt not in protocol.CONTENT_TYPES and not route.raw:
-            return self._decorate(empty(406), driver_name, provider)
+            return decorate(empty(406), driver_name, provider)
         ex = Exchange(self, request, route, args,
                       fmt if fmt in protocol.CONTENT_TYPES else "xml",
                       provider, drivers.get(driver_name))
@@ -322,7 +148,7 @@ class MockApp:
                 f"{time.monotonic() - started:.6f}"
         if method == "HEAD":
             response.body = b""
-        return self._decorate(response, driver_name, provider)
+        return decorate(response, driver_name, provider)
 
     def _selection(self, request, matrix):
         """(driver, provider) as ``Rack::DriverSelect`` sets them: the
@@ -442,22 +268,6 @@ class MockApp:
             response.headers["WWW-Authenticate"] = \
                 f'Basic realm="{self.realm}"'
         return response
-
-    @staticmethod
-    def _decorate(response, driver, provider):
-        headers = response.headers
-        headers["Server"] = SERVER
-        headers["X-Deltacloud-Driver"] = driver
-        if provider:
-            headers["X-Deltacloud-Provider"] = provider
-        headers["Date"] = email.utils.formatdate(usegmt=True)
-        if response.status_code in (200, 201) and response.body and \
-                "ETag" not in headers:
-            headers["ETag"] = hashlib.md5(
-                response.body, usedforsecurity=False).hexdigest()
-            headers["Cache-Control"] = "max-age=0, private, must-revalidate"
-        return response
-
 
 def make_app(**options):
     """A new, independent mock cloud as a WSGI application.

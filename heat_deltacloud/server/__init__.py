@@ -4,8 +4,8 @@
 
 Layout: the HTTP layer is :mod:`.api` (the URL table and its handlers),
 :mod:`.documents` (XML and JSON), :mod:`.protocol` (negotiation, the
-routing layer's answers) and :mod:`.routing` (``OPTIONS``/``HEAD``), with
-the exchanges of :mod:`heat_deltacloud.mock.wsgi`; :mod:`.interface` is the
+routing layer's answers), :mod:`.routing` (``OPTIONS``/``HEAD``) and
+:mod:`.exchange` (one request being answered); :mod:`.interface` is the
 driver interface the handlers call; the drivers are
 the mock's in-memory cloud (``--driver mock``) and
 :mod:`.drivers.libcloud` (``--driver libcloud:<provider>``); :mod:`.app`

@@ -1,6 +1,6 @@
 """The Deltacloud API's URL table and its handlers.
 
-Each handler reads parameters from the :class:`~.wsgi.Exchange`, calls
+Each handler reads parameters from the :class:`~.exchange.Exchange`, calls
 the driver in ``ex.cloud`` (:mod:`heat_deltacloud.server.interface`: the
 mock's :class:`~.models.Cloud`, or a real cloud's) and renders;
 credentials are checked only when a handler asks for ``ex.user``, which

@@ -1,7 +1,7 @@
 """The Deltacloud API over a libcloud provider, as a WSGI application.
 
 The same routes, handlers, documents, negotiation and error documents as
-the mock (:mod:`.api`, :mod:`~heat_deltacloud.mock.wsgi`);
+the mock (:mod:`.api`, :mod:`.exchange`, :mod:`.documents`);
 what differs is who answers: each request gets a
 :class:`~.drivers.libcloud.Session` built from its own Basic credentials
 (the provider's key and secret) and region (``X-Deltacloud-Provider``, else
@@ -20,11 +20,11 @@ import time
 
 import webob
 
-from heat_deltacloud.mock import control, models, wsgi
+from heat_deltacloud.mock import control, models
 from heat_deltacloud.mock.drivers import DRIVERS
-from heat_deltacloud.mock.wsgi import COMPILED, Exchange, Halt, MockApp, \
-    empty, plain
 from heat_deltacloud.server import protocol
+from heat_deltacloud.server.exchange import COMPILED, PRODUCIBLE, \
+    UNKNOWN_URL, Exchange, Halt, decorate, empty, plain
 
 LOG = logging.getLogger("heat_deltacloud.server")
 
@@ -132,10 +132,10 @@ class ServerApp:
         route, args = self._route("GET" if method == "HEAD" else method,
                                   path)
         if route is None:
-            return plain(404, wsgi.UNKNOWN_URL.decode())
+            return plain(404, UNKNOWN_URL.decode())
         fmt = next((f for f in protocol.negotiate(
             request.GET.get("format"), request.headers.get("Accept"))
-            if f in wsgi.PRODUCIBLE), None)
+            if f in PRODUCIBLE), None)
         if fmt not in protocol.CONTENT_TYPES:  # HTML (a browser): 406
             return empty(406)
         ex = ServerExchange(self, request, route, args, fmt, provider)
@@ -198,7 +198,7 @@ class ServerApp:
 
     def _decorate(self, response):
         """The mock's headers: Server, driver, Date, ETag."""
-        MockApp._decorate(response, self.backend.descriptor.name, None)
+        decorate(response, self.backend.descriptor.name, None)
 
 
 def _selected(environ):
