@@ -43,7 +43,8 @@ def test_option_names_are_pinned():
             "cert_file", "key_file", "delete_timeout", "poll_interval",
             "ignore_unsupported_user_data", "signature_ttl",
             "discovery_cache_ttl", "identity_url", "token_keys",
-            "token_ttl", "stack_user_token_ttl", "allow_client_url")}
+            "token_ttl", "stack_user_token_ttl", "allow_client_url",
+            "max_connections")}
 
 
 def test_every_option_has_a_full_sentence_of_help():

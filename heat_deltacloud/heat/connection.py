@@ -114,7 +114,7 @@ def client_for(context):
                     timeout=(conf.connect_timeout, conf.read_timeout),
                     format=conf.format, retries=conf.retries,
                     backoff_factor=conf.backoff_factor, verify=verify,
-                    cert=cert)
+                    cert=cert, max_connections=conf.max_connections)
     # Everything the client is built from goes into the key: a changed
     # setting (or password) gets a new client, never an old one.
     key = hashlib.sha256(repr(

@@ -55,6 +55,12 @@ DELTACLOUD_OPTS = [
         "backoff_factor", default=0.5, min=0,
         help="The base of the exponential back-off between retries, in "
              "seconds."),
+    cfg.IntOpt(
+        "max_connections", default=10, min=1,
+        help="Keep-alive connections to Deltacloud per user (the request "
+             "contexts of one user share a client and its pool), and the "
+             "most requests of that user in flight at once; more wait for "
+             "a free connection up to read_timeout."),
     cfg.StrOpt(
         "format", default="xml", choices=["xml", "json"],
         help="The document format to ask Deltacloud for.  Hardware "

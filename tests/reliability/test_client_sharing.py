@@ -77,3 +77,17 @@ def test_no_cache_means_a_client_per_context(cache):
     first = connection.client_for(context("alice", "pw-a"))
     assert connection.client_for(context("alice", "pw-a")) is not first
     assert len(cache) == 0
+
+
+def test_max_connections_sizes_each_users_pool(cache):
+    conf = opts.registered(cfg.CONF)
+    conf.set_override("max_connections", 3, group="deltacloud")
+    try:
+        client = connection.client_for(context("alice", "pw-a"))
+    finally:
+        conf.clear_override("max_connections", group="deltacloud")
+    assert client.transport.max_connections == 3
+    # The default: a client of its own (the setting is part of the key).
+    assert connection.client_for(
+        context("alice", "pw-a")).transport.max_connections == 10
+    assert cache.made == 2
