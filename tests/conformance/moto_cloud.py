@@ -18,6 +18,7 @@ also serves (the suite's driver-switching tests select ``mock``).
 import contextlib
 import json
 import os
+import select
 import subprocess
 import sys
 
@@ -35,6 +36,8 @@ IMAGE = {"ami_id": "ami-2b5fba42", "state": "available", "public": True,
          "description": "Fedora (EBS-backed)", "image_type": "machine",
          "architecture": "x86_64", "name": "fedora-ebs",
          "virtualization_type": "hvm", "hypervisor": "xen"}
+#: Seconds moto may take to print its endpoint (a loaded CI machine).
+START_TIMEOUT = 60
 CHILD = """
 import sys
 from moto.server import ThreadedMotoServer
@@ -56,9 +59,11 @@ def moto(tmp_path):
                           stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                           stderr=subprocess.DEVNULL, text=True) as child:
         try:
-            endpoint = child.stdout.readline().strip()
+            ready, _, _ = select.select([child.stdout], [], [], START_TIMEOUT)
+            endpoint = child.stdout.readline().strip() if ready else ""
             if not endpoint.startswith("http://"):
-                raise RuntimeError("moto did not start")
+                raise RuntimeError(f"moto did not start within "
+                                   f"{START_TIMEOUT} s")
             yield endpoint
         finally:
             child.stdin.close()  # the child stops its server and exits
