@@ -17,7 +17,7 @@ from heat_deltacloud.mock.guest import DEFAULT_TIMEOUT, DEFAULT_WORKERS, \
     Guest
 from heat_deltacloud.server import protocol, routing
 from heat_deltacloud.server.exchange import COMPILED, PRODUCIBLE, \
-    UNKNOWN_URL, Exchange, Halt, decorate, empty, plain
+    UNKNOWN_URL, Exchange, Halt, decorate, empty, plain, target
 
 MOCK_CREDENTIALS = {"mockuser": "mockpassword"}
 
@@ -105,14 +105,7 @@ class MockApp:
         started = time.monotonic()
         if not request.environ.get("HTTP_HOST"):
             return plain(400, "Unable to find HTTP Host header")
-        method = request.method
-        if method == "POST" and request.POST.get("_method"):
-            method = request.POST["_method"].upper()
-        path, matrix = protocol.split_matrix(request.path)
-        if path == "/api/":
-            path = "/api"
-        if method == "POST":  # matrix parameters are dropped on POST
-            matrix = {}
+        method, path, matrix = target(request)
         driver_name, provider = self._selection(request, matrix)
         record.update(method=method, template=path)
         if method == "OPTIONS":

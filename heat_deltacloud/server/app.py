@@ -24,7 +24,7 @@ from heat_deltacloud.mock import control, models
 from heat_deltacloud.mock.drivers import DRIVERS
 from heat_deltacloud.server import protocol
 from heat_deltacloud.server.exchange import COMPILED, PRODUCIBLE, \
-    UNKNOWN_URL, Exchange, Halt, decorate, empty, plain
+    UNKNOWN_URL, Exchange, Halt, decorate, empty, plain, target
 
 LOG = logging.getLogger("heat_deltacloud.server")
 
@@ -116,11 +116,7 @@ class ServerApp:
         request.path_info.encode()
         if not request.environ.get("HTTP_HOST"):
             return plain(400, "Unable to find HTTP Host header")
-        method = request.method
-        if method == "POST" and request.POST.get("_method"):
-            method = request.POST["_method"].upper()
-        path, matrix = protocol.split_matrix(request.path)
-        path = "/api" if path == "/api/" else path
+        method, path, matrix = target(request)
         driver = (request.headers.get("X-Deltacloud-Driver")
                   or matrix.get("driver") or "").lower()
         if driver and driver != self.backend.descriptor.name:

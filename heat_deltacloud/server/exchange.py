@@ -193,6 +193,21 @@ class Exchange:
             status, message, self.request.path, shown), "application/xml")
 
 
+def target(request):
+    """``(method, path, matrix)`` as Deltacloud's server routes a request:
+    a form's ``_method`` overrides POST, ``;name=value`` matrix parameters
+    are split off the path (and dropped on POST), ``/api/`` is ``/api``."""
+    method = request.method
+    if method == "POST" and request.POST.get("_method"):
+        method = request.POST["_method"].upper()
+    path, matrix = protocol.split_matrix(request.path)
+    if path == "/api/":
+        path = "/api"
+    if method == "POST":
+        matrix = {}
+    return method, path, matrix
+
+
 def decorate(response, driver, provider):
     """Server, driver, provider, Date, and an ETag on a 200/201 body."""
     headers = response.headers
