@@ -16,6 +16,22 @@ SIGNED_URL = re.compile(r"http://127\.0\.0\.1:\d+/v1/(?:waitcondition|signal)"
                         r"/[^'\"\s]+")
 
 
+#: A HOT template of one server (image a parameter, its id an output), as
+#: the clients' tests create it.
+ONE_SERVER_HOT = """\
+heat_template_version: 2021-04-16
+parameters:
+  image: {type: string, default: img1}
+resources:
+  server:
+    type: OS::Nova::Server
+    properties: {image: {get_param: image}, flavor: m1-small}
+outputs:
+  server_id:
+    value: {get_resource: server}
+"""
+
+
 def wait_for(predicate, timeout=90, interval=0.2, what="condition"):
     """``predicate()``'s first truthy value, polled for ``timeout`` s."""
     deadline = time.monotonic() + timeout

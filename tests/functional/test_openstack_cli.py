@@ -19,25 +19,14 @@ import sys
 
 import pytest
 
+from support import ONE_SERVER_HOT
+
 pytestmark = [pytest.mark.heat, pytest.mark.slow, pytest.mark.functional,
               pytest.mark.timeout(300)]
 
 #: One of the harness's mock users (its own stacks, nobody else's).
 USER, PASSWORD = "demo", "demo-password"
 COMMAND_TIMEOUT = 120
-
-TEMPLATE = """\
-heat_template_version: 2021-04-16
-parameters:
-  image: {type: string, default: img1}
-resources:
-  server:
-    type: OS::Nova::Server
-    properties: {image: {get_param: image}, flavor: m1-small}
-outputs:
-  server_id:
-    value: {get_resource: server}
-"""
 
 
 def openstack_env(harness, password=PASSWORD):
@@ -65,7 +54,7 @@ def openstack(harness, *args, json_out=True):
 
 def test_openstack_cli_stack_lifecycle(harness, tmp_path):
     template = tmp_path / "server.yaml"
-    template.write_text(TEMPLATE)
+    template.write_text(ONE_SERVER_HOT)
     created = openstack(harness, "stack", "create", "-t", str(template),
                         "--parameter", "image=img2", "--wait", "--poll",
                         "1", "osc-stack")

@@ -15,22 +15,11 @@ import sys
 import pytest
 import requests
 
+from support import ONE_SERVER_HOT
+
 from .helpers import USERS, WAIT
 
 pytestmark = [pytest.mark.heat]
-
-TEMPLATE = """\
-heat_template_version: 2021-04-16
-parameters:
-  image: {type: string, default: img1}
-resources:
-  server:
-    type: OS::Nova::Server
-    properties: {image: {get_param: image}, flavor: m1-small}
-outputs:
-  server_id:
-    value: {get_resource: server}
-"""
 
 
 def openstack_env(served, user):
@@ -62,7 +51,7 @@ def openstack(served, user, *args, json_out=True):
 
 def test_openstack_cli_stack_lifecycle(served, mock, tmp_path):
     template = tmp_path / "server.yaml"
-    template.write_text(TEMPLATE)
+    template.write_text(ONE_SERVER_HOT)
     assert openstack(served, "alice", "stack", "list") == []
     created = openstack(served, "alice", "stack", "create", "-t",
                         str(template), "--parameter", "image=img2",
@@ -115,10 +104,10 @@ def test_openstacksdk_orchestration(served, mock, tmp_path):
         interface="public")
     try:
         template = tmp_path / "server.yaml"
-        template.write_text(TEMPLATE)
+        template.write_text(ONE_SERVER_HOT)
         stack = conn.orchestration.create_stack(
             name="sdk-stack", template_url=None,
-            template=TEMPLATE.replace("img1", "img3"))
+            template=ONE_SERVER_HOT.replace("img1", "img3"))
         stack = conn.orchestration.wait_for_status(
             stack, status="CREATE_COMPLETE", failures=["CREATE_FAILED"],
             interval=1, wait=WAIT)
