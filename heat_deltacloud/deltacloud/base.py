@@ -23,6 +23,9 @@ class DocumentKind:
     item: str
     from_xml: Callable
     from_json: Callable
+    #: Reads a whole JSON listing at once (instances), else ``from_json``
+    #: reads each item.
+    list_from_json: Callable | None = None
 
 
 def _wrap_shape_errors(read, body, method, url):
@@ -129,6 +132,8 @@ class Manager:
             def read():
                 if many:
                     items = jsondoc.parse(body, kind.collection)
+                    if kind.list_from_json is not None:
+                        return kind.list_from_json(items)
                     return [kind.from_json(doc) for doc in items]
                 doc = jsondoc.parse(body)
                 # Instance actions answer with the bare object.

@@ -5,7 +5,9 @@ links as ``{"id", "href", "rel"}`` objects and loses hardware-profile ranges;
 these readers undo the differences so both formats give equal objects.
 """
 
+import itertools
 import json
+import operator
 import types
 
 from heat_deltacloud.deltacloud import models
@@ -139,9 +141,9 @@ def _authentication(doc):
         username=_opt(login, "user"), password=_opt(login, "password"))
 
 
-def instance(doc):
-    """An instance; built without its frozen ``__init__`` (a list can hold
-    thousands, see :func:`models.build`)."""
+def _instance_at_once(doc):
+    """An instance with every field read now: for documents that
+    :func:`_plain_instance` does not vouch for (this raises their error)."""
     get = _obj(doc, "instance").get
     hwp = get("hardware_profile") or {}
     return models.build(models.Instance, {
@@ -150,19 +152,116 @@ def instance(doc):
         "owner": _opt(doc, "owner"), "image_id": _ref_id(doc, "image"),
         "realm_id": _ref_id(doc, "realm"),
         "hardware_profile_id": hwp.get("id"),
-        "hardware_overrides": types.MappingProxyType({
-            str(k): str(v)
-            for k, v in (hwp.get("properties") or {}).items()}),
-        "actions": _links(doc), "launch_time": _opt(doc, "create_time"),
-        "public_addresses": _addresses(doc, "public_addresses"),
-        "private_addresses": _addresses(doc, "private_addresses"),
-        "storage_volumes": tuple([
-            models.VolumeAttachment(_req(v, "id", "storage_volume"))
-            for v in get("storage_volumes") or ()]),
-        "firewalls": tuple([_req(f, "id", "firewall")
-                            for f in get("firewalls") or ()]),
-        "authentication": _authentication(doc), "network_interfaces": (),
-        "create_image": bool(get("create_image"))})
+        **{name: read(doc) for name, read in _INSTANCE_NESTED.items()},
+        "launch_time": _opt(doc, "create_time"),
+        "network_interfaces": (), "create_image": bool(get("create_image"))})
+
+
+def _overrides(doc):
+    hwp = doc.get("hardware_profile") or {}
+    return types.MappingProxyType({
+        str(k): str(v) for k, v in (hwp.get("properties") or {}).items()})
+
+
+#: Instance fields holding nested parts, and their readers.
+_INSTANCE_NESTED = {
+    "hardware_overrides": _overrides,
+    "actions": _links,
+    "public_addresses": lambda doc: _addresses(doc, "public_addresses"),
+    "private_addresses": lambda doc: _addresses(doc, "private_addresses"),
+    "storage_volumes": lambda doc: tuple([
+        models.VolumeAttachment(_req(v, "id", "storage_volume"))
+        for v in doc.get("storage_volumes") or ()]),
+    "firewalls": lambda doc: tuple([_req(f, "id", "firewall")
+                                    for f in doc.get("firewalls") or ()]),
+    "authentication": _authentication,
+}
+#: List members of an instance, and a getter of the keys its items need
+#: (a tuple of their values).
+_INSTANCE_ITEMS = tuple((name, operator.itemgetter(*keys)) for name, keys in (
+    ("actions", ("rel", "href")),
+    ("public_addresses", ("address", "address")),
+    ("private_addresses", ("address", "address")),
+    ("storage_volumes", ("id", "id")), ("firewalls", ("id", "id"))))
+_ID = operator.itemgetter("id")
+
+
+def _members(docs, key):
+    """The truthy ``doc.get(key)`` of each of ``docs`` (as ``or ()``
+    drops the others); ``TypeError`` on a document that is not an
+    object."""
+    return filter(None, map(dict.get, docs, itertools.repeat(key)))
+
+
+def _plain_instances(docs):
+    """Whether every field of every document (a list) will read without
+    error: each an object with an ``id``, each nested object an object,
+    each list a list of objects with their keys set.  Checked in C for
+    the whole list, conservatively (an empty value also says no): ``map``
+    of an item getter raises on a missing key or an item that is not an
+    object, ``all`` finds a null or empty value."""
+    chain = itertools.chain.from_iterable
+    try:
+        if not all(map(_ID, docs)):
+            return False
+        hwps = list(_members(docs, "hardware_profile"))
+        if not {dict}.issuperset(map(type, itertools.chain(
+                hwps, _members(hwps, "properties"),
+                _members(docs, "authentication")))):
+            return False
+        for key, getter in _INSTANCE_ITEMS:
+            if not all(chain(map(getter, chain(_members(docs, key))))):
+                return False
+    except (KeyError, TypeError):
+        return False
+    return True
+
+
+def instances(docs):
+    """A listing of instances.  It can hold thousands, so once
+    :func:`_plain_instances` has checked that their nested parts (links,
+    addresses, ...) read without error, those are read on first use
+    (:func:`models.build_deferred`); other listings are read at once,
+    raising the error the first bad instance gives."""
+    if type(docs) is not list or not _plain_instances(docs):
+        return [_instance_at_once(doc) for doc in docs]
+    return list(map(_deferred_instance, docs))
+
+
+def instance(doc):
+    """An instance (see :func:`instances`)."""
+    return instances([doc])[0]
+
+
+def _deferred_instance(doc):
+    obj = _new(models.Instance)
+    _set_deferred(obj, (_INSTANCE_DEFERRED, doc))
+    return obj
+
+
+def _instance_scalars(doc):
+    get = doc.get
+    name, owner, launched = get("name"), get("owner"), get("create_time")
+    image, realm, hwp = get("image"), get("realm"), get("hardware_profile")
+    return {
+        "id": str(doc["id"]), "name": None if name is None else str(name),
+        "state": str(get("state") or "UNKNOWN").upper(),
+        "owner": None if owner is None else str(owner),
+        "image_id": image.get("id") if isinstance(image, dict) else None,
+        "realm_id": realm.get("id") if isinstance(realm, dict) else None,
+        "hardware_profile_id": hwp.get("id") if hwp else None,
+        "launch_time": None if launched is None else str(launched),
+        "network_interfaces": (), "create_image": bool(get("create_image"))}
+
+
+#: Every instance field, read on first use: the nested parts one by one,
+#: the others together.
+_INSTANCE_DEFERRED = dict(_INSTANCE_NESTED, **dict.fromkeys(
+    ("id", "name", "state", "owner", "image_id", "realm_id",
+     "hardware_profile_id", "launch_time", "network_interfaces",
+     "create_image"), models.Together(_instance_scalars)))
+_new = object.__new__
+_set_deferred = models.Instance.__dict__["_deferred"].__set__
 
 
 def key(doc):

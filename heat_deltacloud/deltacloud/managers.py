@@ -59,7 +59,8 @@ class ImageManager(_CachedMixin, Manager):
 
 
 class InstanceManager(Manager):
-    kind = _kind("instances", "instance", "instance")
+    kind = DocumentKind("instances", "instance", xmldoc.instance,
+                        jsondoc.instance, jsondoc.instances)
     create_features = {
         "name": "user_name",
         "keyname": "authentication_key",

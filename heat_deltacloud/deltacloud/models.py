@@ -27,6 +27,74 @@ def build(cls, fields):
     return obj
 
 
+def build_deferred(cls, fields, readers, document):
+    """:func:`build`, leaving out the fields named in ``readers`` (name ->
+    ``reader(document)``): each is read from ``document`` when first used.
+
+    Only for documents already checked to read without error, so the
+    object behaves as if built at once: equal, hashed, shown, copied and
+    pickled alike (a read field then stays in ``__dict__``).
+    """
+    obj = build(cls, fields)
+    object.__setattr__(obj, "_deferred", (readers, document))
+    return obj
+
+
+class _Deferred:
+    """A field read on first use from the document an object keeps
+    (:func:`build_deferred`); a value in the object's ``__dict__`` (every
+    field of an object made by ``__init__``) wins over it."""
+
+    __slots__ = ("name", "default")
+
+    def __init__(self, name, default):
+        self.name, self.default = name, default
+
+    def __get__(self, obj, cls=None):
+        if obj is None:
+            if self.default is dataclasses.MISSING:
+                raise AttributeError(self.name)
+            return self.default
+        readers, document = obj._deferred
+        fields = obj.__dict__
+        read = readers[self.name]
+        if type(read) is Together:
+            fields.update(read.reader(document))
+            value = fields[self.name]
+        else:
+            value = fields[self.name] = read(document)
+        if len(fields) == len(obj.__dataclass_fields__):
+            object.__setattr__(obj, "_deferred", None)  # the document's
+        return value
+
+
+class Together:
+    """A reader of several fields at once (a dict of them), for
+    :func:`build_deferred`: the first use of one reads them all."""
+
+    __slots__ = ("reader",)
+
+    def __init__(self, reader):
+        self.reader = reader
+
+
+class _DeferredFields:
+    """Mixin for the models :func:`build_deferred` builds (declare
+    ``__slots__ = ("_deferred",)`` and call :func:`_defer` on the class)."""
+
+    def __getstate__(self):
+        # copy and pickle take every field, read, and not the document.
+        return {name: getattr(self, name)
+                for name in self.__dataclass_fields__}
+
+
+def _defer(cls, *names):
+    for name in names:
+        setattr(cls, name, _Deferred(
+            name, cls.__dataclass_fields__[name].default))
+    return cls
+
+
 def _mapping(**kwargs):
     """A read-only dict field that compares but is not hashed."""
     return dataclasses.field(default_factory=lambda: types.MappingProxyType(
@@ -202,7 +270,9 @@ class VolumeAttachment:
 
 
 @_frozen
-class Instance(_HasActions):
+class Instance(_DeferredFields, _HasActions):
+    __slots__ = ("_deferred",)
+
     id: str
     name: str | None
     state: str
@@ -222,6 +292,12 @@ class Instance(_HasActions):
     #: Network interface ids; XML only.
     network_interfaces: tuple = ()
     create_image: bool = False
+
+
+#: Instance fields a reader may leave to first use (a listing of
+#: thousands builds them only for the instances that are looked at).
+INSTANCE_DEFERRABLE = tuple(Instance.__dataclass_fields__)
+_defer(Instance, *INSTANCE_DEFERRABLE)
 
 
 @_frozen

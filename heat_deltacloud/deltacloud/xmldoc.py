@@ -186,44 +186,100 @@ _INSTANCE_LISTS = {
     "network_interfaces": ("network_interfaces", "network_interface",
                            _id_attr),
 }
-_INSTANCE_NO_LISTS = {field: () for field, _, _ in _INSTANCE_LISTS.values()}
+
+
+def _listed(tag):
+    """The reader of the instance field listed under ``tag`` children."""
+    _, item, read = _INSTANCE_LISTS[tag]
+
+    def read_list(el):
+        return tuple([read(x) for child in el if child.tag == tag
+                      for x in child if x.tag == item])
+    return read_list
+
+
+def _first(el, tag):
+    for child in el:
+        if child.tag == tag:
+            return child
+    return None
+
+
+def _overrides(el):
+    hwp = _first(el, "hardware_profile")
+    return types.MappingProxyType(
+        {} if hwp is None else {_attr(p, "name"): p.get("value")
+                                for p in hwp if p.tag == "property"})
+
+
+def _volumes(el):
+    volumes = _first(el, "storage_volumes")
+    return () if volumes is None else tuple(
+        [_volume(v) for v in volumes if v.tag == "storage_volume"])
+
+
+def _instance_authentication(el):
+    auth = _first(el, "authentication")
+    return None if auth is None else _authentication(auth)
+
+
+#: Instance fields read on first use, and their readers.
+_INSTANCE_DEFERRED = {
+    "hardware_overrides": _overrides,
+    **{field: _listed(tag) for tag, (field, _, _) in _INSTANCE_LISTS.items()},
+    "storage_volumes": _volumes,
+    "authentication": _instance_authentication,
+}
+
+
+def _check_ids(parent, item):
+    for x in parent:
+        if x.tag == item and x.get("id") is None:
+            _attr(x, "id")  # raises, naming it
 
 
 def instance(el):
     """An instance, in one pass over its children.
 
     A list can hold thousands of instances, so each child is visited once
-    (no ``find`` per field, which walks the children again) and the model
-    is built without its frozen ``__init__`` (see :func:`models.build`).
+    (no ``find`` per field, which walks the children again), and the
+    nested parts (links, addresses, ...) are only checked here, in the
+    order the eager reader met them, and read on first use
+    (:func:`models.build_deferred`): the instance keeps its element.
     """
-    fields = dict(_INSTANCE_NO_LISTS, id=_attr(el, "id"))
+    fields = {"id": _attr(el, "id")}
     first = {}
+    create_image = False
     for child in el:
         tag = child.tag
-        listed = _INSTANCE_LISTS.get(tag)
-        if listed is not None:
-            field, item, read = listed
-            fields[field] += tuple([read(x) for x in child if x.tag == item])
-        elif tag not in first:
+        if tag == "actions":
+            for x in child:
+                if x.tag == "link":
+                    rel = x.get("rel")
+                    if rel is None or x.get("href") is None:
+                        _link(x)  # raises, naming the attribute
+                    if rel == "create_image":
+                        create_image = True
+        elif tag == "firewalls" or tag == "network_interfaces":
+            _check_ids(child, _INSTANCE_LISTS[tag][1])
+        elif tag not in first and tag not in _INSTANCE_LISTS:
             first[tag] = child
+    hwp = first.get("hardware_profile")
+    if hwp is not None:
+        for p in hwp:
+            if p.tag == "property" and p.get("name") is None:
+                _attr(p, "name")  # raises
+    volumes = first.get("storage_volumes")
+    if volumes is not None:
+        _check_ids(volumes, "storage_volume")
     for tag, field in _INSTANCE_TEXTS.items():
         fields[field] = _text_of(first.get(tag))
     for tag, field in _INSTANCE_REFS.items():
         fields[field] = _id_of(first.get(tag))
-    hwp = first.get("hardware_profile")
-    volumes = first.get("storage_volumes")
-    auth = first.get("authentication")
-    fields.update(
-        state=(fields["state"] or "UNKNOWN").upper(),
-        hardware_overrides=types.MappingProxyType(
-            {} if hwp is None else {_attr(p, "name"): p.get("value")
-                                    for p in hwp if p.tag == "property"}),
-        storage_volumes=() if volumes is None else tuple(
-            [_volume(v) for v in volumes if v.tag == "storage_volume"]),
-        authentication=None if auth is None else _authentication(auth),
-        create_image=any(link.rel == "create_image"
-                         for link in fields["actions"]))
-    return models.build(models.Instance, fields)
+    fields["state"] = (fields["state"] or "UNKNOWN").upper()
+    fields["create_image"] = create_image
+    return models.build_deferred(models.Instance, fields,
+                                 _INSTANCE_DEFERRED, el)
 
 
 def key(el):

@@ -1,5 +1,6 @@
 """Timeouts, bounded retries, size caps, safe XML and secret hygiene."""
 
+import dataclasses
 import logging
 
 import pytest
@@ -130,7 +131,7 @@ def test_links_are_rebased_onto_the_configured_endpoint(make_client, rsps,
     # A document naming another host must not receive our credentials.
     evil = inst.actions[0].__class__("stop", "http://evil.test/api/"
                                      "instances/inst4/stop", "post")
-    inst = inst.__class__(**{**inst.__dict__, "actions": (evil,)})
+    inst = dataclasses.replace(inst, actions=(evil,))
     reply("POST", "/instances/inst4/stop", "instance_stopped", status=202)
     client.instances.stop(inst)
     assert rsps.calls[-1].request.url == URL + "/instances/inst4/stop"
