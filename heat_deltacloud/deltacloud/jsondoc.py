@@ -5,6 +5,7 @@ links as ``{"id", "href", "rel"}`` objects and loses hardware-profile ranges;
 these readers undo the differences so both formats give equal objects.
 """
 
+import collections
 import itertools
 import json
 import operator
@@ -176,13 +177,13 @@ _INSTANCE_NESTED = {
                                     for f in doc.get("firewalls") or ()]),
     "authentication": _authentication,
 }
-#: List members of an instance, and a getter of the keys its items need
-#: (a tuple of their values).
-_INSTANCE_ITEMS = tuple((name, operator.itemgetter(*keys)) for name, keys in (
-    ("actions", ("rel", "href")),
-    ("public_addresses", ("address", "address")),
-    ("private_addresses", ("address", "address")),
-    ("storage_volumes", ("id", "id")), ("firewalls", ("id", "id"))))
+#: List members of an instance, and a getter of the keys their items
+#: need (a tuple of their values).
+_INSTANCE_ITEMS = (
+    (("actions",), operator.itemgetter("rel", "href")),
+    (("public_addresses", "private_addresses"),
+     operator.itemgetter("address", "address")),
+    (("storage_volumes", "firewalls"), operator.itemgetter("id", "id")))
 _ID = operator.itemgetter("id")
 
 
@@ -209,8 +210,9 @@ def _plain_instances(docs):
                 hwps, _members(hwps, "properties"),
                 _members(docs, "authentication")))):
             return False
-        for key, getter in _INSTANCE_ITEMS:
-            if not all(chain(map(getter, chain(_members(docs, key))))):
+        for names, getter in _INSTANCE_ITEMS:
+            lists = chain(_members(docs, name) for name in names)
+            if not all(chain(map(getter, chain(lists)))):
                 return False
     except (KeyError, TypeError):
         return False
@@ -219,24 +221,24 @@ def _plain_instances(docs):
 
 def instances(docs):
     """A listing of instances.  It can hold thousands, so once
-    :func:`_plain_instances` has checked that their nested parts (links,
-    addresses, ...) read without error, those are read on first use
-    (:func:`models.build_deferred`); other listings are read at once,
+    :func:`_plain_instances` has checked that they read without error,
+    each instance keeps its document and reads a field on first use (the
+    nested parts one by one, the rest together; see
+    :func:`models.build_deferred`); other listings are read at once,
     raising the error the first bad instance gives."""
     if type(docs) is not list or not _plain_instances(docs):
         return [_instance_at_once(doc) for doc in docs]
-    return list(map(_deferred_instance, docs))
+    # Empty instances, each then given its document: no Python code runs
+    # per instance.
+    listed = list(map(_new, itertools.repeat(models.Instance, len(docs))))
+    collections.deque(map(_set_deferred, listed, zip(
+        itertools.repeat(_INSTANCE_DEFERRED), docs)), maxlen=0)
+    return listed
 
 
 def instance(doc):
     """An instance (see :func:`instances`)."""
     return instances([doc])[0]
-
-
-def _deferred_instance(doc):
-    obj = _new(models.Instance)
-    _set_deferred(obj, (_INSTANCE_DEFERRED, doc))
-    return obj
 
 
 def _instance_scalars(doc):

@@ -223,12 +223,37 @@ def _instance_authentication(el):
     return None if auth is None else _authentication(auth)
 
 
-#: Instance fields read on first use, and their readers.
+def _instance_scalars(el):
+    """The fields of an instance that are not lists: single values come
+    from the first such child."""
+    first = {}
+    create_image = False
+    for child in el:
+        tag = child.tag
+        if tag == "actions":
+            create_image = create_image or any(
+                x.tag == "link" and x.get("rel") == "create_image"
+                for x in child)
+        elif tag not in first and tag not in _INSTANCE_LISTS:
+            first[tag] = child
+    fields = {field: _text_of(first.get(tag))
+              for tag, field in _INSTANCE_TEXTS.items()}
+    fields.update((field, _id_of(first.get(tag)))
+                  for tag, field in _INSTANCE_REFS.items())
+    fields["state"] = (fields["state"] or "UNKNOWN").upper()
+    fields["create_image"] = create_image
+    return fields
+
+
+#: Instance fields read on first use, and their readers: lists one by
+#: one, the other fields together.
 _INSTANCE_DEFERRED = {
     "hardware_overrides": _overrides,
     **{field: _listed(tag) for tag, (field, _, _) in _INSTANCE_LISTS.items()},
     "storage_volumes": _volumes,
     "authentication": _instance_authentication,
+    **dict.fromkeys([*_INSTANCE_TEXTS.values(), *_INSTANCE_REFS.values(),
+                     "create_image"], models.Together(_instance_scalars)),
 }
 
 
@@ -239,46 +264,36 @@ def _check_ids(parent, item):
 
 
 def instance(el):
-    """An instance, in one pass over its children.
+    """An instance: read on first use, field by field (lists) or together
+    (the rest), once checked here to read without error.
 
-    A list can hold thousands of instances, so each child is visited once
-    (no ``find`` per field, which walks the children again), and the
-    nested parts (links, addresses, ...) are only checked here, in the
-    order the eager reader met them, and read on first use
-    (:func:`models.build_deferred`): the instance keeps its element.
+    A list can hold thousands of instances, so this is one pass over the
+    children, raising the first error in the order an eager reader would
+    meet it (:func:`models.build_deferred`); the instance keeps its
+    element until every field is read.
     """
-    fields = {"id": _attr(el, "id")}
-    first = {}
-    create_image = False
+    ident = _attr(el, "id")
+    hwp = volumes = None
     for child in el:
         tag = child.tag
         if tag == "actions":
             for x in child:
-                if x.tag == "link":
-                    rel = x.get("rel")
-                    if rel is None or x.get("href") is None:
-                        _link(x)  # raises, naming the attribute
-                    if rel == "create_image":
-                        create_image = True
+                if x.tag == "link" and (x.get("rel") is None
+                                        or x.get("href") is None):
+                    _link(x)  # raises, naming the attribute
         elif tag == "firewalls" or tag == "network_interfaces":
             _check_ids(child, _INSTANCE_LISTS[tag][1])
-        elif tag not in first and tag not in _INSTANCE_LISTS:
-            first[tag] = child
-    hwp = first.get("hardware_profile")
+        elif tag == "hardware_profile":
+            hwp = child if hwp is None else hwp
+        elif tag == "storage_volumes":
+            volumes = child if volumes is None else volumes
     if hwp is not None:
         for p in hwp:
             if p.tag == "property" and p.get("name") is None:
                 _attr(p, "name")  # raises
-    volumes = first.get("storage_volumes")
     if volumes is not None:
         _check_ids(volumes, "storage_volume")
-    for tag, field in _INSTANCE_TEXTS.items():
-        fields[field] = _text_of(first.get(tag))
-    for tag, field in _INSTANCE_REFS.items():
-        fields[field] = _id_of(first.get(tag))
-    fields["state"] = (fields["state"] or "UNKNOWN").upper()
-    fields["create_image"] = create_image
-    return models.build_deferred(models.Instance, fields,
+    return models.build_deferred(models.Instance, {"id": ident},
                                  _INSTANCE_DEFERRED, el)
 
 
