@@ -205,9 +205,10 @@ def _plain_instances(docs):
     try:
         if not all(map(_ID, docs)):
             return False
-        hwps = list(_members(docs, "hardware_profile"))
+        # dict.get raises on a hardware profile that is not an object.
+        hwps = _members(docs, "hardware_profile")
         if not {dict}.issuperset(map(type, itertools.chain(
-                hwps, _members(hwps, "properties"),
+                _members(hwps, "properties"),
                 _members(docs, "authentication")))):
             return False
         for names, getter in _INSTANCE_ITEMS:
