@@ -257,6 +257,11 @@ _INSTANCE_DEFERRED = {
 }
 
 
+#: The instance children whose content the check looks at.
+_CHECKED = frozenset({"actions", "firewalls", "network_interfaces",
+                      "hardware_profile", "storage_volumes"})
+
+
 def _check_ids(parent, item):
     for x in parent:
         if x.tag == item and x.get("id") is None:
@@ -276,6 +281,8 @@ def instance(el):
     hwp = volumes = None
     for child in el:
         tag = child.tag
+        if tag not in _CHECKED:
+            continue
         if tag == "actions":
             for x in child:
                 if x.tag == "link" and (x.get("rel") is None
