@@ -55,7 +55,12 @@ class _Deferred:
             if self.default is dataclasses.MISSING:
                 raise AttributeError(self.name)
             return self.default
-        readers, document = obj._deferred
+        deferred = obj._deferred
+        if deferred is None:
+            # Another thread read the last fields (this one among them)
+            # between this lookup and here, and dropped the document.
+            return obj.__dict__[self.name]
+        readers, document = deferred
         fields = obj.__dict__
         read = readers[self.name]
         if type(read) is Together:

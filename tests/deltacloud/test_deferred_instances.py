@@ -158,3 +158,14 @@ def test_benchmark_documents_are_read_deferred(document):
         assert "actions" not in vars(inst)
         assert inst.action("stop") is not None
         assert "actions" in vars(inst)
+
+
+def test_a_field_read_while_another_thread_dropped_the_document(document):
+    """A reader that found a field unread, then lost the race to a thread
+    that read the last fields and dropped the document, gets the value."""
+    inst = xmldoc.instance(xmldoc.parse(document("instance.xml")))
+    descriptor = vars(models.Instance)["actions"]
+    for name in models.Instance.__dataclass_fields__:
+        getattr(inst, name)
+    assert inst._deferred is None
+    assert descriptor.__get__(inst, models.Instance) == inst.actions
