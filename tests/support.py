@@ -4,7 +4,10 @@ Fixtures stay in each module (their users and mock options differ);
 what every module polled, read or searched the same way lives here.
 """
 
+import contextlib
+import http.server
 import re
+import threading
 import time
 
 import pytest
@@ -58,6 +61,22 @@ def signed_urls_in_user_data(mock, owner=None):
         if owner in (None, instance["owner"]) and instance.get("user_data"):
             found += SIGNED_URL.findall(instance["user_data"])
     return found
+
+
+@contextlib.contextmanager
+def loopback_server(handler):
+    """A ThreadingHTTPServer of ``handler`` on 127.0.0.1 (a free port),
+    serving from a daemon thread; shut down and closed on exit."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
 def mock_fixtures(users, **options):

@@ -9,6 +9,7 @@ import pytest
 
 from heat_deltacloud.deltacloud import exceptions
 from heat_deltacloud.deltacloud.transport import Transport
+from support import loopback_server
 
 THREADS = 8
 REQUESTS_EACH = 4
@@ -43,16 +44,11 @@ class _Counting(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Counting)
-    httpd.daemon_threads = True
-    httpd.lock = threading.Lock()
-    httpd.ports, httpd.in_flight, httpd.peak = set(), 0, 0
-    httpd.pairs = threading.Barrier(2, timeout=10)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
+    with loopback_server(_Counting) as httpd:
+        httpd.lock = threading.Lock()
+        httpd.ports, httpd.in_flight, httpd.peak = set(), 0, 0
+        httpd.pairs = threading.Barrier(2, timeout=10)
+        yield httpd
 
 
 def test_threads_share_a_bounded_pool_of_connections(server):

@@ -6,13 +6,13 @@ wait condition URLs."""
 import http.server
 import json
 import pathlib
-import threading
 
 import pytest
 
 from heat_deltacloud.deltacloud import Client
 from heat_deltacloud.deployable import Mapping, load, translate
 from heat_deltacloud.launch import Credentials, HeatCfn, Launcher, source
+from support import loopback_server
 
 from .conftest import PASSWORD, USER
 
@@ -188,11 +188,8 @@ def stub_files():
         def log_message(self, *args):
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
-    server.server_close()
+    with loopback_server(Handler) as server:
+        yield f"http://127.0.0.1:{server.server_port}/"
 
 
 @pytest.mark.parametrize("document, web, db", [

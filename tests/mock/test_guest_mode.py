@@ -13,13 +13,13 @@ import pathlib
 import shutil
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
 import requests
 
 from heat_deltacloud.mock.server import MockServer
+from support import loopback_server
 
 MOCK = ("mockuser", "mockpassword")
 JSON = {"Accept": "application/json"}
@@ -160,15 +160,8 @@ def signal_sink():
         def log_message(self, *args):
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with loopback_server(Handler) as server:
         yield f"http://127.0.0.1:{server.server_port}", received
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 # -- off by default -----------------------------------------------------------

@@ -11,6 +11,7 @@ from libcloud.common.types import InvalidCredsError
 
 from heat_deltacloud.server.cli import Server, make_app
 from heat_deltacloud.server.drivers.libcloud import provider_error
+from support import loopback_server
 
 KEY, SECRET = "AKIDERRORS", "errors-secret-1a2b3c"
 AUTH_FAILURE = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors>'
@@ -44,14 +45,9 @@ class _Provider(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def fake_provider():
     handler = type("Handler", (_Provider,), {"release": threading.Event()})
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield handler, f"http://127.0.0.1:{httpd.server_address[1]}"
-    handler.release.set()
-    httpd.shutdown()
-    httpd.server_close()
+    with loopback_server(handler) as httpd:
+        yield handler, f"http://127.0.0.1:{httpd.server_address[1]}"
+        handler.release.set()
 
 
 def _server(endpoint, timeout=5.0):
