@@ -16,8 +16,9 @@ from heat_deltacloud.mock import control, controlplane, drivers, models
 from heat_deltacloud.mock.guest import DEFAULT_TIMEOUT, DEFAULT_WORKERS, \
     Guest
 from heat_deltacloud.server import protocol, routing
-from heat_deltacloud.server.exchange import COMPILED, PRODUCIBLE, \
-    UNKNOWN_URL, Exchange, Halt, decorate, empty, plain, target
+from heat_deltacloud.server.exchange import PRODUCIBLE, UNKNOWN_URL, \
+    Exchange, Halt, decorate, empty, find_route, plain, require_collection, \
+    target
 
 MOCK_CREDENTIALS = {"mockuser": "mockpassword"}
 
@@ -158,7 +159,7 @@ class MockApp:
         if path == "/api":
             driver = drivers.get(driver_name)
             if driver is None:
-                return self._unknown_driver(driver_name)
+                return plain(500, _unknown_driver_message(driver_name))
             names = [name for name, _ in self.controls.entry_point(driver)]
             response = empty(200)
             response.headers["Allow"] = routing.api_allow(names)
@@ -202,16 +203,10 @@ class MockApp:
         if method == "HEAD":
             tries = ("HEAD", "GET")
         for wanted in tries:
-            for route, regex in COMPILED:
-                match = regex.match(path)
-                if match and route.method == wanted:
-                    return route, match.groupdict(), False
+            route, args = find_route(wanted, path)
+            if route is not None:
+                return route, args, False
         return None, {}, method == "HEAD" and routing.head_only(path)
-
-    def _unknown_driver(self, name):
-        return plain(500, f"Driver '{name}' is not available "
-                          "(uninitialized constant Deltacloud::Drivers::"
-                          f"{drivers.class_name(name)}).")
 
     def _run(self, ex, method, driver_name):
         """Faults, driver selection, capability, validation, handler."""
@@ -221,15 +216,8 @@ class MockApp:
             self._apply(fault)
         if drivers.get(driver_name) is None and \
                 not ex.route.template.startswith("/api/drivers"):
-            raise models.MockError(
-                500, f"Driver '{driver_name}' is not available "
-                     "(uninitialized constant Deltacloud::Drivers::"
-                     f"{drivers.class_name(driver_name)}).")
-        collection = ex.route.collection
-        if collection and not self.controls.collection_enabled(
-                collection, ex.driver):
-            raise Halt(plain(412, protocol.MISSING_CAPABILITY,
-                             Expect=ex.route.capability or collection))
+            raise models.MockError(500, _unknown_driver_message(driver_name))
+        require_collection(ex, self.controls)
         ex.validate()
         response = ex.route.handler(ex)
         if fault is not None and fault.after:
@@ -261,6 +249,12 @@ class MockApp:
             response.headers["WWW-Authenticate"] = \
                 f'Basic realm="{self.realm}"'
         return response
+
+def _unknown_driver_message(name):
+    """The real server's answer to a driver it has no class for."""
+    return (f"Driver '{name}' is not available (uninitialized constant "
+            f"Deltacloud::Drivers::{drivers.class_name(name)}).")
+
 
 def make_app(**options):
     """A new, independent mock cloud as a WSGI application.

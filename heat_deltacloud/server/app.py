@@ -23,8 +23,9 @@ import webob
 from heat_deltacloud.mock import control, models
 from heat_deltacloud.mock.drivers import DRIVERS
 from heat_deltacloud.server import protocol
-from heat_deltacloud.server.exchange import COMPILED, PRODUCIBLE, \
-    UNKNOWN_URL, Exchange, Halt, decorate, empty, plain, target
+from heat_deltacloud.server.exchange import PRODUCIBLE, UNKNOWN_URL, \
+    Exchange, Halt, decorate, empty, find_route, plain, require_collection, \
+    target
 
 LOG = logging.getLogger("heat_deltacloud.server")
 
@@ -125,8 +126,8 @@ class ServerApp:
                               f"{', '.join(map(repr, self.descriptors))}")
         provider = (request.headers.get("X-Deltacloud-Provider")
                     or matrix.get("provider") or None)
-        route, args = self._route("GET" if method == "HEAD" else method,
-                                  path)
+        route, args = find_route("GET" if method == "HEAD" else method,
+                                 path)
         if route is None:
             return plain(404, UNKNOWN_URL.decode())
         fmt = next((f for f in protocol.negotiate(
@@ -147,22 +148,10 @@ class ServerApp:
             response.body = b""
         return response
 
-    @staticmethod
-    def _route(method, path):
-        for route, regex in COMPILED:
-            match = regex.match(path)
-            if match and route.method == method:
-                return route, match.groupdict()
-        return None, {}
-
     def _run(self, ex):
         if ex.route.template.startswith("/api/drivers"):
             return self._drivers(ex)
-        collection = ex.route.collection
-        if collection and not self.controls.collection_enabled(
-                collection, ex.driver):
-            raise Halt(plain(412, protocol.MISSING_CAPABILITY,
-                             Expect=ex.route.capability or collection))
+        require_collection(ex, self.controls)
         ex.validate()
         return ex.route.handler(ex)
 

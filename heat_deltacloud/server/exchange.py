@@ -193,6 +193,26 @@ class Exchange:
             status, message, self.request.path, shown), "application/xml")
 
 
+def find_route(method, path):
+    """``(route, args)`` of the route for ``method`` and ``path``, or
+    ``(None, {})``."""
+    for route, regex in COMPILED:
+        match = regex.match(path)
+        if match and route.method == method:
+            return route, match.groupdict()
+    return None, {}
+
+
+def require_collection(ex, controls):
+    """Halt with the real server's 412 when the route's collection is
+    switched off for the exchange's driver."""
+    collection = ex.route.collection
+    if collection and not controls.collection_enabled(collection,
+                                                      ex.driver):
+        raise Halt(plain(412, protocol.MISSING_CAPABILITY,
+                         Expect=ex.route.capability or collection))
+
+
 def target(request):
     """``(method, path, matrix)`` as Deltacloud's server routes a request:
     a form's ``_method`` overrides POST, ``;name=value`` matrix parameters
