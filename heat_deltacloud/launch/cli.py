@@ -140,7 +140,7 @@ def common_options(follow=True):
     follow a stack)."""
     import argparse
 
-    common = argparse.ArgumentParser(add_help=False)
+    common = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     common.add_argument("--heat-cfn-url", metavar="URL", type=http_url,
                         default=os.environ.get(ENV_HEAT_CFN_URL),
                         help="heat-api-cfn's root URL (or "
