@@ -17,7 +17,7 @@ def admin_view(instance):
     """An instance for the admin view: its owner and decoded user data,
     no private internals."""
     shown = {k: v for k, v in instance.items()
-             if k not in ("user_data", "pending", "owner_id")}
+             if k not in ("user_data", "pending", "owner_id", "version")}
     shown["owner"] = instance["owner_id"]
     shown.update(user_data_view(instance.get("user_data")))
     return shown

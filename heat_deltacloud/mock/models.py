@@ -7,12 +7,20 @@ objects belong to ``mockuser``), except realms, hardware profiles and
 images, which are public.  One re-entrant lock guards all state, and every
 public method returns copies, so callers render outside the lock from a
 consistent snapshot.
+
+Instances are stored copy-on-write: a stored instance (and everything in
+it) is never changed in place; every change stores a new dict with a new
+``version`` (unique within the cloud, across resets too).  The
+``*_snapshot*`` reads hand out those stored dicts uncopied, read-only, so
+a listing costs no copies and a renderer may cache an instance's document
+by its version (:class:`heat_deltacloud.server.documents.FragmentCache`).
 """
 
 import base64
 import copy
 import functools
 import ipaddress
+import itertools
 import json
 import pathlib
 import re
@@ -98,6 +106,17 @@ def locked(method):
     return wrapper
 
 
+def locked_snapshot(method):
+    """Run ``method`` under the cloud's lock and return its result
+    uncopied: stored instances, which nobody may change (see the module's
+    docstring)."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with self.lock:
+            return method(self, *args, **kwargs)
+    return wrapper
+
+
 def _matches(obj, filters):
     return all(obj.get(name) == value for name, value in filters.items())
 
@@ -144,6 +163,9 @@ class Cloud(CloudDriver):
         self.clock = clock
         self.observer = observer or Observer()
         self.lock = threading.RLock()
+        #: Instance versions; never restarted, so a version names one
+        #: snapshot of one instance for the cloud's whole life.
+        self._versions = itertools.count(1)
         self.reset()
 
     # -- seeding --------------------------------------------------------------
@@ -160,8 +182,9 @@ class Cloud(CloudDriver):
             for driver in DRIVERS.values():
                 self.images.update({i["id"]: dict(i, driver=driver.name)
                                     for i in copy.deepcopy(driver.images)})
-            self.instances = {i["id"]: self._seed_instance(i)
-                              for i in fx["instances"]}
+            self.instances = {}
+            for seed in fx["instances"]:
+                self._store(self._seed_instance(seed))
             self.keys = {(MOCK_USER, k["id"]): {
                 "id": k["id"], "owner": MOCK_USER,
                 "credential_type": k["credential_type"],
@@ -238,6 +261,15 @@ class Cloud(CloudDriver):
             self._serial += 1
             ident = f"{prefix}{int(self.clock())}_{self._serial}"
         return ident
+
+    def _store(self, instance, **changes):
+        """Store ``instance`` with ``changes`` as a new snapshot with a new
+        version and return it: stored instances are never changed in
+        place (snapshot readers hold them outside the lock), so every
+        change, nested ones too, goes through here."""
+        snapshot = {**instance, **changes, "version": next(self._versions)}
+        self.instances[snapshot["id"]] = snapshot
+        return snapshot
 
     # -- realms and hardware profiles (public) --------------------------------
 
@@ -334,39 +366,51 @@ class Cloud(CloudDriver):
 
     def _settle(self, instance, polled=False):
         """Move a PENDING instance on once its delay and polls are done;
-        ``polled`` says an API read is about to show it."""
+        ``polled`` says an API read is about to show it.  Returns the
+        instance as stored now."""
         pending = instance.get("pending")
         if pending is None:
-            return
+            return instance
         if polled and pending["polls_left"] > 0:
-            pending["polls_left"] -= 1
-        elif pending["polls_left"] <= 0 and \
+            return self._store(instance, pending=dict(
+                pending, polls_left=pending["polls_left"] - 1))
+        if pending["polls_left"] <= 0 and \
                 self.clock() >= pending["until"]:
-            instance["state"] = "RUNNING"
-            del instance["pending"]
+            instance = {k: v for k, v in instance.items() if k != "pending"}
+            instance = self._store(instance, state="RUNNING")
             self._running(instance)
+        return instance
 
     def _running(self, instance):
         if instance["state"] == "RUNNING":
             self.observer.instance_running(instance["id"],
                                            instance["user_data"])
 
-    @locked
-    def instance(self, user, ident):
-        instance = self._owned(self.instances, ident, user)
-        self._settle(instance, polled=True)
-        return instance
+    @locked_snapshot
+    def instance_snapshot(self, user, ident):
+        """:meth:`instance`, uncopied: read-only."""
+        return self._settle(self._owned(self.instances, ident, user),
+                            polled=True)
 
-    @locked
-    def list_instances(self, user, **filters):
+    @locked_snapshot
+    def list_instance_snapshots(self, user, **filters):
+        """:meth:`list_instances`, uncopied: read-only."""
         found = []
-        for instance in self.instances.values():
+        for instance in list(self.instances.values()):
             if instance["owner_id"] != user:
                 continue
-            self._settle(instance, polled=True)
+            instance = self._settle(instance, polled=True)
             if _matches(instance, filters):
                 found.append(instance)
         return found
+
+    @locked
+    def instance(self, user, ident):
+        return self.instance_snapshot(user, ident)
+
+    @locked
+    def list_instances(self, user, **filters):
+        return self.list_instance_snapshots(user, **filters)
 
     def _next_instance_id(self):
         number = 0
@@ -411,7 +455,7 @@ class Cloud(CloudDriver):
             instance["pending"] = {
                 "until": self.clock() + self.state_delay,
                 "polls_left": self.pending_polls}
-        self.instances[ident] = instance
+        instance = self._store(instance)
         self._running(instance)
         return instance
 
@@ -423,9 +467,9 @@ class Cloud(CloudDriver):
         state machine does not offer in the current state is 405.  Returns
         the changed instance, or None when it was destroyed.
         """
-        instance = self._owned(self.instances, ident, user,
-                               error=lambda: MockError(403, "Forbidden"))
-        self._settle(instance)
+        instance = self._settle(self._owned(
+            self.instances, ident, user,
+            error=lambda: MockError(403, "Forbidden")))
         if callable(transitions):
             transitions = transitions(instance)
         transitions = TRANSITIONS if transitions is None else transitions
@@ -439,7 +483,7 @@ class Cloud(CloudDriver):
                 self.network_interfaces.pop(nic, None)
             self.observer.instance_gone(ident)
             return None
-        instance["state"] = new_state
+        instance = self._store(instance, state=new_state)
         self._running(instance)
         return instance
 
@@ -454,9 +498,9 @@ class Cloud(CloudDriver):
         """Control plane: force any instance into any state."""
         if ident not in self.instances:
             raise not_found()
-        instance = self.instances[ident]
-        instance["state"] = state.upper()
-        instance.pop("pending", None)
+        instance = {k: v for k, v in self.instances[ident].items()
+                    if k != "pending"}
+        instance = self._store(instance, state=state.upper())
         self._running(instance)
         return instance
 
@@ -465,14 +509,12 @@ class Cloud(CloudDriver):
         """Control plane: any user's instance; not counted as a poll."""
         if ident not in self.instances:
             raise not_found()
-        instance = self.instances[ident]
-        self._settle(instance)
-        return instance
+        return self._settle(self.instances[ident])
 
     @locked
     def all_instances(self):
         """Every user's instances; looking does not count as a poll."""
-        for instance in self.instances.values():
+        for instance in list(self.instances.values()):
             self._settle(instance)
         return list(self.instances.values())
 
@@ -528,7 +570,8 @@ class Cloud(CloudDriver):
             raise MockError(403, "AddressInUse")
         instance = self._owned(self.instances, instance_id, user)
         address["instance_id"] = instance_id
-        instance["public_addresses"] = [{"address": ident, "type": "ipv4"}]
+        self._store(instance, public_addresses=[{"address": ident,
+                                                  "type": "ipv4"}])
 
     @locked
     def disassociate_address(self, user, ident):
@@ -537,8 +580,8 @@ class Cloud(CloudDriver):
             raise MockError(403, "AddressNotInUse")
         instance = self.instances.get(address["instance_id"])
         if instance is not None:
-            instance["public_addresses"] = [hostname_address(instance,
-                                                             "public")]
+            self._store(instance, public_addresses=[
+                hostname_address(instance, "public")])
         address["instance_id"] = None
 
     @locked
@@ -582,7 +625,8 @@ class Cloud(CloudDriver):
         instance = self._owned(self.instances, instance_id, user)
         volume.update(state="IN-USE", instance_id=instance_id,
                       device=device)
-        instance["storage_volumes"].append({"id": ident, "device": device})
+        self._store(instance, storage_volumes=[
+            *instance["storage_volumes"], {"id": ident, "device": device}])
         return volume
 
     @locked
@@ -590,8 +634,8 @@ class Cloud(CloudDriver):
         volume = self._owned(self.volumes, ident, user)
         instance = self.instances.get(volume["instance_id"])
         if instance is not None:
-            instance["storage_volumes"] = [
-                v for v in instance["storage_volumes"] if v["id"] != ident]
+            self._store(instance, storage_volumes=[
+                v for v in instance["storage_volumes"] if v["id"] != ident])
         volume.update(state="AVAILABLE", instance_id=None, device=None)
         return volume
 
@@ -852,7 +896,8 @@ class Cloud(CloudDriver):
         if subnet:
             nic["subnet"] = subnet
         self.network_interfaces[ident] = nic
-        instance["network_interfaces"].append(ident)
+        self._store(instance, network_interfaces=[
+            *instance["network_interfaces"], ident])
         return nic
 
     @locked
@@ -860,7 +905,8 @@ class Cloud(CloudDriver):
         nic = self._owned(self.network_interfaces, ident, user)
         instance = self.instances.get(nic["instance"])
         if instance is not None and ident in instance["network_interfaces"]:
-            instance["network_interfaces"].remove(ident)
+            self._store(instance, network_interfaces=[
+                n for n in instance["network_interfaces"] if n != ident])
         del self.network_interfaces[ident]
 
     # -- load balancers (per-user names; the ec2 driver's ELB) ----------------

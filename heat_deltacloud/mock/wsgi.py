@@ -15,7 +15,7 @@ import webob
 from heat_deltacloud.mock import control, controlplane, drivers, models
 from heat_deltacloud.mock.guest import DEFAULT_TIMEOUT, DEFAULT_WORKERS, \
     Guest
-from heat_deltacloud.server import protocol, routing
+from heat_deltacloud.server import documents, protocol, routing
 from heat_deltacloud.server.exchange import PRODUCIBLE, UNKNOWN_URL, \
     Exchange, Halt, decorate, empty, find_route, plain, require_collection, \
     target
@@ -51,6 +51,8 @@ class MockApp:
                                   observer=self.guest)
         self.controls = control.Controls(
             user_data_feature=fix_user_data_feature)
+        #: Rendered instances by version (:class:`.documents.FragmentCache`).
+        self.fragments = documents.FragmentCache()
         self.realm = f"mock-deltacloud@{socket.gethostname()}"
 
     def __repr__(self):

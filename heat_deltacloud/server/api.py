@@ -181,12 +181,13 @@ def destroy_image(ex):
 # -- instances ----------------------------------------------------------------
 
 def instances(ex):
-    return ex.many("instance", ex.cloud.list_instances(
+    return ex.many("instance", ex.cloud.list_instance_snapshots(
         ex.user, **ex.filters("id", "state", "realm_id")))
 
 
 def instance(ex):
-    return ex.one("instance", ex.cloud.instance(ex.user, ex.args["id"]))
+    return ex.one("instance", ex.cloud.instance_snapshot(ex.user,
+                                                         ex.args["id"]))
 
 
 def _firewall_names(ex):

@@ -5,7 +5,16 @@ models' ``to_hash`` (JSON): element order, attribute names, CDATA for free
 text, absolute hrefs built from the request's Host, JSON's renamed fields.
 Each kind of object has one ``<kind>_xml(parent, obj)`` and one
 ``<kind>_json(obj)`` method; :data:`KINDS` names its collection.
+
+Documents are assembled from each object's serialized bytes
+(:meth:`Renderer.fragment`), which a :class:`FragmentCache` keeps for
+objects that carry a ``version`` (the mock's instances): a listing of
+unchanged instances joins cached bytes instead of building elements.
 """
+
+import itertools
+import json
+import threading
 
 from lxml import etree
 
@@ -46,6 +55,36 @@ def to_xml(root, declaration=True):
     return XML_DECLARATION + body if declaration else body
 
 
+class FragmentCache:
+    """Serialized objects by (kind, version, format, API URL, driver).
+
+    A version names one immutable snapshot of one object (the mock's
+    instances, :mod:`heat_deltacloud.mock.models`), so an entry never goes
+    stale: a changed object has a new version and misses.  Bounded: past
+    ``limit`` entries the oldest half goes.  Reads take no lock (a dict
+    lookup is atomic); writes do.
+    """
+
+    def __init__(self, limit=20000):
+        self.limit = limit
+        self._entries = {}
+        self._lock = threading.Lock()
+
+    def __len__(self):
+        return len(self._entries)
+
+    def get(self, key):
+        return self._entries.get(key)
+
+    def put(self, key, value):
+        with self._lock:
+            if len(self._entries) >= self.limit:
+                for old in list(itertools.islice(self._entries,
+                                                 self.limit // 2 or 1)):
+                    del self._entries[old]
+            self._entries[key] = value
+
+
 def _number(value):
     """Numbers as Ruby prints them: 1740.8, 10240 (not 10240.0)."""
     if isinstance(value, float) and value.is_integer():
@@ -61,10 +100,12 @@ class Renderer:
     """Renders for one request: knows the API's absolute root URL."""
 
     def __init__(self, api_url, driver="mock", provider=None,
-                 actions_for=None):
+                 actions_for=None, cache=None):
         self.api = api_url
         self.driver = driver
         self.provider = provider
+        #: A :class:`FragmentCache` for versioned objects, or None.
+        self.cache = cache
         #: instance -> the actions it offers (the driver's).
         self.actions_for = actions_for or (
             lambda inst: STATE_ACTIONS.get(inst["state"].upper(), ()))
@@ -75,6 +116,52 @@ class Renderer:
 
     def href(self, *parts):
         return "/".join([self.api, *parts])
+
+    # -- whole documents from serialized objects ------------------------------
+
+    def fragment(self, kind, obj, fmt, *extra):
+        """``obj`` serialized alone: its XML element, or its JSON object.
+        A versioned object's bytes come from (and go to) the cache; the
+        renderer's driver decides how an instance shows (its actions, the
+        EC2 presentation), so the key names it with the API URL."""
+        version = obj.get("version") if self.cache is not None else None
+        if version is None or extra:
+            return self._serialize(kind, obj, fmt, *extra)
+        key = (kind, version, fmt, self.api, self.driver)
+        found = self.cache.get(key)
+        if found is None:
+            found = self._serialize(kind, obj, fmt)
+            self.cache.put(key, found)
+        return found
+
+    def _serialize(self, kind, obj, fmt, *extra):
+        if fmt == "json":
+            return json.dumps(getattr(self, f"{kind}_json")(
+                obj, *extra)).encode()
+        holder = etree.Element("holder")
+        return etree.tostring(getattr(self, f"{kind}_xml")(
+            holder, obj, *extra), encoding="utf-8")
+
+    def one_document(self, kind, obj, fmt, *extra):
+        """``{kind: obj}`` (JSON) or ``obj``'s element with the XML
+        declaration, as bytes."""
+        part = self.fragment(kind, obj, fmt, *extra)
+        if fmt == "json":
+            return b'{"%s": %s}' % (kind.encode(), part)
+        return XML_DECLARATION + part
+
+    def many_document(self, kind, objs, fmt, *extra):
+        """``{collection: [obj, ...]}`` (JSON) or the XML declaration and
+        ``<collection>`` holding each object's element, as bytes: byte for
+        byte what ``json.dumps`` and ``etree.tostring`` make of the whole."""
+        collection = KINDS[kind].encode()
+        parts = [self.fragment(kind, obj, fmt, *extra) for obj in objs]
+        if fmt == "json":
+            return b'{"%s": [%s]}' % (collection, b", ".join(parts))
+        if not parts:
+            return b"%s<%s/>" % (XML_DECLARATION, collection)
+        return b"%s<%s>%s</%s>" % (XML_DECLARATION, collection,
+                                   b"".join(parts), collection)
 
     def link(self, collection, ident, rel):
         """JSON's ``{id, href, rel}`` reference to another object."""

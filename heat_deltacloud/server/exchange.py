@@ -66,7 +66,8 @@ class Exchange:
         self.cloud, self.controls = app.cloud, app.controls
         self.renderer = documents.Renderer(
             f"{request.host_url}/api", driver=self.driver.name,
-            provider=provider, actions_for=self.driver.actions_for)
+            provider=provider, actions_for=self.driver.actions_for,
+            cache=getattr(app, "fragments", None))
         if self.driver.rule_id is not None:
             self.renderer.rule_id = self.driver.rule_id
         if self.driver.present_instance is not None:
@@ -153,32 +154,16 @@ class Exchange:
     def no_content(self):
         return empty(204)
 
-    def _render(self, kind, fmt):
-        return getattr(self.renderer, f"{kind}_{fmt}")
-
     def one(self, kind, obj, *extra, status=200, location=None):
-        if self.fmt == "json":
-            response = self.respond_json(status, {
-                kind: self._render(kind, "json")(obj, *extra)})
-        else:
-            root = documents.element("root")
-            self._render(kind, "xml")(root, obj, *extra)
-            response = self.respond(status, documents.to_xml(root[0]))
+        response = self.respond(status, self.renderer.one_document(
+            kind, obj, self.fmt, *extra))
         if location:
             response.headers["Location"] = self.renderer.href(*location)
         return response
 
     def many(self, kind, objs, *extra):
-        collection = documents.KINDS[kind]
-        if self.fmt == "json":
-            render = self._render(kind, "json")
-            return self.respond_json(200, {collection: [
-                render(obj, *extra) for obj in objs]})
-        root = documents.element(collection)
-        render = self._render(kind, "xml")
-        for obj in objs:
-            render(root, obj, *extra)
-        return self.respond(200, documents.to_xml(root))
+        return self.respond(200, self.renderer.many_document(
+            kind, objs, self.fmt, *extra))
 
     def error(self, status, message):
         if self.fmt == "json":

@@ -65,6 +65,17 @@ class CloudDriver:
     501 until a subclass implements it.  (Buckets, networks, metrics and
     load balancers are the mock's alone and not declared here.)"""
 
+    def instance_snapshot(self, user, ident):
+        """``instance`` for rendering alone: the caller changes nothing in
+        the result, so a driver may return its own stored object (the
+        mock does) instead of a copy."""
+        return self.instance(user, ident)
+
+    def list_instance_snapshots(self, user, **filters):
+        """``list_instances`` for rendering alone (see
+        :meth:`instance_snapshot`)."""
+        return self.list_instances(user, **filters)
+
     def supports(self, operation):
         """Whether this driver implements ``operation`` itself."""
         return getattr(type(self), operation, None) is not \
