@@ -399,8 +399,9 @@ class Cloud(CloudDriver):
         for instance in list(self.instances.values()):
             if instance["owner_id"] != user:
                 continue
-            instance = self._settle(instance, polled=True)
-            if _matches(instance, filters):
+            if "pending" in instance:
+                instance = self._settle(instance, polled=True)
+            if not filters or _matches(instance, filters):
                 found.append(instance)
         return found
 

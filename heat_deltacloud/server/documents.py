@@ -9,9 +9,12 @@ Each kind of object has one ``<kind>_xml(parent, obj)`` and one
 Documents are assembled from each object's serialized bytes
 (:meth:`Renderer.fragment`), which a :class:`FragmentCache` keeps for
 objects that carry a ``version`` (the mock's instances): a listing of
-unchanged instances joins cached bytes instead of building elements.
+unchanged instances joins cached bytes instead of building elements, and
+the same listing again is the same :class:`Document` (hashed once).
 """
 
+import functools
+import hashlib
 import itertools
 import json
 import threading
@@ -55,34 +58,51 @@ def to_xml(root, declaration=True):
     return XML_DECLARATION + body if declaration else body
 
 
+class Document(bytes):
+    """A rendered document that computes its MD5 (the ETag) once."""
+
+    @functools.cached_property
+    def md5(self):
+        return hashlib.md5(self, usedforsecurity=False).hexdigest()
+
+
+def _bounded_put(entries, lock, limit, key, value):
+    """``entries[key] = value``, first dropping the oldest half of
+    ``entries`` when it holds ``limit``."""
+    with lock:
+        if len(entries) >= limit:
+            for old in list(itertools.islice(entries, limit // 2 or 1)):
+                del entries[old]
+        entries[key] = value
+
+
 class FragmentCache:
-    """Serialized objects by (kind, version, format, API URL, driver).
+    """Serialized objects by (version, (kind, format, API URL, driver)),
+    and the last few listings made of them by (view, versions).
 
     A version names one immutable snapshot of one object (the mock's
     instances, :mod:`heat_deltacloud.mock.models`), so an entry never goes
     stale: a changed object has a new version and misses.  Bounded: past
-    ``limit`` entries the oldest half goes.  Reads take no lock (a dict
-    lookup is atomic); writes do.
+    ``limit`` fragments (``listings`` listings) the oldest half goes.
+    Reads take no lock (a dict lookup is atomic); writes do.
     """
 
-    def __init__(self, limit=20000):
-        self.limit = limit
-        self._entries = {}
+    def __init__(self, limit=20000, listings=8):
+        self.limit, self.listings = limit, listings
+        self._entries, self._listings = {}, {}
         self._lock = threading.Lock()
+        self.get = self._entries.get
+        self.listing = self._listings.get
 
     def __len__(self):
         return len(self._entries)
 
-    def get(self, key):
-        return self._entries.get(key)
-
     def put(self, key, value):
-        with self._lock:
-            if len(self._entries) >= self.limit:
-                for old in list(itertools.islice(self._entries,
-                                                 self.limit // 2 or 1)):
-                    del self._entries[old]
-            self._entries[key] = value
+        _bounded_put(self._entries, self._lock, self.limit, key, value)
+
+    def put_listing(self, key, document):
+        _bounded_put(self._listings, self._lock, self.listings, key,
+                     document)
 
 
 def _number(value):
@@ -127,12 +147,16 @@ class Renderer:
         version = obj.get("version") if self.cache is not None else None
         if version is None or extra:
             return self._serialize(kind, obj, fmt, *extra)
-        key = (kind, version, fmt, self.api, self.driver)
+        key = (version, self._view(kind, fmt))
         found = self.cache.get(key)
         if found is None:
             found = self._serialize(kind, obj, fmt)
             self.cache.put(key, found)
         return found
+
+    def _view(self, kind, fmt):
+        """What a cached fragment depends on besides its version."""
+        return (kind, fmt, self.api, self.driver)
 
     def _serialize(self, kind, obj, fmt, *extra):
         if fmt == "json":
@@ -152,16 +176,41 @@ class Renderer:
 
     def many_document(self, kind, objs, fmt, *extra):
         """``{collection: [obj, ...]}`` (JSON) or the XML declaration and
-        ``<collection>`` holding each object's element, as bytes: byte for
-        byte what ``json.dumps`` and ``etree.tostring`` make of the whole."""
+        ``<collection>`` holding each object's element, as a
+        :class:`Document`: byte for byte what ``json.dumps`` and
+        ``etree.tostring`` make of the whole.  A listing of versioned
+        objects only is kept whole, by their versions."""
+        if self.cache is None or extra:
+            return self._assemble(kind, fmt, [
+                self.fragment(kind, obj, fmt, *extra) for obj in objs])
+        view = self._view(kind, fmt)
+        versions = tuple(obj.get("version") for obj in objs)
+        if None in versions:
+            key = None
+        else:
+            key = (view, versions)
+            found = self.cache.listing(key)
+            if found is not None:
+                return found
+        cached, parts = self.cache.get, []
+        for obj, version in zip(objs, versions):  # fragment(), inlined
+            part = None if version is None else cached((version, view))
+            parts.append(part or self.fragment(kind, obj, fmt))
+        document = self._assemble(kind, fmt, parts)
+        if key is not None:
+            self.cache.put_listing(key, document)
+        return document
+
+    @staticmethod
+    def _assemble(kind, fmt, parts):
         collection = KINDS[kind].encode()
-        parts = [self.fragment(kind, obj, fmt, *extra) for obj in objs]
         if fmt == "json":
-            return b'{"%s": [%s]}' % (collection, b", ".join(parts))
+            return Document(b'{"%s": [%s]}' % (collection,
+                                              b", ".join(parts)))
         if not parts:
-            return b"%s<%s/>" % (XML_DECLARATION, collection)
-        return b"%s<%s>%s</%s>" % (XML_DECLARATION, collection,
-                                   b"".join(parts), collection)
+            return Document(b"%s<%s/>" % (XML_DECLARATION, collection))
+        return Document(b"%s<%s>%s</%s>" % (XML_DECLARATION, collection,
+                                            b"".join(parts), collection))
 
     def link(self, collection, ident, rel):
         """JSON's ``{id, href, rel}`` reference to another object."""

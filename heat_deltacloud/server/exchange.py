@@ -221,9 +221,10 @@ def decorate(response, driver, provider):
     if provider:
         headers["X-Deltacloud-Provider"] = provider
     headers["Date"] = email.utils.formatdate(usegmt=True)
-    if response.status_code in (200, 201) and response.body and \
+    body = response.body
+    if response.status_code in (200, 201) and body and \
             "ETag" not in headers:
-        headers["ETag"] = hashlib.md5(
-            response.body, usedforsecurity=False).hexdigest()
+        headers["ETag"] = body.md5 if isinstance(body, documents.Document) \
+            else hashlib.md5(body, usedforsecurity=False).hexdigest()
         headers["Cache-Control"] = "max-age=0, private, must-revalidate"
     return response

@@ -4,6 +4,7 @@ byte for byte the documents built whole, and every change to an instance
 
 import base64
 import concurrent.futures
+import hashlib
 import json
 
 import pytest
@@ -279,3 +280,31 @@ def test_the_cache_is_bounded():
     for n in range(10):
         cache.put(n, b"x")
     assert len(cache) <= 4 and cache.get(9) == b"x" and cache.get(0) is None
+
+
+@pytest.mark.parametrize("accept", ["application/xml", "application/json"])
+def test_a_cached_listing_changes_with_any_instance_and_keeps_its_etag(
+        app, accept):
+    def listing():
+        response = call_app(app, "GET", "/api/instances", accept)
+        assert response.headers["ETag"] == hashlib.md5(
+            response.body, usedforsecurity=False).hexdigest()
+        return response.body, response.headers["ETag"]
+
+    first = listing()
+    assert listing() == first  # the kept document, hashed once
+    app.cloud.instance_action("mockuser", "inst3", "stop")
+    changed = listing()
+    assert changed != first and b"STOPPED" in changed[0]
+    app.cloud.instance_action("mockuser", "inst3", "start")
+    assert listing() == first  # the same bytes again, from new versions
+    app.cloud.create_instance("alice", "img1")  # someone else's
+    assert listing() == first
+    app.cloud.create_instance("mockuser", "img1", name="new one")
+    assert b"new one" in listing()[0]
+    head = webob.Request.blank("/api/instances", method="HEAD", headers={
+        "Host": "localhost:3001", "Authorization": "Basic " +
+        base64.b64encode(b"mockuser:mockpassword").decode()})
+    answered = head.get_response(app)
+    assert (answered.status_code, answered.body) == (200, b"")
+    assert "ETag" not in answered.headers
