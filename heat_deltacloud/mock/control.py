@@ -130,9 +130,14 @@ class Controls:
                     if self._collection_enabled(name, driver)]
 
     def feature_enabled(self, collection, feature, driver=None):
-        return any(f == feature for name, features in
-                   self.entry_point(driver)
-                   if name == collection for f, _, _ in features)
+        """Whether :meth:`entry_point` shows ``feature`` of
+        ``collection``."""
+        driver = driver or mock_driver.DRIVER
+        with self._lock:
+            return self._collection_enabled(collection, driver) and any(
+                f == feature and self.switches.get((collection, f),
+                                                   default)
+                for f, _, _, default in driver.catalog[collection])
 
     # -- faults ---------------------------------------------------------------
 

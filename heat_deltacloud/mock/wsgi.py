@@ -90,9 +90,10 @@ class MockApp:
     def api(self, request):
         self.controls.begin()
         credentials = protocol.basic_credentials(
-            request.headers.get("Authorization"))
-        record = {"method": request.method, "template": request.path,
-                  "path": request.path, "status": None,
+            request.environ.get("HTTP_AUTHORIZATION"))
+        path = request.path
+        record = {"method": request.method, "template": path,
+                  "path": path, "status": None,
                   "user": credentials[0] if credentials else None}
         try:
             try:
@@ -108,7 +109,7 @@ class MockApp:
         started = time.monotonic()
         if not request.environ.get("HTTP_HOST"):
             return plain(400, "Unable to find HTTP Host header")
-        method, path, matrix = target(request)
+        method, path, matrix = target(request, record["path"])
         driver_name, provider = self._selection(request, matrix)
         record.update(method=method, template=path)
         if method == "OPTIONS":
@@ -134,7 +135,7 @@ class MockApp:
                       provider, drivers.get(driver_name))
         ex.renderer.driver = driver_name
         try:
-            response = self._run(ex, method, driver_name)
+            response = self._run(ex, method, driver_name, record["path"])
         except models.MockError as error:
             response = self._error_response(ex, error)
         except Halt as halt:
@@ -151,7 +152,7 @@ class MockApp:
         headers, else ``api[driver]``/``api[provider]`` (which the
         ``/api;driver=`` matrix parameters become), lower-cased."""
         def pick(name):
-            value = (request.headers.get(f"X-Deltacloud-{name.title()}")
+            value = (request.environ.get(f"HTTP_X_DELTACLOUD_{name.upper()}")
                      or matrix.get(name)
                      or request.GET.get(f"api[{name}]") or "")
             return value.lower() or None
@@ -210,10 +211,10 @@ class MockApp:
                 return route, args, False
         return None, {}, method == "HEAD" and routing.head_only(path)
 
-    def _run(self, ex, method, driver_name):
-        """Faults, driver selection, capability, validation, handler."""
-        fault = self.controls.fault_for(method, ex.route.template,
-                                        ex.request.path)
+    def _run(self, ex, method, driver_name, path):
+        """Faults, driver selection, capability, validation, handler
+        (``path``: the request's)."""
+        fault = self.controls.fault_for(method, ex.route.template, path)
         if fault is not None and not fault.after:
             self._apply(fault)
         if drivers.get(driver_name) is None and \

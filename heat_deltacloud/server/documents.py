@@ -39,13 +39,15 @@ UNITS = {"cpu": "count", "memory": "MB", "storage": "GB",
 
 def _attrs(attrs):
     """Haml's habits: nil attributes vanish, the rest sort by name."""
-    return {k: str(v) for k, v in sorted(attrs.items()) if v is not None}
+    return {k: v if type(v) is str else str(v)
+            for k, v in sorted(attrs.items()) if v is not None}
 
 
 def _el(parent, tag, text=None, cdata=False, **attrs):
-    el = etree.SubElement(parent, tag, _attrs(attrs))
+    el = etree.SubElement(parent, tag, _attrs(attrs) if attrs else None)
     if text is not None:
-        el.text = etree.CDATA(str(text)) if cdata else str(text)
+        text = text if type(text) is str else str(text)
+        el.text = etree.CDATA(text) if cdata else text
     return el
 
 

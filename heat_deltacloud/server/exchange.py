@@ -73,22 +73,29 @@ class Exchange:
         if self.driver.present_instance is not None:
             self.renderer.present = self.driver.present_instance
         self.credentials = protocol.basic_credentials(
-            request.headers.get("Authorization"))
+            request.environ.get("HTTP_AUTHORIZATION"))
         self._user = None
+        self._params = None
 
     # -- parameters -----------------------------------------------------------
 
     @property
     def params(self):
         """Query, then form, then route parameters, as Sinatra merges."""
-        merged = dict(self.request.GET)
-        if self.request.method == "POST":
-            merged.update(self.request.POST)
-        merged.update(self.args)
-        return merged
+        return dict(self._merged())
 
     def param(self, name):
-        return self.params.get(name)
+        return self._merged().get(name)
+
+    def _merged(self):
+        """:attr:`params`, merged once per exchange."""
+        if self._params is None:
+            merged = dict(self.request.GET)
+            if self.request.method == "POST":
+                merged.update(self.request.POST)
+            merged.update(self.args)
+            self._params = merged
+        return self._params
 
     def filters(self, *names):
         """List filters: every named parameter sent, even empty."""
@@ -198,14 +205,16 @@ def require_collection(ex, controls):
                          Expect=ex.route.capability or collection))
 
 
-def target(request):
+def target(request, path=None):
     """``(method, path, matrix)`` as Deltacloud's server routes a request:
     a form's ``_method`` overrides POST, ``;name=value`` matrix parameters
-    are split off the path (and dropped on POST), ``/api/`` is ``/api``."""
+    are split off the path (and dropped on POST), ``/api/`` is ``/api``.
+    ``path``: ``request.path``, when the caller has it already."""
     method = request.method
     if method == "POST" and request.POST.get("_method"):
         method = request.POST["_method"].upper()
-    path, matrix = protocol.split_matrix(request.path)
+    path, matrix = protocol.split_matrix(
+        request.path if path is None else path)
     if path == "/api/":
         path = "/api"
     if method == "POST":
