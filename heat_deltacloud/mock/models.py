@@ -203,6 +203,8 @@ class Cloud(CloudDriver):
                 self.images.update({i["id"]: dict(i, driver=driver.name)
                                     for i in copy.deepcopy(driver.images)})
             self.instances = {}
+            #: Ids of the stored instances that are PENDING on a delay.
+            self._pending = set()
             for seed in fx["instances"]:
                 self._store(self._seed_instance(seed))
             self.keys = {(MOCK_USER, k["id"]): {
@@ -289,6 +291,10 @@ class Cloud(CloudDriver):
         change, nested ones too, goes through here."""
         snapshot = {**instance, **changes, "version": next(self._versions)}
         self.instances[snapshot["id"]] = snapshot
+        if "pending" in snapshot:
+            self._pending.add(snapshot["id"])
+        else:
+            self._pending.discard(snapshot["id"])
         return snapshot
 
     # -- realms and hardware profiles (public) --------------------------------
@@ -412,18 +418,20 @@ class Cloud(CloudDriver):
         return self._settle(self._owned(self.instances, ident, user),
                             polled=True)
 
-    @locked_snapshot
     def list_instance_snapshots(self, user, **filters):
-        """:meth:`list_instances`, uncopied: read-only."""
-        found = []
-        for instance in list(self.instances.values()):
-            if instance["owner_id"] != user:
-                continue
-            if "pending" in instance:
-                instance = self._settle(instance, polled=True)
-            if not filters or _matches(instance, filters):
-                found.append(instance)
-        return found
+        """:meth:`list_instances`, uncopied: read-only.  The lock is held
+        only to settle the user's PENDING instances and take the stored
+        snapshots; filtering them needs no lock."""
+        with self.lock:
+            if self._pending:  # settled in the stored order, as before
+                for ident in [i for i in self.instances if i in
+                              self._pending and
+                              self.instances[i]["owner_id"] == user]:
+                    self._settle(self.instances[ident], polled=True)
+            stored = list(self.instances.values())
+        return [instance for instance in stored
+                if instance["owner_id"] == user and
+                (not filters or _matches(instance, filters))]
 
     @locked
     def instance(self, user, ident):
@@ -500,6 +508,7 @@ class Cloud(CloudDriver):
         new_state = transitions[key]
         if new_state is None:
             del self.instances[ident]
+            self._pending.discard(ident)
             for nic in instance["network_interfaces"]:
                 self.network_interfaces.pop(nic, None)
             self.observer.instance_gone(ident)

@@ -308,3 +308,27 @@ def test_a_cached_listing_changes_with_any_instance_and_keeps_its_etag(
     answered = head.get_response(app)
     assert (answered.status_code, answered.body) == (200, b"")
     assert "ETag" not in answered.headers
+
+
+def test_listings_settle_only_their_users_pending_instances():
+    app = make_app(pending_polls=1)
+    cloud = app.cloud
+    for user in ("mockuser", "mockuser", "alice"):
+        cloud.create_instance(user, "img1")
+    cloud.create_instance("mockuser", "img1")
+    cloud.set_instance_state("inst7", "STOPPED")  # forced: no longer pending
+
+    def states(user):
+        return {i["id"]: i["state"]
+                for i in cloud.list_instance_snapshots(user)
+                if i["id"] >= "inst4"}
+    assert states("mockuser") == {"inst4": "PENDING", "inst5": "PENDING",
+                                  "inst7": "STOPPED"}
+    assert states("mockuser") == {"inst4": "RUNNING", "inst5": "RUNNING",
+                                  "inst7": "STOPPED"}
+    assert states("alice") == {"inst6": "PENDING"}
+    assert states("alice") == {"inst6": "RUNNING"}
+    cloud.create_instance("alice", "img1")
+    cloud.reset()
+    assert states("alice") == {} and cloud.list_instance_snapshots(
+        "mockuser")[0]["state"] == "RUNNING"
