@@ -17,6 +17,7 @@ import functools
 import hashlib
 import itertools
 import json
+import operator
 import threading
 
 from lxml import etree
@@ -33,6 +34,8 @@ KINDS = {"realm": "realms", "hardware_profile": "hardware_profiles",
          "bucket": "buckets", "metric": "metrics", "network": "networks",
          "subnet": "subnets", "network_interface": "network_interfaces",
          "load_balancer": "load_balancers"}
+#: A versioned object's version (:class:`FragmentCache`).
+VERSION_OF = operator.itemgetter("version")
 UNITS = {"cpu": "count", "memory": "MB", "storage": "GB",
          "architecture": "label"}
 
@@ -186,7 +189,10 @@ class Renderer:
             return self._assemble(kind, fmt, [
                 self.fragment(kind, obj, fmt, *extra) for obj in objs])
         view = self._view(kind, fmt)
-        versions = tuple(obj.get("version") for obj in objs)
+        try:
+            versions = tuple(map(VERSION_OF, objs))
+        except KeyError:  # some objects carry no version
+            versions = tuple(obj.get("version") for obj in objs)
         if None in versions:
             key = None
         else:
