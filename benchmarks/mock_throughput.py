@@ -23,7 +23,7 @@ from benchmarks.common import median, percentile
 
 CLIENTS = 8
 PER_CLIENT = 150
-TARGET = 0.5
+TARGET = 0.6  # issue 19: >= 0.6x across routes
 LARGE_LISTING = 1000
 LARGE_TARGET = 0.7
 LARGE_PER_CLIENT = 5
@@ -149,9 +149,9 @@ def _large_listing(mock, headers):
                         timeout=60).content
     result = best_hammer(
         lambda s: s.get(listing, auth=AUTH, headers=headers, timeout=60),
-        runs=1, per_client=LARGE_PER_CLIENT)
+        per_client=LARGE_PER_CLIENT)
     same_bytes = serve_hammer(
-        fixed_app(body), lambda s, url: s.get(url, timeout=60), runs=1,
+        fixed_app(body), lambda s, url: s.get(url, timeout=60),
         per_client=LARGE_PER_CLIENT)
     mock.reset()
     ratio = result["rps"] / same_bytes["rps"]

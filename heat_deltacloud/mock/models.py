@@ -205,6 +205,9 @@ class Cloud(CloudDriver):
             self.instances = {}
             #: Ids of the stored instances that are PENDING on a delay.
             self._pending = set()
+            #: user -> (the version of the newest change then, the user's
+            #: stored instances): a listing with no change since reuses it.
+            self._listed = {}
             for seed in fx["instances"]:
                 self._store(self._seed_instance(seed))
             self.keys = {(MOCK_USER, k["id"]): {
@@ -291,6 +294,7 @@ class Cloud(CloudDriver):
         change, nested ones too, goes through here."""
         snapshot = {**instance, **changes, "version": next(self._versions)}
         self.instances[snapshot["id"]] = snapshot
+        self._listed.clear()
         if "pending" in snapshot:
             self._pending.add(snapshot["id"])
         else:
@@ -419,19 +423,24 @@ class Cloud(CloudDriver):
                             polled=True)
 
     def list_instance_snapshots(self, user, **filters):
-        """:meth:`list_instances`, uncopied: read-only.  The lock is held
-        only to settle the user's PENDING instances and take the stored
-        snapshots; filtering them needs no lock."""
+        """:meth:`list_instances`, uncopied: read-only.  The user's
+        stored instances are looked for once after each change (under the
+        lock, which every change clears ``_listed`` under); filters apply
+        outside it."""
         with self.lock:
             if self._pending:  # settled in the stored order, as before
                 for ident in [i for i in self.instances if i in
                               self._pending and
                               self.instances[i]["owner_id"] == user]:
                     self._settle(self.instances[ident], polled=True)
-            stored = list(self.instances.values())
-        return [instance for instance in stored
-                if instance["owner_id"] == user and
-                (not filters or _matches(instance, filters))]
+            mine = self._listed.get(user)
+            if mine is None:
+                mine = self._listed[user] = [
+                    i for i in self.instances.values()
+                    if i["owner_id"] == user]
+        if not filters:
+            return list(mine)
+        return [i for i in mine if _matches(i, filters)]
 
     @locked
     def instance(self, user, ident):
@@ -509,6 +518,7 @@ class Cloud(CloudDriver):
         if new_state is None:
             del self.instances[ident]
             self._pending.discard(ident)
+            self._listed.clear()
             for nic in instance["network_interfaces"]:
                 self.network_interfaces.pop(nic, None)
             self.observer.instance_gone(ident)

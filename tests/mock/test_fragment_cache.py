@@ -332,3 +332,26 @@ def test_listings_settle_only_their_users_pending_instances():
     cloud.reset()
     assert states("alice") == {} and cloud.list_instance_snapshots(
         "mockuser")[0]["state"] == "RUNNING"
+
+
+def test_listings_follow_creates_destroys_filters_and_resets(app):
+    cloud = app.cloud
+
+    def ids(user="mockuser", **filters):
+        return [i["id"] for i in cloud.list_instance_snapshots(user,
+                                                                **filters)]
+    seeded = ids()
+    made = cloud.create_instance("mockuser", "img1", initial_state="STOPPED")
+    assert ids() == [*seeded, made["id"]] and ids("alice") == []
+    assert ids(state="STOPPED") == [made["id"]]
+    cloud.instance_action("mockuser", made["id"], "start")
+    assert ids(state="STOPPED") == []
+    cloud.instance_action("mockuser", made["id"], "stop")
+    listed = cloud.list_instance_snapshots("mockuser")
+    listed.clear()  # the caller's list, not the cloud's
+    cloud.instance_action("mockuser", made["id"], "destroy")
+    assert ids() == seeded
+    theirs = cloud.create_instance("alice", "img1")
+    assert ids() == seeded and ids("alice") == [theirs["id"]]
+    cloud.reset()
+    assert ids() == seeded and ids("alice") == []
