@@ -43,6 +43,14 @@ UNCERTAIN_CREATE = (dc.Timeout, dc.ConnectionFailed, dc.MalformedResponse,
 #: Look-ups by name after such a failure before concluding "not made".
 LOOKUPS = 3
 
+#: Nova actions Deltacloud has no word for -> (the Deltacloud action
+#: standing in for it, the state it leaves the instance in, the state
+#: that should offer it).  A suspended server is a stopped instance, and
+#: shows as one (``SHUTOFF``): the Heat plugins count it as suspended
+#: (:mod:`heat_deltacloud.heat.resources.suspend`).
+STAND_INS = {"suspend": ("stop", "STOPPED", "RUNNING"),
+             "resume": ("start", "RUNNING", "STOPPED")}
+
 #: Deltacloud address types Nova can show, with their IP version.
 ADDRESS_VERSIONS = {"ipv4": 4, "ipv6": 6, "hostname": None}
 #: Deltacloud address list -> (Nova network label, OS-EXT-IPS:type).
@@ -129,6 +137,12 @@ class Server(base.Resource):
     def start(self):
         self.manager.start(self)
 
+    def suspend(self):
+        self.manager.suspend(self)
+
+    def resume(self):
+        self.manager.resume(self)
+
     def interface_list(self):
         """Deltacloud has no ports: a server lists no interfaces."""
         return []
@@ -138,7 +152,11 @@ class ServerManager(base.Manager):
     resource_class = Server
 
     def get(self, server):
-        server_id = base.getid(server)
+        return self._wrap(server_info(self._read(base.getid(server))))
+
+    def _read(self, server_id):
+        """The instance behind ``server_id``; NotFound naming it when
+        Deltacloud has none or it has finished."""
         try:
             with exceptions.translating():
                 instance = self.dc.instances.get(server_id)
@@ -151,7 +169,7 @@ class ServerManager(base.Manager):
         if instance.state in status.GONE:
             raise exceptions.not_found(f"Instance {server_id} could not be "
                                        "found (it has finished)")
-        return self._wrap(server_info(instance))
+        return instance
 
     def list(self, detailed=True, search_opts=None, marker=None, limit=None,
              sort_keys=None, sort_dirs=None):
@@ -281,16 +299,19 @@ class ServerManager(base.Manager):
             "--ignore-unsupported-user-data) or give the server no user "
             "data or metadata")
 
-    def _act(self, server, action):
+    def _act(self, server, action, instance=None):
         """Run an instance action; a missing instance is NotFound.
 
         Deltacloud answers 403 for an action on an instance that does not
         exist; Nova answers 404, which is what Heat ignores on delete.
+        Given the ``instance`` just read, its action link is followed
+        without reading it again.
         """
         server_id = base.getid(server)
         try:
             with exceptions.translating():
-                return getattr(self.dc.instances, action)(server_id)
+                return getattr(self.dc.instances, action)(
+                    instance or server_id)
         except exceptions.Forbidden:
             raise exceptions.not_found(
                 f"Instance {server_id} could not be found") from None
@@ -303,6 +324,58 @@ class ServerManager(base.Manager):
 
     def start(self, server):
         self._act(server, "start")
+
+    def suspend(self, server):
+        """Stop the instance: Deltacloud has no suspend (see
+        :data:`STAND_INS`).  Refused (501) where the driver could not
+        start it again."""
+        self._stand_in(server, "suspend")
+
+    def resume(self, server):
+        """Start the instance a suspend stopped."""
+        self._stand_in(server, "resume")
+
+    def _stand_in(self, server, nova_action):
+        """Run the Deltacloud action standing in for ``nova_action``.
+
+        Already in the state it leads to, nothing is done (as Heat skips a
+        server already ``SUSPENDED`` or ``ACTIVE``).  In the state where
+        the action belongs but not offered, the driver cannot do it: 501
+        naming the driver and the action.  In another state (PENDING,
+        STOPPING...) it is Nova's 409 Conflict.
+        """
+        action, done, ready = STAND_INS[nova_action]
+        server_id = base.getid(server)
+        instance = self._read(server_id)
+        if instance.state == done:
+            LOG.debug("Instance %s is already %s: nothing to %s",
+                      server_id, done, nova_action)
+            return
+        if instance.state == ready:
+            if not instance.action(action):
+                self._refuse(nova_action, f"instance {server_id} offers "
+                             f"no '{action}' action while {ready}")
+            if nova_action == "suspend" and not self._can_start():
+                self._refuse(nova_action, "its instances have no 'start' "
+                             "action, so a stopped server could not "
+                             "resume")
+        self._act(server_id, action, instance)
+
+    def _refuse(self, nova_action, why):
+        raise exceptions.HTTPNotImplemented(
+            501, f"Deltacloud driver '{self.dc.api.driver}' cannot "
+            f"{nova_action} servers ({nova_action} is "
+            f"'{STAND_INS[nova_action][0]}' on Deltacloud): {why}")
+
+    def _can_start(self):
+        """Whether the driver's state machine has a ``start`` at all.
+
+        The openstack driver's has none, and its ``stop`` deletes the
+        server: a suspend there would be a delete.
+        """
+        with exceptions.translating():
+            machine = self.dc.instance_states.list()
+        return any("start" in state.actions for state in machine)
 
     def delete(self, server):
         """Delete from any state, as Nova does.

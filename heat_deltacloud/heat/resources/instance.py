@@ -14,6 +14,8 @@ as Heat falls back to any), an IP address for ``*Ip`` and a host name for
 
 from heat.engine.resources.aws.ec2 import instance
 
+from heat_deltacloud.heat.resources.suspend import SuspendsByStopping
+
 #: Attribute -> (the shim's network label, prefer host names).
 ADDRESS_ATTRIBUTES = {
     instance.Instance.PRIVATE_IP: ("private", False),
@@ -35,7 +37,11 @@ def pick(addresses, label, hostname):
     return (wanted or entries)[0]["addr"]
 
 
-class Instance(instance.Instance):
+class Instance(SuspendsByStopping, instance.Instance):
+    """Suspend stops the instance and resume starts it (:mod:`.suspend`)."""
+
+    suspended_noun = "instance"
+
     def _resolve_attribute(self, name):
         if name not in ADDRESS_ATTRIBUTES or not self.resource_id:
             return super()._resolve_attribute(name)

@@ -28,6 +28,7 @@ from heat.engine.resources.openstack.nova import server
 
 from heat_deltacloud.heat.resources import RunsInEngine
 from heat_deltacloud.heat.resources.signal_keys import KeyBeforeId
+from heat_deltacloud.heat.resources.suspend import SuspendsByStopping
 
 _IDENTITY = ("Keystone credentials or tokens handed to the instance, which "
              "need heat-deltacloud's identity endpoint ([deltacloud] "
@@ -149,8 +150,9 @@ class _ServerTransports:
         return result
 
 
-class Server(_ServerTransports, server.Server):
-    """``OS::Nova::Server``: metadata polled through heat-api-cfn."""
+class Server(SuspendsByStopping, _ServerTransports, server.Server):
+    """``OS::Nova::Server``: metadata polled through heat-api-cfn; suspend
+    stops the instance and resume starts it (:mod:`.suspend`)."""
 
     def store_external_ports(self):
         """Deltacloud has no ports, so there are none to record: Heat's

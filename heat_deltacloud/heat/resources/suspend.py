@@ -1,0 +1,52 @@
+"""Suspend and resume of servers on Deltacloud, which has neither.
+
+The Nova shim suspends a server by stopping its instance and resumes it
+by starting it (``ServerManager.suspend``/``resume`` in
+:mod:`heat_deltacloud.compat.nova.servers`), refusing (501) where the
+driver could not start it again.  Heat then waits for Nova's
+``SUSPENDED``, which a Deltacloud instance never shows: the shim reports
+a stopped instance as what it is, ``SHUTOFF``, so that a server stopped
+by someone else is not passed off as suspended in ``show``, listings or
+status filters.  Only here, while Heat waits for a suspend it asked for,
+does a stopped server (``SHUTOFF``, vm_state ``stopped``, no task) count
+as suspended.  Resume needs nothing of its own: Heat waits for
+``ACTIVE``, which the started instance shows.
+"""
+
+from heat.common import exception
+
+#: What Nova shows for a server that has finished stopping.
+STOPPED = ("SHUTOFF", "stopped", None)
+
+
+def is_stopped(client_plugin, server):
+    """Whether ``server`` has stopped (not merely begun to)."""
+    return (client_plugin.get_status(server),
+            getattr(server, "OS-EXT-STS:vm_state", None),
+            getattr(server, "OS-EXT-STS:task_state", None)) == STOPPED
+
+
+class SuspendsByStopping:
+    """Mixin for Heat's Server and Instance: a stopped server is suspended.
+
+    The rest is Heat's ``check_suspend_complete`` (a server read once per
+    poll): done on ``SUSPENDED``, waiting on the other known statuses,
+    failing on ``ERROR`` or an unknown status.
+    """
+
+    #: The word Heat's failure message uses ("Suspend of server x failed").
+    suspended_noun = "server"
+
+    def check_suspend_complete(self, server_id):
+        plugin = self.client_plugin()
+        server = plugin.fetch_server(server_id)
+        if server is None:
+            return False
+        if is_stopped(plugin, server):
+            return True
+        status = plugin.get_status(server)
+        if status in plugin.deferred_server_statuses | {"ACTIVE"}:
+            return status == "SUSPENDED"
+        raise exception.ResourceUnknownStatus(
+            result=f"Suspend of {self.suspended_noun} {server.name} failed",
+            resource_status=status)

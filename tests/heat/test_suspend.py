@@ -1,0 +1,119 @@
+"""Stack suspend and resume on real Heat 27: suspend stops the instances,
+resume starts them; a driver that cannot stop and start refuses in one
+line."""
+
+import pytest
+
+from heat_deltacloud.deltacloud import Client
+from heat_deltacloud.mock.server import MockServer
+from support import ONE_SERVER_HOT, mock_fixtures, outputs
+
+pytestmark = [pytest.mark.heat]
+
+USERS = {"alice": "alice-pw"}
+
+cloud, mock = mock_fixtures(USERS, fix_user_data_feature=True)
+
+ONE_INSTANCE_CFN = {
+    "AWSTemplateFormatVersion": "2010-09-09",
+    "Parameters": {"ImageId": {"Type": "String", "Default": "img1"},
+                   "Type": {"Type": "String", "Default": "m1-small"}},
+    "Resources": {"Db": {"Type": "AWS::EC2::Instance",
+                         "Properties": {"ImageId": {"Ref": "ImageId"},
+                                        "InstanceType": {"Ref": "Type"}}}},
+    "Outputs": {"Id": {"Value": {"Ref": "Db"}}},
+}
+
+
+def create(heat, ctx, name, template, params=None):
+    identity = heat.engine_client.create_stack(
+        ctx, name, template, params or {}, {}, {"timeout_mins": 2})
+    stack = heat.wait_for_stack(ctx, identity, timeout=60)
+    assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
+    return identity, stack
+
+
+def act(heat, ctx, identity, action):
+    """Suspend or resume; the stack once it has settled."""
+    getattr(heat.engine_client, f"stack_{action}")(ctx, identity)
+    return heat.wait_for_stack(ctx, identity, timeout=60)
+
+
+def state(cloud, instance_id):
+    """The instance's state as the mock holds it."""
+    return next(i["state"] for i in cloud.all_instances()
+                if i["id"] == instance_id)
+
+
+def assert_settled(stack, action):
+    assert (stack["stack_action"], stack["stack_status"]) == (
+        action, "COMPLETE"), stack["stack_status_reason"]
+
+
+def one_server_hot():
+    from heat.common import template_format
+    return template_format.parse(ONE_SERVER_HOT)
+
+
+@pytest.mark.parametrize("template, output", [
+    (None, "server_id"), (ONE_INSTANCE_CFN, "Id")],
+    ids=["OS::Nova::Server", "AWS::EC2::Instance"])
+def test_suspend_stops_and_resume_starts(heat, mock, template, output):
+    ctx = heat.context("alice", USERS["alice"], mock.url)
+    identity, stack = create(heat, ctx, "pause",
+                             template or one_server_hot())
+    instance_id = outputs(stack)[output]
+    mock.clear_requests()
+    assert_settled(act(heat, ctx, identity, "suspend"), "SUSPEND")
+    assert state(mock, instance_id) == "STOPPED"
+    assert_settled(act(heat, ctx, identity, "resume"), "RESUME")
+    assert state(mock, instance_id) == "RUNNING"
+    counts = mock.request_counts()
+    assert (counts.get("POST /api/instances/:id/stop"),
+            counts.get("POST /api/instances/:id/start")) == (1, 1)
+    heat.delete_stack(ctx, identity)
+    assert [i for i in mock.all_instances() if i["owner"] == "alice"] == []
+
+
+def test_a_server_stopped_outside_heat(heat, mock):
+    """Already stopped counts as suspended (as Heat skips a SUSPENDED
+    server): no second stop; resume starts it."""
+    ctx = heat.context("alice", USERS["alice"], mock.url)
+    identity, stack = create(heat, ctx, "stopped", one_server_hot())
+    instance_id = outputs(stack)["server_id"]
+    with Client(mock.url, "alice", USERS["alice"]) as dc:
+        dc.instances.stop(instance_id)
+    mock.clear_requests()
+    assert_settled(act(heat, ctx, identity, "suspend"), "SUSPEND")
+    assert "POST /api/instances/:id/stop" not in mock.request_counts()
+    assert state(mock, instance_id) == "STOPPED"
+    assert_settled(act(heat, ctx, identity, "resume"), "RESUME")
+    assert state(mock, instance_id) == "RUNNING"
+    heat.delete_stack(ctx, identity)
+
+
+@pytest.fixture(scope="module")
+def ec2():
+    with MockServer(driver="ec2") as server:
+        yield server
+
+
+def test_a_driver_that_cannot_stop_refuses_in_one_line(heat, ec2):
+    """ec2's instance-store instances offer destroy, never stop: the
+    suspend fails naming the driver and the action, the instance runs."""
+    ec2.reset()
+    ctx = heat.context("mockuser", "mockpassword", ec2.url)
+    identity, stack = create(heat, ctx, "nostop", ONE_INSTANCE_CFN,
+                             {"Type": "m1.small"})
+    instance_id = outputs(stack)["Id"]
+    stack = act(heat, ctx, identity, "suspend")
+    assert (stack["stack_action"], stack["stack_status"]) == (
+        "SUSPEND", "FAILED")
+    reason = stack["stack_status_reason"]
+    assert "Deltacloud driver 'ec2' cannot suspend servers" in reason
+    assert f"instance {instance_id} offers no 'stop' action" in reason
+    assert "\n" not in reason and "Traceback" not in reason
+    assert state(ec2, instance_id) == "RUNNING"
+    deleted = heat.delete_stack(ctx, identity)
+    assert deleted["stack_status"] == "COMPLETE", \
+        deleted["stack_status_reason"]
