@@ -117,3 +117,21 @@ def test_a_driver_that_cannot_stop_refuses_in_one_line(heat, ec2):
     deleted = heat.delete_stack(ctx, identity)
     assert deleted["stack_status"] == "COMPLETE", \
         deleted["stack_status_reason"]
+
+
+def test_only_a_finished_stop_counts_as_suspended():
+    """STOPPING shows SHUTOFF too (powering-off): Heat keeps waiting."""
+    from heat.engine.clients.os.nova import NovaClientPlugin
+
+    from heat_deltacloud.compat.nova import status
+    from heat_deltacloud.heat.resources.suspend import is_stopped
+
+    plugin = NovaClientPlugin.__new__(NovaClientPlugin)  # get_status only
+    counted = set()
+    for dc_state, nova in status.STATES.items():
+        server = type("Server", (), {
+            "status": nova.status, "OS-EXT-STS:vm_state": nova.vm_state,
+            "OS-EXT-STS:task_state": nova.task_state})()
+        if is_stopped(plugin, server):
+            counted.add(dc_state)
+    assert counted == {"STOPPED"}
