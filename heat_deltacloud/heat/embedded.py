@@ -93,19 +93,28 @@ QUIET_LOGGERS = ("heat=WARN", "oslo_messaging=WARN", "stevedore=WARN",
 
 
 def _sqlite_write_lock_at_begin(engine):
-    """Queue concurrent sqlite writers instead of failing them, and
-    enforce foreign keys.
+    """Queue concurrent sqlite writers instead of failing them, keep the
+    lock short, and enforce foreign keys.
 
     Convergence workers write in parallel; with oslo.db's plain ``BEGIN``
     sqlite fails the second writer at once with "database is locked".
     ``BEGIN IMMEDIATE`` takes the write lock up front, so writers wait (up
-    to the busy timeout) instead.
+    to the busy timeout) instead.  Every transaction therefore holds the
+    one lock, so its commit must be cheap: with the default rollback
+    journal each commit waits for several fsyncs, and ten concurrent
+    stacks on a busy machine queued behind them (2.2x one stack's time
+    against 1.2x in WAL mode; benchmarks ``concurrency``).  WAL with
+    ``synchronous = NORMAL`` commits without an fsync and stays consistent
+    after a crash of this process; only a power loss can lose the last
+    commits.
     """
     from sqlalchemy import event
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection, connection_record):
         dbapi_connection.execute("PRAGMA busy_timeout = 30000")
+        dbapi_connection.execute("PRAGMA journal_mode = WAL")
+        dbapi_connection.execute("PRAGMA synchronous = NORMAL")
         # Heat's ON DELETE CASCADE (the data of deleted resources) needs
         # foreign keys, which sqlite enforces only when asked.  Without
         # them a new resource reusing a deleted one's row id inherited its
