@@ -232,7 +232,7 @@ def test_suspended_stack_users_token_is_refused(heat, served, mock, ctx):
     """Suspend disables the handle's stack user: its token is 401 (not
     passed on) until the stack is resumed."""
     template = wait_template("TOKEN_SIGNAL")
-    # No server: the Nova shim cannot suspend one (yet).
+    # No server: only the handle's stack user matters here.
     del template["resources"]["node"]
     del template["resources"]["wait"]["depends_on"]
     template["outputs"] = {}
