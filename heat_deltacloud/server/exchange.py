@@ -12,6 +12,7 @@ import email.utils
 import hashlib
 import json
 import re
+import time
 
 import webob
 
@@ -146,8 +147,9 @@ class Exchange:
     def respond(self, status, body, content_type=None):
         response = webob.Response(status=status, body=body,
                                   content_type=None, headerlist=[])
-        response.headers["Content-Type"] = content_type or \
-            protocol.CONTENT_TYPES[self.fmt]
+        # Content-Length is the only header yet: append, not replace.
+        response.headerlist.append(("Content-Type", content_type or
+                                    protocol.CONTENT_TYPES[self.fmt]))
         return response
 
     def respond_json(self, status, doc):
@@ -223,17 +225,35 @@ def target(request, path=None):
 
 
 def decorate(response, driver, provider):
-    """Server, driver, provider, Date, and an ETag on a 200/201 body."""
-    headers = response.headers
-    headers["Server"] = SERVER
-    headers["X-Deltacloud-Driver"] = driver
+    """Server, driver, provider, Date, and an ETag on a 200/201 body:
+    each replaces a header of its name, in one pass over the list."""
+    added = [("Server", SERVER), ("X-Deltacloud-Driver", driver)]
     if provider:
-        headers["X-Deltacloud-Provider"] = provider
-    headers["Date"] = email.utils.formatdate(usegmt=True)
-    body = response.body
+        added.append(("X-Deltacloud-Provider", provider))
+    added.append(("Date", http_date()))
+    headerlist, body = response.headerlist, response.body
     if response.status_code in (200, 201) and body and \
-            "ETag" not in headers:
-        headers["ETag"] = body.md5 if isinstance(body, documents.Document) \
-            else hashlib.md5(body, usedforsecurity=False).hexdigest()
-        headers["Cache-Control"] = "max-age=0, private, must-revalidate"
+            not any(name.lower() == "etag" for name, _ in headerlist):
+        added.append(("ETag", body.md5 if isinstance(
+            body, documents.Document) else hashlib.md5(
+            body, usedforsecurity=False).hexdigest()))
+        added.append(("Cache-Control", "max-age=0, private, "
+                                       "must-revalidate"))
+    names = {name.lower() for name, _ in added}
+    headerlist[:] = [header for header in headerlist
+                     if header[0].lower() not in names] + added
     return response
+
+
+_date = (None, None)
+
+
+def http_date():
+    """``email.utils.formatdate(usegmt=True)``, formatted once a second."""
+    global _date
+    now = int(time.time())
+    second, text = _date
+    if second != now:
+        text = email.utils.formatdate(now, usegmt=True)
+        _date = (now, text)
+    return text

@@ -2,6 +2,8 @@
 feature check, the models' copies and the merged parameters."""
 
 import copy
+import email.utils
+import hashlib
 
 import pytest
 import webob
@@ -66,3 +68,35 @@ def test_parameters_are_merged_once_and_handed_out_as_copies(app):
     ex.params.clear()
     assert ex.params == expected
     assert (ex.param("name"), ex.param("missing")) == ("form", None)
+
+
+def test_decorate_replaces_headers_of_its_names_in_order():
+    response = webob.Response(status=200, body=b"<x/>", content_type=None,
+                              headerlist=[])
+    response.headerlist.extend([("Content-Type", "application/xml"),
+                                ("server", "old"), ("X-Other", "kept")])
+    exchange.decorate(response, "mock", "p1")
+    names = [name for name, _ in response.headerlist]
+    assert names == ["Content-Length", "Content-Type", "X-Other", "Server",
+                     "X-Deltacloud-Driver", "X-Deltacloud-Provider", "Date",
+                     "ETag", "Cache-Control"]
+    assert response.headers["Server"] == exchange.SERVER
+    assert response.headers["ETag"] == hashlib.md5(
+        b"<x/>", usedforsecurity=False).hexdigest()
+    tagged = webob.Response(status=201, body=b"y", content_type=None,
+                            headerlist=[("etag", "mine")])
+    exchange.decorate(tagged, "ec2", None)
+    assert tagged.headers["ETag"] == "mine"
+    assert "Cache-Control" not in tagged.headers
+    assert "X-Deltacloud-Provider" not in tagged.headers
+    failed = exchange.decorate(webob.Response(status=404, body=b"z"),
+                               "mock", None)
+    assert "ETag" not in failed.headers
+
+
+def test_the_date_header_is_the_current_second():
+    before = email.utils.formatdate(usegmt=True)
+    shown = exchange.http_date()
+    after = email.utils.formatdate(usegmt=True)
+    assert shown in (before, after)
+    assert email.utils.parsedate_to_datetime(shown).tzinfo is not None
