@@ -110,7 +110,7 @@ def copied(value):
     if type(value) is dict:
         return {k: v if isinstance(v, IMMUTABLE) else copied(v)
                 for k, v in value.items()}
-    if type(value) is list:
+    if isinstance(value, list):  # a Listing's copy is a plain list
         return [copied(v) for v in value]
     if type(value) is tuple:
         return tuple(copied(v) for v in value)
@@ -150,6 +150,17 @@ TABLES = {"instances": "instances", "keys": "keys",
           "load_balancers": "load_balancers"}
 
 
+class Listing(list):
+    """Stored instances as one listing found them; ``listing_key`` names
+    that content for the cloud's life (a renderer may keep the document
+    by it: :meth:`heat_deltacloud.server.documents.Renderer.many_document`).
+    """
+
+    def __init__(self, items, listing_key):
+        super().__init__(items)
+        self.listing_key = listing_key
+
+
 class Observer:
     """Told about instance lifecycle events, under the cloud's lock (so
     it must not block); guest mode (:class:`.guest.Guest`) is one."""
@@ -186,6 +197,8 @@ class Cloud(CloudDriver):
         #: Instance versions; never restarted, so a version names one
         #: snapshot of one instance for the cloud's whole life.
         self._versions = itertools.count(1)
+        #: Listing keys (:class:`Listing`), never restarted either.
+        self._listing_keys = itertools.count(1)
         self.reset()
 
     # -- seeding --------------------------------------------------------------
@@ -435,11 +448,12 @@ class Cloud(CloudDriver):
                     self._settle(self.instances[ident], polled=True)
             mine = self._listed.get(user)
             if mine is None:
-                mine = self._listed[user] = [
-                    i for i in self.instances.values()
-                    if i["owner_id"] == user]
+                mine = self._listed[user] = Listing(
+                    (i for i in self.instances.values()
+                     if i["owner_id"] == user),
+                    ("instances", next(self._listing_keys)))
         if not filters:
-            return list(mine)
+            return Listing(mine, mine.listing_key)
         return [i for i in mine if _matches(i, filters)]
 
     @locked

@@ -184,11 +184,18 @@ class Renderer:
         ``<collection>`` holding each object's element, as a
         :class:`Document`: byte for byte what ``json.dumps`` and
         ``etree.tostring`` make of the whole.  A listing of versioned
-        objects only is kept whole, by their versions."""
+        objects only is kept whole, by their versions, or by the
+        ``listing_key`` of ``objs`` when the cloud names its content so
+        (:class:`heat_deltacloud.mock.models.Listing`)."""
         if self.cache is None or extra:
             return self._assemble(kind, fmt, [
                 self.fragment(kind, obj, fmt, *extra) for obj in objs])
         view = self._view(kind, fmt)
+        named = getattr(objs, "listing_key", None)
+        if named is not None:
+            found = self.cache.listing((view, named))
+            if found is not None:
+                return found
         try:
             versions = tuple(map(VERSION_OF, objs))
         except KeyError:  # some objects carry no version
@@ -196,7 +203,7 @@ class Renderer:
         if None in versions:
             key = None
         else:
-            key = (view, versions)
+            key = (view, versions if named is None else named)
             found = self.cache.listing(key)
             if found is not None:
                 return found

@@ -355,3 +355,25 @@ def test_listings_follow_creates_destroys_filters_and_resets(app):
     assert ids() == seeded and ids("alice") == [theirs["id"]]
     cloud.reset()
     assert ids() == seeded and ids("alice") == []
+
+
+def test_a_listing_is_named_by_its_content_and_copies_are_plain(app):
+    cloud = app.cloud
+    first = cloud.list_instance_snapshots("mockuser")
+    assert cloud.list_instance_snapshots("mockuser").listing_key == \
+        first.listing_key
+    assert cloud.list_instance_snapshots("alice").listing_key != \
+        first.listing_key
+    assert not hasattr(cloud.list_instance_snapshots("mockuser",
+                                                     state="RUNNING"),
+                       "listing_key")
+    copies = cloud.list_instances("mockuser")
+    assert type(copies) is list and copies == list(first)
+    cloud.instance_action("mockuser", "inst0", "stop")
+    cloud.instance_action("mockuser", "inst0", "start")
+    again = cloud.list_instance_snapshots("mockuser")
+    assert again.listing_key != first.listing_key  # same content, new name
+    renderer = renderer_for("mock", cache=app.fragments)
+    assert renderer.many_document("instance", again, "xml") == \
+        renderer.many_document("instance", first, "xml") == \
+        whole(renderer_for("mock"), again, "xml")
