@@ -191,9 +191,10 @@ def find_route(method, path):
     """``(route, args)`` of the route for ``method`` and ``path``, or
     ``(None, {})``."""
     for route, regex in COMPILED:
-        match = regex.match(path)
-        if match and route.method == method:
-            return route, match.groupdict()
+        if route.method == method:
+            match = regex.match(path)
+            if match:
+                return route, match.groupdict()
     return None, {}
 
 
