@@ -48,6 +48,10 @@ UNSUPPORTED = {
     "stack_domain_id": (
         "a stack user domain (HEAT_SIGNAL, POLL_SERVER_HEAT)",
         "use CFN_SIGNAL / POLL_SERVER_CFN"),
+    "client": (
+        "looking up Keystone users and projects (such as OS::Nova::KeyPair's "
+        "user)",
+        "leave that property out: Deltacloud keys belong to the caller"),
 }
 
 
@@ -207,6 +211,8 @@ class DeltacloudKeystone:
         # here.
         if name.startswith("__"):
             raise AttributeError(name)
+        if name == "client":  # keystoneclient itself: ks.client.users...
+            raise _unavailable(name)
 
         def unavailable(*args, **kwargs):
             raise _unavailable(name)

@@ -91,7 +91,7 @@ CASES = {
         "I": {"Type": "AWS::EC2::Instance", "Properties": INSTANCE},
         "R": {"Type": "AWS::EC2::EIPAssociation", "Properties": {
             "InstanceId": {"Ref": "I"}, "AllocationId": "192.0.2.1"}}},
-        {}, "IndexError"),
+        {}, "Deltacloud has no ports: associate a floating IP with EIP"),
     "volume-metadata-and-name": ("OS::Cinder::Volume", "metadata", {"R": {
         "Type": "OS::Cinder::Volume", "Properties": {
             **VOLUME, "name": "data", "metadata": {"a": "b"}}}}, {}, None),

@@ -8,7 +8,7 @@ kept.
 
 import logging
 
-from heat_deltacloud.compat import base
+from heat_deltacloud.compat import base, refusals
 from heat_deltacloud.compat.cinder import exceptions
 
 LOG = logging.getLogger(__name__)
@@ -18,6 +18,30 @@ VOLUME_STATUS = {"AVAILABLE": "available", "IN-USE": "in-use",
                  "CREATING": "creating", "DELETING": "deleting",
                  "ERROR": "error", "ATTACHING": "attaching",
                  "DETACHING": "detaching"}
+
+
+NO_BACKUPS = ("Deltacloud has no volume backups: volume snapshots, backup_id "
+              "and deletion_policy Snapshot of volumes are not supported")
+NO_SNAPSHOTS = ("the cinder shim has no volume snapshots (snapshot_id, "
+                "SnapshotId)")
+NO_TYPES = "Deltacloud has no volume types"
+#: Cinder volume calls Deltacloud has no counterpart for -> the one line
+#: Heat shows (501).
+REFUSED = {
+    "extend": ("Deltacloud cannot extend volumes: create a new volume of "
+               "the size wanted"),
+    "update": ("Deltacloud cannot rename volumes or change their "
+               "description: both are set at create"),
+    "retype": NO_TYPES,
+}
+#: Cinder managers the shim has none of -> why.
+MISSING_MANAGERS = {"backups": NO_BACKUPS, "restores": NO_BACKUPS,
+                    "volume_snapshots": NO_SNAPSHOTS,
+                    "volume_types": NO_TYPES}
+
+
+def _refused(message):
+    return exceptions.HTTPNotImplemented(501, message)
 
 
 class Volume(base.Resource):
@@ -41,9 +65,15 @@ def volume_info(volume):
                                         (volume.state or "error").lower()),
             "size": size, "availability_zone": volume.realm_id,
             "attachments": attachments, "bootable": "false",
-            "metadata": {}, "volume_type": None}
+            "metadata": {}, "volume_type": None,
+            "created_at": volume.created,
+            # What Deltacloud does not say or have; Heat reads each as an
+            # attribute of OS::Cinder::Volume.
+            "snapshot_id": None, "source_volid": None, "encrypted": False,
+            "multiattach": False}
 
 
+@refusals.refusing(REFUSED, _refused)
 class VolumeManager(base.Manager):
     resource_class = Volume
 
@@ -88,6 +118,22 @@ class VolumeManager(base.Manager):
         with exceptions.translating():
             self.dc.storage_volumes.destroy(base.getid(volume))
 
+    def update_all_metadata(self, volume, metadata):
+        """Logged and not kept, as at create (Deltacloud has no volume
+        metadata): changing AWS tags or ``metadata`` does not fail an
+        update."""
+        LOG.info("Deltacloud cannot store volume metadata; not kept for "
+                 "%s: %s", base.getid(volume), sorted(metadata or {}))
+        return {"metadata": {}}
+
+    set_metadata = delete_metadata = update_all_metadata
+
+    def update_readonly_flag(self, volume, flag):
+        """Volumes are read-write: ``False`` is what they are, ``True``
+        is refused."""
+        if flag:
+            raise _refused("Deltacloud has no read-only volumes (read_only)")
+
 
 class Client:
     """The subset of ``cinderclient.v3.client.Client`` Heat's volume
@@ -98,6 +144,8 @@ class Client:
     def __init__(self, deltacloud_client):
         self.deltacloud = deltacloud_client
         self.volumes = VolumeManager(self)
+        for name, why in MISSING_MANAGERS.items():
+            setattr(self, name, refusals.Refusing(why, _refused))
 
 
 __all__ = ["Client", "exceptions"]

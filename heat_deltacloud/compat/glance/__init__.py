@@ -5,13 +5,23 @@ up by name, so ``images.list(filters={"name": x})`` matches ids as well as
 names.
 """
 
-from heat_deltacloud.compat import base
+from heat_deltacloud.compat import base, refusals
 from heat_deltacloud.compat.glance import exceptions
 
 #: Deltacloud image state -> Glance image status.
 IMAGE_STATUS = {"AVAILABLE": "active", "PENDING": "queued",
                 "SAVING": "saving", "ERROR": "killed",
                 "DELETED": "deleted"}
+
+
+NO_CHANGES = ("the glance shim only reads Deltacloud images: it does not "
+              "create, change or delete them")
+#: Glance image calls the shim refuses (501): Heat deletes a server
+#: snapshot's image through ``images.delete``.
+REFUSED = dict.fromkeys(("create", "update", "delete", "upload", "data",
+                         "deactivate", "reactivate", "add_location",
+                         "delete_locations", "update_location"),
+                        NO_CHANGES)
 
 
 class Image(dict):
@@ -43,6 +53,7 @@ def image_info(image):
     })
 
 
+@refusals.refusing(REFUSED, exceptions.HTTPNotImplemented)
 class ImageManager(base.Manager):
     """Glance v2 images are plain dicts, not :class:`base.Resource`."""
 

@@ -33,6 +33,23 @@ def _matching(items, filters):
     return [dict(item) for item in items if matches(item)]
 
 
+NO_PORTS = ("Deltacloud has no ports: associate a floating IP with EIP and "
+            "InstanceId, not AllocationId or NetworkInterfaceId")
+
+
+class NoPorts(list):
+    """The (empty) port list, which says why when indexed.
+
+    Heat's ``AWS::EC2::EIPAssociation`` takes the first port of an
+    instance (``AllocationId``) or of a ``NetworkInterfaceId``; on an
+    empty list that is an ``IndexError``, here a 501 naming the way
+    that works.  Iterating (the Server's ``addresses``) sees no ports.
+    """
+
+    def __getitem__(self, index):
+        raise exceptions.NeutronClientException(NO_PORTS, status_code=501)
+
+
 def floatingip_info(address):
     return {"id": address.id, "floating_ip_address": address.ip,
             "floating_network_id": PUBLIC, "port_id": address.instance_id,
@@ -62,7 +79,7 @@ class Client:
         return {"subnets": []}
 
     def list_ports(self, retrieve_all=True, **filters):
-        return {"ports": []}
+        return {"ports": NoPorts()}
 
     def show_port(self, port, **params):
         raise exceptions.NotFound(f"Port {port} could not be found.")

@@ -5,7 +5,7 @@ import logging
 import re
 import time
 
-from heat_deltacloud.compat import base
+from heat_deltacloud.compat import base, refusals
 from heat_deltacloud.compat.nova import (bootconfig, exceptions, flavors,
                                          naming, status)
 from heat_deltacloud.deltacloud import exceptions as dc
@@ -50,6 +50,39 @@ LOOKUPS = 3
 #: (:mod:`heat_deltacloud.heat.resources.suspend`).
 STAND_INS = {"suspend": ("stop", "STOPPED", "RUNNING"),
              "resume": ("start", "RUNNING", "STOPPED")}
+
+NO_RESIZE = ("Deltacloud cannot resize servers: replace the server instead "
+             "(OS::Nova::Server: flavor_update_policy REPLACE)")
+NO_REBUILD = ("Deltacloud cannot rebuild servers: replace the server instead "
+              "(OS::Nova::Server: image_update_policy or "
+              "user_data_update_policy REPLACE)")
+NO_METADATA = "Deltacloud instances have no metadata"
+NO_PORTS = "Deltacloud has no ports: a server's networks cannot change"
+#: Nova server calls Deltacloud has no counterpart for -> the one line
+#: Heat shows (501), on the manager and on each server.
+REFUSED = {
+    "resize": NO_RESIZE,
+    "confirm_resize": NO_RESIZE,
+    "revert_resize": NO_RESIZE,
+    "rebuild": NO_REBUILD,
+    "update": ("Deltacloud cannot rename servers: an instance keeps the "
+               "name it was created with"),
+    "change_password": "Deltacloud cannot set server passwords (admin_pass)",
+    "interface_attach": NO_PORTS,
+    "interface_detach": NO_PORTS,
+    "get_console_url": "Deltacloud has no remote consoles",
+    "create_image": ("the Nova shim cannot snapshot servers (create_image): "
+                     "stack snapshots and deletion_policy Snapshot of "
+                     "servers are not supported"),
+    "set_meta": NO_METADATA,
+    "set_meta_item": NO_METADATA,
+    "delete_meta": NO_METADATA,
+}
+
+
+def _refused(message):
+    return exceptions.HTTPNotImplemented(501, message)
+
 
 #: Deltacloud address types Nova can show, with their IP version.
 ADDRESS_VERSIONS = {"ipv4": 4, "ipv6": 6, "hostname": None}
@@ -124,6 +157,7 @@ def server_info(instance):
     }
 
 
+@refusals.refusing(REFUSED, _refused)
 class Server(base.Resource):
     def delete(self):
         self.manager.delete(self)
@@ -148,6 +182,7 @@ class Server(base.Resource):
         return []
 
 
+@refusals.refusing(REFUSED, _refused)
 class ServerManager(base.Manager):
     resource_class = Server
 
@@ -444,16 +479,6 @@ class ServerManager(base.Manager):
             except (exceptions.NotFound, exceptions.Forbidden,
                     exceptions.Conflict):
                 pass  # already detached or gone: nothing left to free
-
-    def set_meta(self, server, metadata):
-        raise exceptions.HTTPNotImplemented(
-            501, "Deltacloud instances have no metadata")
-
-    set_meta_item = set_meta
-
-    def delete_meta(self, server, keys):
-        raise exceptions.HTTPNotImplemented(
-            501, "Deltacloud instances have no metadata")
 
     def interface_list(self, server):
         return []
