@@ -129,10 +129,14 @@ def hardware_profile(ex):
     return ex.one("hardware_profile", found[0])
 
 
+def _lists_every_profile(ex):
+    """The mock driver's images list every profile; another driver's
+    (emulated or libcloud's) those matching the image's architecture."""
+    return ex.driver.name == "mock"
+
+
 def _profile_ids(ex, image=None):
-    """Every profile for the mock (its images list them all); another
-    driver lists those matching the image's architecture."""
-    if image is not None and ex.driver.hardware_profiles is not None:
+    if image is not None and not _lists_every_profile(ex):
         return [p["id"] for p in _profiles(ex, image.get("architecture"))]
     return [p["id"] for p in _profiles(ex)]
 
@@ -141,7 +145,7 @@ def images(ex):
     user = ex.user
     found = ex.cloud.list_images(
         user, ex.driver.name, **ex.filters("id", "architecture", "owner_id"))
-    if ex.driver.hardware_profiles is None:
+    if _lists_every_profile(ex):
         return ex.many("image", found, _profile_ids(ex))
     return _many_images(ex, found)
 

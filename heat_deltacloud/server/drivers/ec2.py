@@ -3,8 +3,9 @@
 On top of the generic mapping it adds addresses (elastic IPs), firewalls
 (security groups, named as Deltacloud's ec2 driver named them), user data,
 key names and security groups on create, image owners and ``shutting-down``
-shown as ``SHUTTING_DOWN``.  Three fixes to libcloud 3.x, each needed
-against moto and harmless against AWS:
+shown as ``SHUTTING_DOWN``, the image architectures each instance type runs
+(:data:`ARCHITECTURES`) and stop/start for EBS-backed instances only.  Four
+fixes to libcloud 3.x, each needed against moto and harmless against AWS:
 
 * **SigV4.**  libcloud's EC2 driver signs with SigV2 unless given
   ``signature_version="4"``; moto's server picks the AWS service from the
@@ -28,6 +29,29 @@ from libcloud.compute.drivers import ec2 as libcloud_ec2
 
 from heat_deltacloud.server.drivers.libcloud import Provider, Session
 from heat_deltacloud.server.interface import DriverError
+
+#: What libcloud's EC2 size data (``libcloud.compute.constants.
+#: ec2_instance_types``, a size's ``extra``) says of a type -> the image
+#: architectures (DescribeImages' values) it runs; the first match wins,
+#: none: unknown.  Graviton types (a1, m6g, c7gn, t4g, ...) run arm64
+#: images; "32-bit or 64-bit" types (t1, t2, m1, c1, ...) i386 ones too.
+ARCHITECTURES = (
+    ("physicalProcessor", "Graviton", ("arm64",)),
+    ("processorArchitecture", "32-bit", ("i386", "x86_64")),
+    ("processorArchitecture", "64-bit", ("x86_64",)),
+)
+
+
+def architectures(size):
+    """The image architectures an instance type runs (None: unknown),
+    as Deltacloud's ec2 driver offered an image only the profiles of its
+    architecture."""
+    extra = size.extra or {}
+    for field, says, runs in ARCHITECTURES:
+        if says in (extra.get(field) or ""):
+            return runs
+    return None
+
 
 AWS_NAMESPACE = libcloud_ec2.NAMESPACE
 #: The same namespace as botocore (and so moto) spells it.
@@ -269,4 +293,7 @@ PROVIDER = Provider(
     # SigV4: see the module's docstring.
     driver_options={"signature_version": "4"},
     default_size="t2.micro",
+    architectures=architectures,
+    # Deltacloud's ec2 driver: "stop" and "start" for EBS-backed only.
+    persistent_only=("start", "stop"),
     regions=tuple(libcloud_ec2.VALID_EC2_REGIONS))

@@ -31,7 +31,8 @@ from libcloud.compute.types import NodeState, StorageVolumeState, \
     VolumeSnapshotState
 
 from heat_deltacloud.mock import drivers as catalogs
-from heat_deltacloud.server.interface import CloudDriver, DriverError
+from heat_deltacloud.server.interface import CloudDriver, DriverError, \
+    not_supported
 
 #: libcloud NodeState -> (Deltacloud state, the actions offered in it):
 #: the one table instances are shown and acted on by.  An action is
@@ -139,15 +140,62 @@ def realm(location):
             "limit": "unlimited"}
 
 
-def hardware_profile(size):
+def hardware_profile(size, architectures=None):
+    """``architectures``: the image architectures the size runs, shown
+    as Deltacloud's ec2 driver showed them (one fixed, several an enum);
+    None: unknown, not shown."""
     props = [_fixed("memory", "MB", size.ram or 0),
              _fixed("storage", "GB", size.disk or 0)]
     cpu = size.extra.get("vcpu") or size.extra.get("cpu") or \
         getattr(size, "vcpus", None)
     if cpu:
         props.insert(0, _fixed("cpu", "count", cpu))
+    if architectures and len(architectures) == 1:
+        props.append(_fixed("architecture", "label", architectures[0]))
+    elif architectures:
+        props.append({"name": "architecture", "kind": "enum",
+                      "unit": "label", "values": list(architectures),
+                      "default": architectures[0]})
     return {"id": str(size.id), "name": size.name or str(size.id),
             "properties": props}
+
+
+def check_overrides(profile, overrides):
+    """Refuse ``hwp_<property>`` values the profile cannot have (a
+    provider's sizes are fixed: a value is the profile's or one of its
+    enum's)."""
+    props = {p["name"]: p for p in profile["properties"]}
+    for name, value in sorted((overrides or {}).items()):
+        prop = props.get(name)
+        allowed = [] if prop is None else prop.get("values") or \
+            [prop.get("value")]
+        if not any(_same(value, a) for a in allowed):
+            shown = ", ".join(map(str, allowed)) or "none"
+            raise DriverError(400, f"hwp_{name}={value} does not fit "
+                                   f"hardware profile {profile['id']} "
+                                   f"(its {name}: {shown})")
+
+
+def check_architecture(profile, archs, image, wanted=None):
+    """Refuse what the provider would (EC2: "the architecture of the
+    instance type does not match the AMI's"): the image's architecture
+    must be one the size runs, and ``hwp_architecture``, if sent, the
+    image's (the image decides it)."""
+    arch = image["architecture"]
+    if archs is not None and arch not in archs:
+        raise DriverError(400, f"hardware profile {profile['id']} runs "
+                               f"{' or '.join(archs)} images, not image "
+                               f"{image['id']} ({arch})")
+    if wanted is not None and wanted != arch:
+        raise DriverError(400, f"hwp_architecture={wanted} does not fit "
+                               f"image {image['id']} ({arch})")
+
+
+def _same(value, allowed):
+    try:
+        return float(value) == float(allowed)
+    except (TypeError, ValueError):
+        return str(value) == str(allowed)
 
 
 ROOT_TYPES = {"ebs": "persistent", "instance-store": "transient"}
@@ -280,6 +328,9 @@ class Session(CloudDriver):
             raise
         except ValueError as error:  # libcloud's refusal of an argument
             raise DriverError(400, str(error)) from None
+        except NotImplementedError:  # libcloud's base class's answer
+            raise not_supported(getattr(function, "__name__",
+                                        "this operation")) from None
         except (BaseHTTPError, LibcloudError, OSError,
                 requests.exceptions.RequestException) as error:
             raise provider_error(error, self._secret) from None
@@ -310,25 +361,47 @@ class Session(CloudDriver):
                 return location
         raise DriverError(400, f"Realm '{realm_id}' does not exist")
 
-    def _sizes(self):
-        """The provider's sizes, kept per credential for the cache's TTL
-        (EC2 lists ~800, and a client may fetch each)."""
+    def _remember(self, what, fetch):
         self.driver  # noqa: B018 (sets the credential's digest)
-        return self.backend.remember(self._digest, "sizes",
-                                     lambda: self.do("list_sizes"))
+        return self.backend.remember(self._digest, what, fetch)
+
+    def _profiles(self):
+        """``{id: (size, profile, architectures)}``, built once per
+        credential for the cache's TTL: EC2 has ~800 sizes, and every
+        image of a listing names those of its architecture."""
+        def build():
+            table = {}
+            for size in self.do("list_sizes"):
+                archs = self.backend.spec.architectures(size)
+                table[str(size.id)] = (size, hardware_profile(size, archs),
+                                       archs)
+            return table
+        return self._remember("profiles", build)
 
     def list_hardware_profiles(self, architecture=None, ident=None,
                                profiles=None):
-        return [hardware_profile(s) for s in self._sizes()
-                if ident is None or str(s.id) == ident]
+        """The profiles (shared lists: callers render, never change
+        them); with ``architecture``, those whose sizes run its images
+        (sizes of unknown architecture run any)."""
+        if ident is not None:
+            found = self._profiles().get(ident)
+            return [found[1]] if found else []
+
+        def select():
+            return [profile for _, profile, archs in
+                    self._profiles().values()
+                    if architecture is None or archs is None or
+                    architecture in archs]
+        return self._remember(("profiles", architecture), select)
 
     def _size(self, hwp_id):
+        """``(size, profile, architectures)`` of a profile id."""
         hwp_id = hwp_id or self.backend.default_size
-        for size in self._sizes():
-            if str(size.id) == hwp_id:
-                return size
-        raise DriverError(400, f"Hardware profile '{hwp_id}' does not "
-                               "exist")
+        found = self._profiles().get(str(hwp_id))
+        if found is None:
+            raise DriverError(400, f"Hardware profile '{hwp_id}' does not "
+                                   "exist")
+        return found
 
     def list_images(self, user, driver=None, **filters):
         if filters.get("id"):
@@ -377,6 +450,8 @@ class Session(CloudDriver):
         return {}
 
     def destroy_image(self, user, ident, driver=None):
+        if not implements(type(self.driver), "delete_image"):
+            raise not_supported("destroy_image")
         self.image(ident)  # 404 names the image
         self.do("delete_image", NodeImage(ident, None, self.driver))
 
@@ -407,17 +482,21 @@ class Session(CloudDriver):
 
     def create_instance(self, user, image_id, *, hwp_id=None, realm_id=None,
                         name=None, keyname=None, user_data=None,
-                        firewalls=(), **ignored):
+                        firewalls=(), overrides=None, **ignored):
+        size, profile, archs = self._size(hwp_id)
+        check_overrides(profile, overrides)
         kwargs = {"name": name or f"deltacloud-{int(time.time())}",
                   "image": NodeImage(image_id, None, self.driver),
-                  "size": self._size(hwp_id)}
+                  "size": size}
         if realm_id:
             kwargs["location"] = self._location(realm_id)
         kwargs.update(self.create_options(
             keyname=keyname, firewalls=list(firewalls),
             user_data=None if user_data is None
             else decode_user_data(user_data)))
-        self.image(image_id)  # 404 names the image, not a provider fault
+        shown = self.image(image_id)  # 404 names it, not a provider fault
+        check_architecture(profile, archs, shown,
+                           (overrides or {}).get("architecture"))
         node = self.do("create_node", **kwargs)
         # Shown as the provider now describes it (the create answer is
         # the launch request's: PENDING); not yet listed is the answer.
@@ -438,8 +517,8 @@ class Session(CloudDriver):
 
     def instance_action(self, user, ident, action, transitions=None):
         node = self._node(ident, missing=403)
-        state = self.backend.state_of(node)
-        if action not in self.backend.actions.get(state, ()):
+        if action not in self.backend.descriptor.actions_for(
+                self._instance(node)):
             raise DriverError(405, "Method Not Allowed")
         self.do(ACTION_METHODS[action], node)
         if action == "destroy":
@@ -575,6 +654,12 @@ class Provider:
     driver_options: dict = dataclasses.field(default_factory=dict)
     default_size: str | None = None
     regions: tuple = ()
+    #: size -> the image architectures it runs, or None (unknown: any);
+    #: an image lists, and is launched on, only the sizes that run it.
+    architectures: object = lambda size: None
+    #: Actions only an instance with a persistent root offers (EC2: an
+    #: instance-store instance can be neither stopped nor started).
+    persistent_only: tuple = ()
 
 
 class Backend:
@@ -608,7 +693,6 @@ class Backend:
         self.can_image = all(implements(provider.driver_class, m)
                              for m in ("create_image", "delete_image"))
         self.descriptor = self._descriptor()
-        self.actions = self.descriptor.actions
 
     def __repr__(self):
         return f"<Backend libcloud:{self.provider} region={self.region}>"
@@ -706,6 +790,12 @@ class Backend:
             actions[shown] = tuple(a for a in wanted if a in offered)
         for shown, wanted in self.spec.raw_states.items():
             actions.setdefault(wanted, ())
+        persistent = None
+        if self.spec.persistent_only:
+            persistent = actions
+            actions = {state: tuple(a for a in offers
+                                    if a not in self.spec.persistent_only)
+                       for state, offers in actions.items()}
         machine = catalogs.state_machine(
             [t for t in TRANSITIONS if t[2] in (None, "create") or
              t[2] in offered])
@@ -716,7 +806,8 @@ class Backend:
             catalog=catalog, off_by_default=frozenset(),
             hardware_profiles=None, realms=None, state_machine=machine,
             actions=actions, transitions={},
-            default_hwp=self.spec.default_size)
+            default_hwp=self.spec.default_size,
+            persistent_actions=persistent)
 
 
 def _endpoint(url):
