@@ -177,13 +177,14 @@ _INSTANCE_NESTED = {
                                     for f in doc.get("firewalls") or ()]),
     "authentication": _authentication,
 }
-#: List members of an instance, and a getter of the keys their items
-#: need (a tuple of their values).
-_INSTANCE_ITEMS = (
-    (("actions",), operator.itemgetter("rel", "href")),
-    (("public_addresses", "private_addresses"),
-     operator.itemgetter("address", "address")),
-    (("storage_volumes", "firewalls"), operator.itemgetter("id", "id")))
+#: List members of an instance, whether their items need several keys,
+#: and a getter of those keys (a tuple of their values if several).
+_INSTANCE_ITEMS = tuple(
+    (names, len(keys) > 1, operator.itemgetter(*keys))
+    for names, keys in ((("actions",), ("rel", "href")),
+                        (("public_addresses", "private_addresses"),
+                         ("address",)),
+                        (("storage_volumes", "firewalls"), ("id",))))
 #: Keys every instance document of a Deltacloud server has.  The check
 #: reads them for the whole listing in one pass (one item getter call per
 #: document): over thousands of documents a pass costs more in memory
@@ -224,10 +225,11 @@ def _plain_instances(docs):
         if not {dict}.issuperset(map(type, filter(None, itertools.chain(
                 properties, values("authentication"))))):
             return False
-        for names, getter in _INSTANCE_ITEMS:
+        for names, several, getter in _INSTANCE_ITEMS:
             # The truthy lists (as ``or ()`` drops the others), flattened.
             items = chain(filter(None, chain(map(values, names))))
-            if not all(chain(map(getter, items))):
+            got = map(getter, items)
+            if not all(chain(got) if several else got):
                 return False
     except (KeyError, TypeError):
         return False
