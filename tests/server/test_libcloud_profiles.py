@@ -208,6 +208,10 @@ def test_a_provider_without_architectures_or_image_deletes():
             session.destroy_image("key", "img-1")
         assert refused.value.status == 501
         assert "does not support destroy_image" in refused.value.message
+        with pytest.raises(DriverError) as unnamed:
+            session.create_instance("key", "img-1")
+        assert (unnamed.value.status, unnamed.value.message) == (
+            400, "hwp_id is required: bare has no default hardware profile")
         with pytest.raises(DriverError) as lacking:
             session.do("list_nodes")
         assert lacking.value.status == 501

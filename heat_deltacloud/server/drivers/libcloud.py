@@ -380,24 +380,24 @@ class Session(CloudDriver):
 
     def list_hardware_profiles(self, architecture=None, ident=None,
                                profiles=None):
-        """The profiles (shared lists: callers render, never change
-        them); with ``architecture``, those whose sizes run its images
-        (sizes of unknown architecture run any)."""
+        """The profiles (shared: callers render, never change them); with
+        ``architecture``, those whose sizes run its images (sizes of
+        unknown architecture run any)."""
         if ident is not None:
             found = self._profiles().get(ident)
             return [found[1]] if found else []
-
-        def select():
-            return [profile for _, profile, archs in
-                    self._profiles().values()
-                    if architecture is None or archs is None or
-                    architecture in archs]
-        return self._remember(("profiles", architecture), select)
+        return [profile for _, profile, archs in self._profiles().values()
+                if architecture is None or archs is None or
+                architecture in archs]
 
     def _size(self, hwp_id):
         """``(size, profile, architectures)`` of a profile id."""
         hwp_id = hwp_id or self.backend.default_size
-        found = self._profiles().get(str(hwp_id))
+        if not hwp_id:
+            provider = self.backend.provider
+            raise DriverError(400, f"hwp_id is required: {provider} has "
+                                   "no default hardware profile")
+        found = self._profiles().get(hwp_id)
         if found is None:
             raise DriverError(400, f"Hardware profile '{hwp_id}' does not "
                                    "exist")
