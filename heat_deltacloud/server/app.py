@@ -38,6 +38,8 @@ class ServerExchange(Exchange):
                          app.backend.descriptor)
         self.controls = app.controls
         self._session = None
+        self.renderer.can_run = app.backend.can_run
+        self.renderer.can_destroy_image = app.backend.can_destroy_image
 
     @property
     def cloud(self):

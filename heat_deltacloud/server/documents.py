@@ -138,6 +138,9 @@ class Renderer:
         self.rule_id = lambda firewall, rule: rule["id"]
         #: instance -> the instance as the driver shows it.
         self.present = lambda inst: inst
+        #: Whether instances link ``run`` and images ``destroy_image``:
+        #: the real views ask ``driver.respond_to?`` of each.
+        self.can_run = self.can_destroy_image = True
 
     def href(self, *parts):
         return "/".join([self.api, *parts])
@@ -379,8 +382,9 @@ class Renderer:
         actions = _el(el, "actions")
         _el(actions, "link", href=f"{self.href('instances')};image_id="
             f"{ident}", method="post", rel="create_instance")
-        _el(actions, "link", href=self.href("images", ident),
-            method="delete", rel="destroy_image")
+        if self.can_destroy_image:
+            _el(actions, "link", href=self.href("images", ident),
+                method="delete", rel="destroy_image")
         return el
 
     def image_json(self, image, profiles):
@@ -406,8 +410,9 @@ class Renderer:
                  if action == "destroy" else
                  (action, "post", self.href("instances", ident, action))
                  for action in self.actions_for(inst)]
-        links.append(("run", "post",
-                      self.href("instances", ident, f"run;id={ident}")))
+        if self.can_run:
+            links.append(("run", "post",
+                          self.href("instances", ident, f"run;id={ident}")))
         if inst.get("create_image"):
             links.append(("create_image", "post",
                           f"{self.href('images')};instance_id={ident}"))

@@ -210,6 +210,10 @@ def test_region_is_checked_at_start():
 def test_run_is_not_supported_over_libcloud(client, server, own_image):
     instance = _running(client, client.instances.create(
         own_image, hwp_id="t2.micro").id)
+    # Not offered (Deltacloud's views asked the driver), and refused if
+    # asked anyway.
+    assert "stop" in instance.action_names
+    assert "run" not in instance.action_names
     answer = requests.post(f"{server.url}/instances/{instance.id}/run",
                            data={"cmd": "uptime"}, auth=(KEY, SECRET),
                            headers={"Accept": "application/xml"},

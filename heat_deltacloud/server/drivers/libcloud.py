@@ -693,6 +693,12 @@ class Backend:
         self.can_image = all(implements(provider.driver_class, m)
                              for m in ("create_image", "delete_image"))
         self.descriptor = self._descriptor()
+        #: What instance and image documents link (Deltacloud's views
+        #: asked ``driver.respond_to?``).
+        self.can_run = provider.session_class.run_on_instance is not \
+            CloudDriver.run_on_instance
+        self.can_destroy_image = implements(provider.driver_class,
+                                            "delete_image")
 
     def __repr__(self):
         return f"<Backend libcloud:{self.provider} region={self.region}>"
