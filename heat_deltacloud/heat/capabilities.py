@@ -7,8 +7,9 @@ collection or feature decides.  :func:`matrix` combines both with a
 driver's ``/api``; ``heat-deltacloud doctor`` prints the result.
 
 ``tests/doctor/test_capability_claims.py`` runs each kind of claim
-(supported, ignored, rejected for want of a feature or always, the
-update-policy limits) on real Heat 27 and the mock.
+(supported, ignored, rejected for want of a feature or always, and each
+change on update that fails or needs the REPLACE policy) on real Heat 27
+and the mock.
 """
 
 import dataclasses
@@ -31,7 +32,9 @@ class Rule:
     turns from rejected into ignored.  ``param`` is the create parameter
     of the feature: a driver known to honour it without advertising the
     feature (:data:`~heat_deltacloud.deltacloud.client.UNADVERTISED`, the
-    mock driver's volume names) has it.
+    mock driver's volume names) has it.  ``on_update`` says how changing
+    the property on a stack update fails where create honours or ignores
+    it (a supported property is then partial).
     """
 
     why: str
@@ -40,12 +43,20 @@ class Rule:
     without: str = REJECTED
     droppable: bool = False
     param: str | None = None
+    on_update: str = ""
 
     def has(self, api):
         return not self.needs or _has(api, *self.needs, self.param)
 
     def judge(self, api, ignore_unsupported_user_data=False):
         """``(status, reason)`` on a driver's ``/api``."""
+        status, reason = self._at_create(api, ignore_unsupported_user_data)
+        if not self.on_update:
+            return status, reason
+        return (PARTIAL if status == SUPPORTED else status,
+                f"{reason}; {self.on_update}" if reason else self.on_update)
+
+    def _at_create(self, api, ignore_unsupported_user_data):
         if self.has(api):
             return self.status, "" if self.status == SUPPORTED else self.why
         collection, feature = self.needs
@@ -74,6 +85,12 @@ def partial(why):
 def needs(collection, feature, why, without=REJECTED, param=None):
     return Rule(why, needs=(collection, feature), without=without,
                 param=param)
+
+
+def fails_on_update(rule, why):
+    """``rule``, and a change on stack update fails (one-line 501)."""
+    return dataclasses.replace(
+        rule, on_update=f"changing it on update fails (501): {why}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,10 +126,14 @@ FIREWALLS = needs("instances", "firewalls",
                   "security groups refused at create")
 NO_PORTS = "Deltacloud has no networks or ports"
 NO_HINTS = rejected("Deltacloud has no scheduler hints")
-NO_METADATA = "Deltacloud has no metadata: accepted, not stored"
-REPLACE_ONLY = partial("changing it on update needs the REPLACE policy: "
-                       "Deltacloud cannot resize or rebuild")
+NO_METADATA = ("Deltacloud has no metadata: accepted at create and on "
+               "update, logged, not stored")
+REPLACE_ONLY = partial("changing it on update needs the REPLACE policy, "
+                       "else it fails (501): Deltacloud cannot resize or "
+                       "rebuild")
 NO_SNAPSHOTS = rejected("the cinder shim has no snapshots or backups")
+NO_VOLUME_UPDATE = ("Deltacloud cannot rename volumes or change their "
+                    "description")
 
 # The signal plane (stack users and EC2 keys in Heat's database, signed
 # URLs checked at heat-api-cfn): see the operator guide's "Signals without
@@ -190,8 +211,10 @@ RESOURCE_TYPES = {
                                 "cannot resize"),
     }, always_sent=frozenset({"UserData"})),
     "OS::Nova::Server": Mapping("instances", {
-        "name": needs("instances", "user_name",
-                      "instances get the driver's names", IGNORED),
+        "name": fails_on_update(
+            needs("instances", "user_name",
+                  "instances get the driver's names", IGNORED),
+            "Deltacloud cannot rename servers"),
         "key_name": KEY_NAME,
         "security_groups": FIREWALLS,
         "user_data": USER_DATA,
@@ -203,17 +226,21 @@ RESOURCE_TYPES = {
         "software_config_transport": POLL_TRANSPORT,
         "deployment_swift_data": rejected(
             "used only by SOFTWARE_CONFIG (no Swift)"),
-        "networks": rejected(NO_PORTS),
+        "networks": rejected(f"{NO_PORTS}: refused at create and on "
+                             "update (501)"),
         "block_device_mapping": rejected("Deltacloud has no block devices"),
         "block_device_mapping_v2": rejected(
             "Deltacloud has no block devices"),
         "scheduler_hints": NO_HINTS,
         "metadata": rejected("Deltacloud has no metadata (Heat's "
-                             "validation sees a limit of 0 entries)"),
+                             "validation sees a limit of 0 entries, at "
+                             "create and on update; an empty map passes "
+                             "and is not stored)"),
         "personality": rejected("Deltacloud has no personality files "
                                 "(Heat's validation sees a limit of 0)"),
         "tags": rejected("needs Nova microversion 2.26; the shim is 2.1"),
-        "admin_pass": rejected("Deltacloud cannot set passwords"),
+        "admin_pass": rejected("Deltacloud cannot set passwords: refused "
+                               "at create and on update (501)"),
         "config_drive": rejected("Deltacloud has no config drive"),
         "diskConfig": rejected("Deltacloud has no disk configuration"),
         "reservation_id": ignored("Deltacloud has no reservation ids"),
@@ -240,10 +267,15 @@ RESOURCE_TYPES = {
     }),
     "AWS::EC2::VolumeAttachment": Mapping("storage_volumes"),
     "OS::Cinder::Volume": Mapping("storage_volumes", {
-        "name": needs("storage_volumes", "volume_name",
-                      "volume names not kept", IGNORED, param="name"),
-        "description": needs("storage_volumes", "volume_description",
-                             "volume descriptions not kept", IGNORED),
+        "size": partial("changing it on update fails (501): Deltacloud "
+                        "cannot extend volumes"),
+        "name": fails_on_update(
+            needs("storage_volumes", "volume_name", "volume names not kept",
+                  IGNORED, param="name"), NO_VOLUME_UPDATE),
+        "description": fails_on_update(
+            needs("storage_volumes", "volume_description",
+                  "volume descriptions not kept", IGNORED),
+            NO_VOLUME_UPDATE),
         "metadata": ignored(NO_METADATA),
         "snapshot_id": NO_SNAPSHOTS,
         "backup_id": NO_SNAPSHOTS,

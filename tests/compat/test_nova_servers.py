@@ -135,10 +135,22 @@ def test_actions_on_a_missing_server_are_not_found(compute):
         compute.servers.stop("inst99")
 
 
-def test_metadata_is_not_supported(compute):
-    with pytest.raises(exceptions.HTTPNotImplemented,
-                       match="no metadata"):
-        compute.servers.set_meta("inst0", {"a": "b"})
+@pytest.mark.parametrize("on", ["manager", "server"])
+def test_metadata_changes_are_logged_and_not_kept(compute, deltacloud_mock,
+                                                  caplog, on):
+    """As ``meta`` at create: AWS::EC2::Instance Tags changed on update."""
+    import logging
+    caplog.set_level(logging.INFO)
+    server = compute.servers.get("inst0")
+    deltacloud_mock.clear_requests()
+    target, first = (compute.servers, (server,)) if on == "manager" \
+        else (server, ())
+    assert target.set_meta(*first, {"tier": "web"}) == {}
+    assert target.set_meta_item(*first, "tier", "db") == {}
+    target.delete_meta(*first, ["tier"])
+    assert deltacloud_mock.request_log() == []
+    assert "not kept for inst0: ['tier']" in caplog.text
+    assert compute.servers.get("inst0").metadata == {}
 
 
 def test_meta_is_accepted_but_not_kept(compute, caplog):

@@ -26,7 +26,6 @@ REBUILD = ("Deltacloud cannot rebuild servers: replace the server instead "
            "(OS::Nova::Server: image_update_policy or user_data_update_policy"
            " REPLACE)")
 NO_PORTS = "Deltacloud has no ports: a server's networks cannot change"
-NO_METADATA = "Deltacloud instances have no metadata"
 
 #: Nova server call -> (arguments after the server, the one line).
 SERVER_CALLS = {
@@ -53,11 +52,6 @@ SERVER_CALLS = {
                                 "(create_image): stack snapshots and "
                                 "deletion_policy Snapshot of servers are "
                                 "not supported"),
-    # AWS::EC2::Instance Tags changed on update (server metadata is
-    # refused at validation: Heat sees a limit of 0)
-    "set_meta": (({"tier": "web"},), NO_METADATA),
-    "set_meta_item": (("tier", "web"), NO_METADATA),
-    "delete_meta": ((["tier"],), NO_METADATA),
 }
 
 BACKUPS = ("Deltacloud has no volume backups: volume snapshots, backup_id and "

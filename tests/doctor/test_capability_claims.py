@@ -14,6 +14,7 @@ pytestmark = [pytest.mark.heat]
 INSTANCE = {"ImageId": "img1", "InstanceType": "m1-small"}
 SERVER = {"image": "img1", "flavor": "m1-small", "user_data_format": "RAW"}
 VOLUME = {"size": 1}
+HOT = "2021-04-16"
 
 #: id -> (type, property, resources, capability switches, words the
 #: failure must contain when the matrix says "rejected").  The resource
@@ -235,12 +236,6 @@ def test_without_buckets_the_types_are_refused_at_validation(
                 {}, {}, {"timeout_mins": 1})
 
 
-def server(flavor, **more):
-    return {"heat_template_version": "2021-04-16", "resources": {"S": {
-        "type": "OS::Nova::Server",
-        "properties": {**SERVER, "flavor": flavor, **more}}}}
-
-
 def settled_update(heat, ctx, identity, attempts=600):
     """The stack once its update has settled (bounded polling)."""
     for _ in range(attempts):
@@ -252,38 +247,87 @@ def settled_update(heat, ctx, identity, attempts=600):
     raise AssertionError(f"update of {identity} did not settle")
 
 
-@pytest.mark.parametrize("before, after, status, words", [
-    (server("m1-small"), server("m1-large"), "FAILED", "resize"),
-    (server("m1-small", flavor_update_policy="REPLACE"),
-     server("m1-large", flavor_update_policy="REPLACE"), "COMPLETE", None),
-    ({"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"I": {
-        "Type": "AWS::EC2::Instance", "Properties": INSTANCE}}},
-     {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"I": {
-         "Type": "AWS::EC2::Instance",
-         "Properties": {**INSTANCE, "InstanceType": "m1-large"}}}},
-     "FAILED", "resize"),
-], ids=["resize", "replace", "instance-type"])
-def test_flavor_changes_need_replace(heat, deltacloud_mock, before, after,
-                                     status, words):
-    """What the matrix calls partial for flavor / InstanceType."""
+REPLACE = {"flavor_update_policy": "REPLACE"}
+
+#: id -> (type, property, properties before, after the update, words the
+#: update's failure must contain; None when it completes).
+UPDATE_CASES = {
+    "server-flavor": ("OS::Nova::Server", "flavor", SERVER,
+                      {**SERVER, "flavor": "m1-large"}, "cannot resize"),
+    "server-flavor-replace": ("OS::Nova::Server", "flavor",
+                              {**SERVER, **REPLACE},
+                              {**SERVER, **REPLACE, "flavor": "m1-large"},
+                              None),
+    "server-name": ("OS::Nova::Server", "name", {**SERVER, "name": "web"},
+                    {**SERVER, "name": "db"}, "cannot rename servers"),
+    "server-admin-pass": ("OS::Nova::Server", "admin_pass", SERVER,
+                          {**SERVER, "admin_pass": "s3cret-Pw"},
+                          "cannot set server passwords (admin_pass)"),
+    "server-networks": ("OS::Nova::Server", "networks", SERVER,
+                        {**SERVER, "networks": [{"network": "public"}]},
+                        "a server's networks cannot change"),
+    "server-metadata": ("OS::Nova::Server", "metadata", SERVER,
+                        {**SERVER, "metadata": {"a": "b"}},
+                        "must not contain greater than 0 entries"),
+    "instance-type": ("AWS::EC2::Instance", "InstanceType", INSTANCE,
+                      {**INSTANCE, "InstanceType": "m1-large"},
+                      "cannot resize"),
+    "instance-tags": ("AWS::EC2::Instance", "Tags", INSTANCE,
+                      {**INSTANCE, "Tags": [{"Key": "tier",
+                                             "Value": "web"}]}, None),
+    "volume-size": ("OS::Cinder::Volume", "size", VOLUME, {"size": 2},
+                    "cannot extend volumes"),
+    # name and description: one refusal (volumes.update)
+    "volume-name-and-description": (
+        "OS::Cinder::Volume", "name", {**VOLUME, "name": "data"},
+        {**VOLUME, "name": "logs", "description": "old logs"},
+        "cannot rename volumes or change their description"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(UPDATE_CASES))
+def test_the_matrix_says_what_an_update_does(heat, heat_types,
+                                             deltacloud_mock, case):
+    """Every property whose change fails on update says so ("update" in
+    its reason, never plainly supported); what it lets complete does."""
+    resource_type, name, before, after, words = UPDATE_CASES[case]
     deltacloud_mock.set_capability("instances", "user_data")
     connection.DISCOVERY.clear()
+    prop = claimed(deltacloud_mock, heat_types, resource_type, name)
+    assert prop.support != capabilities.SUPPORTED
+    assert "update" in prop.reason, prop.reason
+
+    def template(properties):
+        return {"heat_template_version": HOT, "resources": {"R": {
+            "type": resource_type, "properties": properties}}}
+
     ctx = heat.context("mockuser", "mockpassword", deltacloud_mock.url)
     identity = heat.engine_client.create_stack(
-        ctx, "claim-update", before, {}, {}, {"timeout_mins": 2})
-    assert heat.wait_for_stack(ctx, identity)["stack_status"] == "COMPLETE"
-    heat.engine_client.update_stack(ctx, identity, after, {}, {},
-                                    {"timeout_mins": 2})
-    stack = settled_update(heat, ctx, identity)
-    heat.delete_stack(ctx, identity, timeout=60)
-    assert stack["stack_status"] == status, stack["stack_status_reason"]
-    if words:
-        assert words in stack["stack_status_reason"]
+        ctx, f"update-{case}", template(before), {}, {}, {"timeout_mins": 2})
+    created = heat.wait_for_stack(ctx, identity)
+    assert created["stack_status"] == "COMPLETE", (
+        created["stack_status_reason"])
+    try:
+        heat.engine_client.update_stack(ctx, identity, template(after), {},
+                                        {}, {"timeout_mins": 2})
+    except Exception as exc:  # Heat's validation errors come back here
+        status, reason = "FAILED", str(exc)
+    else:
+        stack = settled_update(heat, ctx, identity)
+        status, reason = stack["stack_status"], stack["stack_status_reason"]
+    deleted = heat.delete_stack(ctx, identity, timeout=60)
+    assert deleted["stack_status"] == "COMPLETE", (
+        deleted["stack_status_reason"])
+    if words is None:
+        assert prop.support != capabilities.REJECTED
+        assert status == "COMPLETE", reason
+    else:
+        assert status == "FAILED"
+        assert words in reason, reason
 
 
 # -- the signal plane ---------------------------------------------------------
 
-HOT = "2021-04-16"
 SOFTWARE_SERVER = {"type": "OS::Nova::Server", "properties": {
     "image": "img1", "flavor": "m1-small",
     "user_data_format": "SOFTWARE_CONFIG"}}

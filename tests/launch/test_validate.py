@@ -74,7 +74,8 @@ def test_the_drivers_capabilities_judge_each_property(deltacloud_mock,
     lines = [f.line() for f in found if f.level != validation.NOTE]
     assert lines == [
         "error: s (OS::Nova::Server): property networks rejected: "
-        "Deltacloud has no networks or ports",
+        "Deltacloud has no networks or ports: refused at create and on "
+        "update (501)",
         "warning: s (OS::Nova::Server): property reservation_id ignored: "
         "Deltacloud has no reservation ids"]
 
@@ -121,7 +122,8 @@ def test_validate_command(tmp_path):
     assert [f["text"] for f in document["findings"]
             if f["level"] == "error"] == [
         "property metadata rejected: Deltacloud has no metadata (Heat's "
-        "validation sees a limit of 0 entries)"]
+        "validation sees a limit of 0 entries, at create and on update; "
+        "an empty map passes and is not stored)"]
     assert "Traceback" not in result.stderr
 
 

@@ -56,7 +56,6 @@ NO_RESIZE = ("Deltacloud cannot resize servers: replace the server instead "
 NO_REBUILD = ("Deltacloud cannot rebuild servers: replace the server instead "
               "(OS::Nova::Server: image_update_policy or "
               "user_data_update_policy REPLACE)")
-NO_METADATA = "Deltacloud instances have no metadata"
 NO_PORTS = "Deltacloud has no ports: a server's networks cannot change"
 #: Nova server calls Deltacloud has no counterpart for -> the one line
 #: Heat shows (501), on the manager and on each server.
@@ -74,14 +73,16 @@ REFUSED = {
     "create_image": ("the Nova shim cannot snapshot servers (create_image): "
                      "stack snapshots and deletion_policy Snapshot of "
                      "servers are not supported"),
-    "set_meta": NO_METADATA,
-    "set_meta_item": NO_METADATA,
-    "delete_meta": NO_METADATA,
 }
 
 
 def _refused(message):
     return exceptions.HTTPNotImplemented(501, message)
+
+
+def _not_kept(server, metadata):
+    LOG.info("Deltacloud cannot store server metadata; not kept for %s: %s",
+             base.getid(server), sorted(metadata or {}))
 
 
 #: Deltacloud address types Nova can show, with their IP version.
@@ -181,6 +182,15 @@ class Server(base.Resource):
         """Deltacloud has no ports: a server lists no interfaces."""
         return []
 
+    def set_meta(self, metadata):
+        return self.manager.set_meta(self, metadata)
+
+    def set_meta_item(self, key, value):
+        return self.manager.set_meta_item(self, key, value)
+
+    def delete_meta(self, keys):
+        self.manager.delete_meta(self, keys)
+
 
 @refusals.refusing(REFUSED, _refused)
 class ServerManager(base.Manager):
@@ -239,11 +249,11 @@ class ServerManager(base.Manager):
         no reservation ids; Nova's own client ignores them too when one
         server is made.  It has no server metadata either: ``meta`` (Heat
         sends instance tags and group names there) is accepted, logged and
-        not stored, so tagged templates still run; reads show ``{}``.
+        not stored, so tagged templates still run; reads show ``{}``; so
+        are later changes (:meth:`set_meta`).
         """
         if meta:
-            LOG.info("Deltacloud cannot store server metadata; not kept "
-                     "for %s: %s", name, sorted(meta))
+            _not_kept(name, meta)
         for arg, value in sorted(kwargs.items()):
             if arg not in UNHONOURED_ARGUMENTS:
                 raise TypeError(f"create() got an unexpected keyword "
@@ -460,6 +470,24 @@ class ServerManager(base.Manager):
             instance = None
 
     force_delete = delete
+
+    def set_meta(self, server, metadata):
+        """Logged and not kept, as ``meta`` at create: Deltacloud has no
+        instance metadata.  So changing an ``AWS::EC2::Instance``'s
+        ``Tags`` on update does not fail it (``OS::Nova::Server``
+        ``metadata`` with entries never gets here: Heat's validation sees
+        a limit of 0).  Returns what the server now holds: nothing."""
+        _not_kept(server, metadata)
+        return {}
+
+    def set_meta_item(self, server, key, value):
+        _not_kept(server, {key: value})
+        return {}
+
+    def delete_meta(self, server, keys):
+        """Nothing is kept, so there is nothing to delete."""
+        LOG.debug("Deltacloud keeps no server metadata; nothing to delete "
+                  "for %s: %s", base.getid(server), sorted(keys or ()))
 
     def _stop_unread(self, server_id):
         """``(instance, stopped)``: stop at the API's fixed route, whose
