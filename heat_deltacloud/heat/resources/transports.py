@@ -152,12 +152,23 @@ class _ServerTransports:
 
 class Server(SuspendsByStopping, _ServerTransports, server.Server):
     """``OS::Nova::Server``: metadata polled through heat-api-cfn; suspend
-    stops the instance and resume starts it (:mod:`.suspend`)."""
+    stops the instance and resume starts it (:mod:`.suspend`); its
+    ``addresses`` are the instance's."""
 
     def store_external_ports(self):
         """Deltacloud has no ports, so there are none to record: Heat's
         version reads the server once more after every create and update
         only to list its (always empty) interfaces."""
+
+    def _get_server_addresses(self, server, extend_networks=True):
+        """The server's own addresses, as the Nova shim gives them
+        (``{"public": [...], "private": [...]}``, each entry with
+        ``addr``, ``version`` and ``OS-EXT-IPS:type``).  Heat builds them
+        from Neutron ports, which Deltacloud has none of, so its
+        ``addresses`` attribute was always ``{}``.  There are no ``port``,
+        ``subnets`` or ``network`` keys; the shim's networks' ids are their
+        names, so ``extend_networks`` has nothing to add."""
+        return copy.deepcopy(getattr(server, "addresses", None) or {})
 
 
 class DeployedServer(RunsInEngine, _ServerTransports,
