@@ -223,6 +223,10 @@ RESOURCE_TYPES = {
             "Heat's boot configuration only when it carries nothing (no "
             "user_data, metadata or software config; RAW with no "
             "user_data sends none)"),
+        "user_data_update_policy": partial(
+            "REPLACE (the default) replaces the server when user_data "
+            "changes; with REBUILD the update fails (501): Deltacloud "
+            "cannot rebuild"),
         "software_config_transport": POLL_TRANSPORT,
         "deployment_swift_data": rejected(
             "used only by SOFTWARE_CONFIG (no Swift)"),

@@ -269,6 +269,11 @@ UPDATE_CASES = {
     "server-metadata": ("OS::Nova::Server", "metadata", SERVER,
                         {**SERVER, "metadata": {"a": "b"}},
                         "must not contain greater than 0 entries"),
+    "server-user-data-rebuild": (
+        "OS::Nova::Server", "user_data_update_policy",
+        {**SERVER, "user_data": "one", "user_data_update_policy": "REBUILD"},
+        {**SERVER, "user_data": "two", "user_data_update_policy": "REBUILD"},
+        "cannot rebuild servers"),
     "instance-type": ("AWS::EC2::Instance", "InstanceType", INSTANCE,
                       {**INSTANCE, "InstanceType": "m1-large"},
                       "cannot resize"),
