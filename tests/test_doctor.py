@@ -281,11 +281,12 @@ def test_matrix_follows_the_drivers_api(tmp_path, capsys, deltacloud_mock):
     _, before = doctor_json(capsys, "--config-file", conf)
     assert properties(before, "AWS::EC2::Instance")["KeyName"] == \
         "supported"
-    assert properties(before, "OS::Nova::Server")["name"] == "supported"
+    # Names kept at create; a rename on update fails (501).
+    assert properties(before, "OS::Nova::Server")["name"] == "partial"
     assert properties(before, "AWS::EC2::Instance")["SecurityGroups"] == \
         "rejected"
     # The mock driver keeps volume names without advertising volume_name.
-    assert properties(before, "OS::Cinder::Volume")["name"] == "supported"
+    assert properties(before, "OS::Cinder::Volume")["name"] == "partial"
 
     deltacloud_mock.set_capability("instances", "user_data")
     deltacloud_mock.set_capability("instances", "authentication_key",
