@@ -42,6 +42,12 @@ class Instance(SuspendsByStopping, instance.Instance):
 
     suspended_noun = "instance"
 
+    def _get_nova_metadata(self, properties):
+        """``{}`` rather than None for no ``Tags``: Heat 27 hands None to
+        ``meta_update`` when an update removes them all, which fails ("nova
+        server metadata needs to be a Map")."""
+        return super()._get_nova_metadata(properties) or {}
+
     def _resolve_attribute(self, name):
         if name not in ADDRESS_ATTRIBUTES or not self.resource_id:
             return super()._resolve_attribute(name)
