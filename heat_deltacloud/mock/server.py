@@ -7,12 +7,11 @@
 import threading
 
 from waitress import wasyncore
-from waitress.channel import HTTPChannel
 from waitress.server import create_server
-from waitress.task import WSGITask
 
 from heat_deltacloud.mock import accesslog, control, controlplane, \
     userdata, wsgi
+from heat_deltacloud.server import keepalive
 
 #: Largest request body the mock reads (waitress answers 413 above it).
 #: Form parsing costs many times a body's size, and no Deltacloud request
@@ -20,7 +19,7 @@ from heat_deltacloud.mock import accesslog, control, controlplane, \
 MAX_REQUEST_BODY = 1024 * 1024
 
 
-class _DroppingTask(WSGITask):
+class _DroppingTask(keepalive.KeepAliveTask):
     """Closes the connection, writing nothing, when the app raises
     :class:`~.wsgi.ConnectionDropped` (an injected fault)."""
 
@@ -31,7 +30,7 @@ class _DroppingTask(WSGITask):
             self.close_on_finish = True
 
 
-class _Channel(HTTPChannel):
+class _Channel(keepalive.KeepAliveChannel):
     task_class = _DroppingTask
 
 

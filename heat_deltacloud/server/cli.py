@@ -21,7 +21,7 @@ import threading
 from waitress import wasyncore
 from waitress.server import create_server
 
-from heat_deltacloud.server import drivers
+from heat_deltacloud.server import drivers, keepalive
 
 #: Requests served at once: provider calls block, so more than waitress's
 #: default 4, and each thread holds at most one provider connection.
@@ -82,6 +82,7 @@ class Server:
             app, host=host, port=port, threads=threads, ident="deltacloud",
             clear_untrusted_proxy_headers=True,
             max_request_body_size=MAX_REQUEST_BODY)
+        self._server.channel_class = keepalive.KeepAliveChannel
         self.host, self.port = host, self._server.effective_port
         self.url = f"http://{host}:{self.port}/api"
         self._thread = None

@@ -10,6 +10,7 @@ import sys
 
 import pytest
 import requests
+from support import wait_for
 
 from heat_deltacloud.mock import cli
 from heat_deltacloud.mock.server import MockServer
@@ -31,6 +32,21 @@ def entries(text):
     return [m.groupdict() for m in found]
 
 
+def logged_entries(stream, count):
+    """The ``count`` entries of ``stream`` once all are written: a line is
+    written when the server closes the answer's body, after the client has
+    it, so two answers may be logged in either order."""
+    wait_for(lambda: len(stream.getvalue().splitlines()) >= count,
+             timeout=10, interval=0.01, what=f"{count} log lines")
+    found = entries(stream.getvalue())
+    assert len(found) == count, found
+    return found
+
+
+def by_request(found):
+    return {entry["request"]: entry for entry in found}
+
+
 @pytest.fixture
 def logged():
     stream = io.StringIO()
@@ -47,15 +63,17 @@ def test_one_line_per_request_with_status_and_size(logged):
                            auth=("mockuser", "wrong"), timeout=10)
     head = requests.head(f"{server.url}/instances", auth=auth, timeout=10,
                          headers=XML)
-    first, second, third = entries(stream.getvalue())
+    found = by_request(logged_entries(stream, 3))
+    first = found["GET /api/instances?format=xml HTTP/1.1"]
     assert first == {"host": "127.0.0.1", "user": "mockuser",
                      "request": "GET /api/instances?format=xml HTTP/1.1",
                      "status": "200", "size": str(len(listing.content))}
+    second = found["GET /api/instances HTTP/1.1"]
     assert (second["status"], second["size"]) == (
         str(refused.status_code), str(len(refused.content)))
     assert refused.status_code == 401
-    assert (third["request"], third["status"], third["size"]) == (
-        "HEAD /api/instances HTTP/1.1", str(head.status_code), "-")
+    third = found["HEAD /api/instances HTTP/1.1"]
+    assert (third["status"], third["size"]) == (str(head.status_code), "-")
 
 
 def test_no_credentials_in_the_log(logged):
@@ -70,18 +88,18 @@ def test_no_credentials_in_the_log(logged):
     # No colon: the whole Basic value might be a secret.
     requests.get(server.url, timeout=10, headers={
         "Authorization": "Basic TG9uZVNlY3JldC01"})  # LoneSecret-5
+    found = by_request(logged_entries(stream, 3))
     text = stream.getvalue()
     for secret in (SECRET, "QueryPw-1", "QuerySk-2", "QueryTok-3",
                    "QuerySig-4", "LoneSecret-5", "TG9uZVNlY3JldC01",
                    "Basic"):
         assert secret not in text
-    query, post, lone = entries(text)
-    assert query["request"] == (
+    assert found[
         "GET /api/instances?password=***&api%5Bsecret_key%5D=***&"
-        "X-Auth-Token=***&Signature=***&state=RUNNING HTTP/1.1")
-    assert (post["request"], post["status"]) == ("POST /api/keys HTTP/1.1",
-                                                 "201")
-    assert lone["user"] == "-"
+        "X-Auth-Token=***&Signature=***&state=RUNNING HTTP/1.1"][
+        "user"] == "mockuser"
+    assert found["POST /api/keys HTTP/1.1"]["status"] == "201"
+    assert found["GET /api HTTP/1.1"]["user"] == "-"
 
 
 def test_a_request_cannot_forge_log_lines(logged):
@@ -97,7 +115,7 @@ def test_a_request_cannot_forge_log_lines(logged):
                      + b"\r\nConnection: close\r\n\r\n")
         while sock.recv(4096):
             pass
-    [entry] = entries(stream.getvalue())
+    [entry] = logged_entries(stream, 1)
     assert entry["user"] == "eve\\x0a127.0.0.1\\x20-\\x20admin"
     assert entry["request"] == "GET /api/x\\x22y\\x1b[31m HTTP/1.1"
 
@@ -121,7 +139,7 @@ def test_restart_keeps_logging(logged):
     requests.get(server.url, timeout=10)
     server.restart()
     requests.get(server.url, timeout=10)
-    assert len(entries(stream.getvalue())) == 2
+    assert len(logged_entries(stream, 2)) == 2
 
 
 # -- the command line --------------------------------------------------------
