@@ -101,3 +101,29 @@ def test_compat_suite_passes_without_the_client_libraries():
         cwd=here.parents[1])
     assert result.returncode == 0, result.stdout[-3000:]
     assert " passed" in result.stdout
+
+
+REFUSALS = HIDE + """
+from heat_deltacloud.compat import cinder, glance, neutron, nova
+for call in (lambda: nova.servers.ServerManager(None).resize('i1', 'f'),
+             lambda: cinder.Client(None).backups.get('b1'),
+             lambda: glance.ImageManager(None).delete('img1'),
+             lambda: neutron.Client(None).list_ports()['ports'][0]):
+    try:
+        call()
+    except Exception as exc:
+        print(type(exc).__module__, type(exc).__name__,
+              getattr(exc, 'code', getattr(exc, 'status_code', None)))
+"""
+
+
+def test_refusals_use_the_stand_ins_without_the_clients():
+    result = subprocess.run([sys.executable, "-c", REFUSALS],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    fallback = "heat_deltacloud.compat.{}._fallback_exceptions"
+    assert result.stdout.splitlines() == [
+        f"{fallback.format('nova')} HTTPNotImplemented 501",
+        f"{fallback.format('nova')} HTTPNotImplemented 501",  # cinder's
+        f"{fallback.format('glance')} HTTPNotImplemented 501",
+        f"{fallback.format('neutron')} NeutronClientException 501"]
