@@ -314,6 +314,13 @@ class Cloud(CloudDriver):
             self._pending.discard(snapshot["id"])
         return snapshot
 
+    def _drop(self, ident):
+        """Remove a stored instance, with the bookkeeping :meth:`_store`
+        keeps (pending set, listings)."""
+        del self.instances[ident]
+        self._pending.discard(ident)
+        self._listed.clear()
+
     # -- realms and hardware profiles (public) --------------------------------
 
     def _error_hook(self, ident):
@@ -530,9 +537,7 @@ class Cloud(CloudDriver):
             raise MockError(405, "Method Not Allowed")
         new_state = transitions[key]
         if new_state is None:
-            del self.instances[ident]
-            self._pending.discard(ident)
-            self._listed.clear()
+            self._drop(ident)
             for nic in instance["network_interfaces"]:
                 self.network_interfaces.pop(nic, None)
             self.observer.instance_gone(ident)

@@ -253,6 +253,7 @@ class MockApp:
                 f'Basic realm="{self.realm}"'
         return response
 
+
 def _unknown_driver_message(name):
     """The real server's answer to a driver it has no class for."""
     return (f"Driver '{name}' is not available (uninitialized constant "
