@@ -82,8 +82,9 @@ def _bounded_put(entries, lock, limit, key, value):
 
 
 class FragmentCache:
-    """Serialized objects by (version, (kind, format, API URL, driver)),
-    and the last few listings made of them by (view, versions).
+    """Serialized objects by (version, view: kind, format, API URL, driver
+    and run link), and the last few listings made of them by (view,
+    versions).
 
     A version names one immutable snapshot of one object (the mock's
     instances, :mod:`heat_deltacloud.mock.models`), so an entry never goes
@@ -163,8 +164,10 @@ class Renderer:
         return found
 
     def _view(self, kind, fmt):
-        """What a cached fragment depends on besides its version."""
-        return (kind, fmt, self.api, self.driver)
+        """What a cached fragment depends on besides its version (the
+        driver decides the actions and presentation, ``can_run`` the
+        ``run`` link)."""
+        return (kind, fmt, self.api, self.driver, self.can_run)
 
     def _serialize(self, kind, obj, fmt, *extra):
         if fmt == "json":

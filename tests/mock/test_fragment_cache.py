@@ -275,6 +275,26 @@ def test_concurrent_changes_and_cached_reads_agree(app):
     assert ("RUNNING", ("reboot", "stop")) in seen
 
 
+@pytest.mark.parametrize("fmt", ["xml", "json"])
+def test_a_renderer_without_run_gets_its_own_documents(varied, fmt):
+    """Whether instances link ``run`` is part of a cached fragment's key:
+    a server whose driver cannot run commands shares no bytes with one
+    that can."""
+    objs = varied.cloud.list_instance_snapshots("mockuser")
+    cache = documents.FragmentCache()
+    runs = renderer_for("mock", cache=cache)
+    assert b"run;id=" in runs.many_document("instance", objs, fmt)
+    cannot = renderer_for("mock", cache=cache)
+    cannot.can_run = False
+    reference = renderer_for("mock")
+    reference.can_run = False
+    listing = cannot.many_document("instance", objs, fmt)
+    assert listing == whole(reference, objs, fmt)
+    assert b"run;id=" not in listing
+    assert cannot.one_document("instance", objs[0], fmt) == \
+        whole_one(reference, objs[0], fmt)
+
+
 def test_the_cache_is_bounded():
     cache = documents.FragmentCache(limit=4)
     for n in range(10):
