@@ -407,8 +407,8 @@ class ServerManager(base.Manager):
         self._act(server_id, action, instance)
 
     def _refuse(self, nova_action, why):
-        raise exceptions.HTTPNotImplemented(
-            501, f"Deltacloud driver '{self.dc.api.driver}' cannot "
+        raise _refused(
+            f"Deltacloud driver '{self.dc.api.driver}' cannot "
             f"{nova_action} servers ({nova_action} is "
             f"'{STAND_INS[nova_action][0]}' on Deltacloud): {why}")
 
