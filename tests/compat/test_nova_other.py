@@ -1,11 +1,9 @@
-"""Flavors, keypairs, zones, limits, volume attachments and the state
-table."""
-
-import logging
+"""Flavors, keypairs, zones, limits and volume attachments (the state
+table: test_nova_status.py)."""
 
 import pytest
 
-from heat_deltacloud.compat.nova import exceptions, status
+from heat_deltacloud.compat.nova import exceptions
 
 
 def test_flavors_from_hardware_profiles(compute):
@@ -94,25 +92,3 @@ def test_server_volume_attachments(compute):
     compute.volumes.delete_server_volume(server.id, "vol1")
     with pytest.raises(exceptions.NotFound):
         compute.volumes.get_server_volume(server.id, "vol1")
-
-
-@pytest.mark.parametrize("state, nova_status", [
-    ("START", "BUILD"), ("PENDING", "BUILD"), ("RUNNING", "ACTIVE"),
-    ("STOPPING", "SHUTOFF"), ("SHUTTING_DOWN", "SHUTOFF"),
-    ("STOPPED", "SHUTOFF"), ("ERROR", "ERROR"), ("running", "ACTIVE"),
-])
-def test_state_table(state, nova_status):
-    assert status.nova_state(state).status == nova_status
-
-
-def test_every_state_in_the_table_is_tested():
-    tested = {"START", "PENDING", "RUNNING", "STOPPING", "SHUTTING_DOWN",
-              "STOPPED", "ERROR"}
-    assert set(status.STATES) == tested
-
-
-def test_unknown_state_is_unknown_and_logged_once(caplog):
-    caplog.set_level(logging.WARNING)
-    assert status.nova_state("HIBERNATING").status == "UNKNOWN"
-    assert status.nova_state("HIBERNATING").status == "UNKNOWN"
-    assert caplog.text.count("'HIBERNATING'") == 1

@@ -119,19 +119,55 @@ def test_a_driver_that_cannot_stop_refuses_in_one_line(heat, ec2):
         deleted["stack_status_reason"]
 
 
-def test_only_a_finished_stop_counts_as_suspended():
-    """STOPPING shows SHUTOFF too (powering-off): Heat keeps waiting."""
-    from heat.engine.clients.os.nova import NovaClientPlugin
+#: Deltacloud state -> what real Heat does with the server while waiting
+#: for a create or resume (``_check_active``), a suspend (the plugins'
+#: :class:`SuspendsByStopping`) and a delete (``check_delete_server_
+#: complete``): done, wait, fail, or gone (NotFound).  A server still
+#: stopping is neither suspended nor a failed create.
+HEAT_WAITS = {
+    "START": ("wait", "wait", "wait"),
+    "PENDING": ("wait", "wait", "wait"),
+    "RUNNING": ("done", "wait", "wait"),
+    "REBOOTING": ("wait", "wait", "wait"),
+    "STOPPING": ("done", "wait", "wait"),
+    "STOPPED": ("wait", "done", "wait"),
+    "SHUTTING_DOWN": ("wait", "wait", "wait"),
+    "FINISH": ("gone", "gone", "done"),
+    "ERROR": ("fail", "fail", "fail"),
+    "UNKNOWN": ("fail", "fail", "wait"),
+    "HIBERNATING": ("fail", "fail", "wait"),
+}
 
+
+def outcome(check, server_id):
+    from heat.common import exception
+
+    from heat_deltacloud.compat.nova import exceptions
+    try:
+        return "done" if check(server_id) else "wait"
+    except (exception.ResourceInError, exception.ResourceUnknownStatus):
+        return "fail"
+    except exceptions.NotFound:
+        return "gone"
+
+
+def test_what_heat_does_in_every_state(heat, deltacloud_mock):
     from heat_deltacloud.compat.nova import status
-    from heat_deltacloud.heat.resources.suspend import is_stopped
+    from heat_deltacloud.heat.resources.suspend import SuspendsByStopping
 
-    plugin = NovaClientPlugin.__new__(NovaClientPlugin)  # get_status only
-    counted = set()
-    for dc_state, nova in status.STATES.items():
-        server = type("Server", (), {
-            "status": nova.status, "OS-EXT-STS:vm_state": nova.vm_state,
-            "OS-EXT-STS:task_state": nova.task_state})()
-        if is_stopped(plugin, server):
-            counted.add(dc_state)
-    assert counted == {"STOPPED"}
+    assert set(HEAT_WAITS) - {"HIBERNATING"} == set(status.STATES)
+    ctx = heat.context("mockuser", "mockpassword", deltacloud_mock.url)
+    plugin = ctx.clients.client_plugin("nova")
+
+    class Resource(SuspendsByStopping):
+        def client_plugin(self):
+            return plugin
+
+    server = plugin.client().servers.create("web", "img1", "m1-small")
+    seen = {}
+    for dc_state in HEAT_WAITS:
+        deltacloud_mock.set_instance_state(server.id, dc_state)
+        seen[dc_state] = tuple(outcome(check, server.id) for check in (
+            plugin._check_active, Resource().check_suspend_complete,
+            plugin.check_delete_server_complete))
+    assert seen == HEAT_WAITS

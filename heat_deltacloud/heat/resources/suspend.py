@@ -8,22 +8,14 @@ driver could not start it again.  Heat then waits for Nova's
 a stopped instance as what it is, ``SHUTOFF``, so that a server stopped
 by someone else is not passed off as suspended in ``show``, listings or
 status filters.  Only here, while Heat waits for a suspend it asked for,
-does a stopped server (``SHUTOFF``, vm_state ``stopped``, no task) count
-as suspended.  Resume needs nothing of its own: Heat waits for
-``ACTIVE``, which the started instance shows.
+does a server Nova would call stopped (``SHUTOFF`` with no task) count
+as suspended.  One still powering off is ``ACTIVE`` (as in Nova), and
+one being deleted has task ``deleting``: Heat waits on both.  Resume
+needs nothing of its own: Heat waits for ``ACTIVE``, which the started
+instance shows.
 """
 
 from heat.common import exception
-
-#: What Nova shows for a server that has finished stopping.
-STOPPED = ("SHUTOFF", "stopped", None)
-
-
-def is_stopped(client_plugin, server):
-    """Whether ``server`` has stopped (not merely begun to)."""
-    return (client_plugin.get_status(server),
-            getattr(server, "OS-EXT-STS:vm_state", None),
-            getattr(server, "OS-EXT-STS:task_state", None)) == STOPPED
 
 
 class SuspendsByStopping:
@@ -42,11 +34,11 @@ class SuspendsByStopping:
         server = plugin.fetch_server(server_id)
         if server is None:
             return False
-        if is_stopped(plugin, server):
-            return True
         status = plugin.get_status(server)
         if status in plugin.deferred_server_statuses | {"ACTIVE"}:
-            return status == "SUSPENDED"
+            return status == "SUSPENDED" or (
+                status == "SHUTOFF"
+                and getattr(server, "OS-EXT-STS:task_state", None) is None)
         raise exception.ResourceUnknownStatus(
             result=f"Suspend of {self.suspended_noun} {server.name} failed",
             resource_status=status)
