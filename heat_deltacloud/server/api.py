@@ -351,9 +351,11 @@ def storage_volume(ex):
 
 
 def create_storage_volume(ex):
+    origin = {name: ex.param(name) for name in ex.cloud.volume_origins
+              if ex.param(name)}
     volume = ex.cloud.create_volume(ex.user, ex.param("capacity"),
                                     ex.param("name"),
-                                    ex.param("description"))
+                                    ex.param("description"), **origin)
     return ex.one("storage_volume", volume, status=201,
                   location=("storage_volumes", volume["id"]))
 

@@ -241,13 +241,32 @@ def instance(node, user, state, can_image=False):
             "hwp_overrides": {},
             "create_image": can_image and state == "RUNNING" and
             root_type != "transient",
-            "storage_volumes": [], "network_interfaces": [],
+            "storage_volumes": attached_volumes(
+                extra.get("block_device_mapping")),
+            "network_interfaces": [],
             "keyname": extra.get("key_name"),
             "firewalls": [g.get("group_name") for g in
                           extra.get("groups") or () if g.get("group_name")],
             "public_addresses": _addresses(node.public_ips),
             "private_addresses": _addresses(node.private_ips),
             "root_type": root_type, "user_data": None}
+
+
+def attached_volumes(mappings):
+    """``[{id, device}]``: the EBS volumes of a node's block device
+    mappings (EC2's, read by the same DescribeInstances that lists the
+    node: no call more) that outlive it.  Those it deletes on termination
+    (its root, as a rule) are part of the instance, not listed: the Nova
+    shim detaches an instance's listed volumes before destroying it, and
+    a detached root would be left behind."""
+    listed = []
+    for mapping in mappings or ():
+        ebs = mapping.get("ebs") or {}
+        if ebs.get("volume_id") and ebs.get("delete") != "true" and \
+                ebs.get("status") != "detached":
+            listed.append({"id": ebs["volume_id"],
+                           "device": mapping.get("device_name")})
+    return listed
 
 
 def volume(found):
@@ -258,7 +277,7 @@ def volume(found):
             "device": extra.get("device"),
             "instance_id": extra.get("instance_id"),
             "realm_id": extra.get("zone"), "description": None,
-            "created": str(extra.get("create_time") or "") or None}
+            "created": _text(extra.get("create_time"))}
 
 
 def snapshot(found):
@@ -267,7 +286,7 @@ def snapshot(found):
             "storage_volume_id": extra.get("volume_id") or "",
             "state": SNAPSHOT_STATES.get(found.state, "UNKNOWN"),
             "description": extra.get("description"),
-            "created": str(found.created or "") or None}
+            "created": _text(found.created)}
 
 
 def key(pair):
@@ -561,20 +580,39 @@ class Session(CloudDriver):
     def volume(self, user, ident):
         return volume(self._volume(ident))
 
+    volume_origins = ("realm_id", "snapshot_id")
+
     def create_volume(self, user, capacity=None, name=None,
-                      description=None):
-        try:
-            size = int(capacity or 1)
-        except ValueError:
-            raise DriverError(400, f"capacity must be a number of GB, "
-                                   f"not {capacity!r}") from None
-        location = self.do("list_locations")[0]
-        return volume(self.do("create_volume", size,
+                      description=None, realm_id=None, snapshot_id=None):
+        """In ``realm_id`` (else the first realm, as Deltacloud's ec2
+        driver chose), from ``snapshot_id`` (empty without); an unknown
+        realm or snapshot is a 400 before the provider is asked to
+        create anything."""
+        location = self._location(realm_id) if realm_id else \
+            self.do("list_locations")[0]
+        origin = self._origin(snapshot_id) if snapshot_id else None
+        return volume(self.do("create_volume", _capacity(capacity, origin),
                               name or f"deltacloud-{int(time.time())}",
-                              location=location))
+                              location=location, snapshot=origin))
+
+    def _origin(self, snapshot_id):
+        try:
+            return self._snapshot(snapshot_id)
+        except DriverError as error:
+            if error.status != 404:
+                raise
+        raise DriverError(400, f"Storage snapshot '{snapshot_id}' does not "
+                               f"exist")
 
     def attach_volume(self, user, ident, instance_id, device):
         found, node = self._volume(ident), self._node(instance_id)
+        zones = ((found.extra or {}).get("zone"),
+                 (node.extra or {}).get("availability"))
+        if all(zones) and zones[0] != zones[1]:  # EC2: ZoneMismatch, a 502
+            raise DriverError(400, f"storage volume {ident} is in realm "
+                                   f"{zones[0]}, instance {instance_id} in "
+                                   f"{zones[1]}: a volume attaches only "
+                                   f"to an instance of its realm")
         self.do("attach_volume", node, found, device)
         return self.volume(user, ident)
 
@@ -610,6 +648,26 @@ class Session(CloudDriver):
 
     def destroy_snapshot(self, user, ident):
         self.do("destroy_volume_snapshot", self._snapshot(ident))
+
+
+def _capacity(capacity, origin=None):
+    """GB of a new volume: ``capacity``, else the snapshot's size (a
+    volume is at least as large as its snapshot), else 1 as Deltacloud's
+    ec2 driver had it."""
+    least = getattr(origin, "size", None) or 1
+    if capacity in (None, ""):
+        return least
+    try:
+        size = int(capacity)
+    except ValueError:
+        size = 0
+    if size < 1:
+        raise DriverError(400, f"capacity must be a whole number of GB "
+                               f"(at least 1), not {capacity!r}")
+    if size < least:
+        raise DriverError(400, f"capacity {size} GB is smaller than "
+                               f"snapshot {origin.id} ({least} GB)")
+    return size
 
 
 #: collection -> the libcloud NodeDriver methods it needs, all of them.

@@ -1,0 +1,140 @@
+"""Storage volumes over libcloud:ec2 on moto: where a new volume lands,
+what it is made from, what is refused before EC2 is asked, and the
+volumes an instance document lists."""
+
+import re
+
+import pytest
+import requests
+from lxml import etree
+
+from heat_deltacloud.deltacloud import exceptions
+
+KEY, SECRET = "AKIDSERVERTEST", "server-test-secret-9f8e7d"
+
+
+def _post(server, path, **data):
+    return requests.post(f"{server.url}{path}", data=data, auth=(KEY, SECRET),
+                         headers={"Accept": "application/xml"}, timeout=30)
+
+
+def _volumes(moto):
+    return {v["VolumeId"]: v for v in moto.describe_volumes()["Volumes"]}
+
+
+@pytest.fixture
+def snapshot(moto):
+    """A completed snapshot of a 2 GB volume, made in moto directly."""
+    source = moto.create_volume(Size=2, AvailabilityZone="us-east-1a")
+    made = moto.create_snapshot(VolumeId=source["VolumeId"])
+    return moto.describe_snapshots(
+        SnapshotIds=[made["SnapshotId"]])["Snapshots"][0]
+
+
+def test_a_volume_lands_in_its_realm_made_from_its_snapshot(client, moto,
+                                                            snapshot):
+    made = client.storage_volumes.create(
+        realm_id="us-east-1c", snapshot_id=snapshot["SnapshotId"])
+    described = _volumes(moto)[made.id]
+    assert described["AvailabilityZone"] == "us-east-1c"
+    assert described["SnapshotId"] == snapshot["SnapshotId"]
+    # No capacity: the snapshot's size, not Deltacloud's 1 GB default.
+    assert described["Size"] == snapshot["VolumeSize"]
+    shown = client.storage_volumes.get(made.id)
+    assert (shown.realm_id, shown.capacity) == \
+        ("us-east-1c", str(snapshot["VolumeSize"]))
+    assert shown.created.startswith(described["CreateTime"].strftime(
+        "%Y-%m-%dT%H:%M:%S"))
+
+    plain = client.storage_volumes.create(capacity=3)
+    described = _volumes(moto)[plain.id]
+    assert (described["AvailabilityZone"], described["Size"]) == \
+        ("us-east-1a", 3)
+    assert not described.get("SnapshotId")
+
+
+@pytest.mark.parametrize("params, line", [
+    ({"realm_id": "us-east-1z"}, "Realm 'us-east-1z' does not exist"),
+    ({"snapshot_id": "snap-0123456789abcdef0"},
+     "Storage snapshot 'snap-0123456789abcdef0' does not exist"),
+    ({"snapshot_id": "not-a-snapshot"},
+     "Storage snapshot 'not-a-snapshot' does not exist"),
+    ({"capacity": "0"}, "capacity must be a whole number of GB (at least "
+                        "1), not '0'"),
+    ({"capacity": "1.5"}, "capacity must be a whole number of GB (at least "
+                          "1), not '1.5'"),
+])
+def test_what_cannot_be_created_is_400_before_ec2_creates(server, moto,
+                                                          params, line):
+    answer = _post(server, "/storage_volumes", **params)
+    assert answer.status_code == 400
+    assert line in answer.text
+    assert _volumes(moto) == {}
+
+
+def test_a_volume_smaller_than_its_snapshot_is_400(server, moto, snapshot):
+    before = set(_volumes(moto))
+    answer = _post(server, "/storage_volumes", capacity="1",
+                   snapshot_id=snapshot["SnapshotId"])
+    assert answer.status_code == 400
+    assert (f"capacity 1 GB is smaller than snapshot "
+            f"{snapshot['SnapshotId']} ({snapshot['VolumeSize']} GB)"
+            in answer.text)
+    assert set(_volumes(moto)) == before
+
+
+def test_instance_lists_the_volumes_attached_to_it(client, server, moto,
+                                                   own_image):
+    instance = client.instances.create(own_image, hwp_id="t2.micro")
+    # The root volume is the instance's own (EC2 deletes it with the
+    # instance): not listed, so the Nova shim never detaches it.
+    assert client.instances.get(instance.id).storage_volumes == ()
+    data = client.storage_volumes.create(capacity=1, realm_id="us-east-1a")
+    client.storage_volumes.attach(data, instance.id, "/dev/sdh")
+
+    listed = client.instances.get(instance.id).storage_volumes
+    assert [(v.id, v.device) for v in listed] == [(data.id, "/dev/sdh")]
+    [shown] = [i for i in client.instances.list() if i.id == instance.id]
+    assert [v.id for v in shown.storage_volumes] == [data.id]
+    doc = requests.get(f"{server.url}/instances/{instance.id}",
+                       auth=(KEY, SECRET), timeout=30,
+                       headers={"Accept": "application/json"}).json()
+    assert [v["id"] for v in doc["instance"]["storage_volumes"]] == \
+        [data.id]
+
+    client.storage_volumes.detach(data)
+    assert client.instances.get(instance.id).storage_volumes == ()
+    client.storage_volumes.destroy(data)
+    with pytest.raises(exceptions.NotFound):
+        client.storage_volumes.get(data.id)
+
+
+def test_instance_volume_listing_costs_no_request_more(client, server, moto,
+                                                       own_image, caplog):
+    """The volumes come from DescribeInstances' block device mappings."""
+    instance = client.instances.create(own_image, hwp_id="t2.micro")
+    data = client.storage_volumes.create(capacity=1)
+    client.storage_volumes.attach(data, instance.id, "/dev/sdh")
+    caplog.set_level("INFO", logger="werkzeug")  # moto's request log
+    caplog.clear()
+    answer = requests.get(f"{server.url}/instances", auth=(KEY, SECRET),
+                          headers={"Accept": "application/xml"}, timeout=30)
+    root = etree.fromstring(answer.content)
+    assert [v.get("id") for v in root.iter("storage_volume")] == [data.id]
+    actions = [re.search(r"Action=(\w+)", r.getMessage()).group(1)
+               for r in caplog.records if "Action=" in r.getMessage()]
+    # libcloud's list_nodes: the instances, then their elastic IPs.
+    assert actions == ["DescribeInstances", "DescribeAddresses"]
+
+
+def test_attaching_across_realms_is_400_not_a_provider_fault(client, server,
+                                                             moto, own_image):
+    instance = client.instances.create(own_image, hwp_id="t2.micro",
+                                       realm_id="us-east-1a")
+    far = client.storage_volumes.create(capacity=1, realm_id="us-east-1b")
+    answer = _post(server, f"/storage_volumes/{far.id}/attach",
+                   instance_id=instance.id, device="/dev/sdh")
+    assert answer.status_code == 400
+    assert (f"storage volume {far.id} is in realm us-east-1b, instance "
+            f"{instance.id} in us-east-1a" in answer.text)
+    assert _volumes(moto)[far.id]["Attachments"] == []
