@@ -120,22 +120,22 @@ def test_a_driver_that_cannot_stop_refuses_in_one_line(heat, ec2):
 
 
 #: Deltacloud state -> what real Heat does with the server while waiting
-#: for a create or resume (``_check_active``), a suspend (the plugins'
+#: for a create (``_check_active``), a resume and a suspend (the plugins'
 #: :class:`SuspendsByStopping`) and a delete (``check_delete_server_
 #: complete``): done, wait, fail, or gone (NotFound).  A server still
-#: stopping is neither suspended nor a failed create.
+#: stopping is neither suspended, nor resumed, nor a failed create.
 HEAT_WAITS = {
-    "START": ("wait", "wait", "wait"),
-    "PENDING": ("wait", "wait", "wait"),
-    "RUNNING": ("done", "wait", "wait"),
-    "REBOOTING": ("wait", "wait", "wait"),
-    "STOPPING": ("done", "wait", "wait"),
-    "STOPPED": ("wait", "done", "wait"),
-    "SHUTTING_DOWN": ("wait", "wait", "wait"),
-    "FINISH": ("gone", "gone", "done"),
-    "ERROR": ("fail", "fail", "fail"),
-    "UNKNOWN": ("fail", "fail", "wait"),
-    "HIBERNATING": ("fail", "fail", "wait"),
+    "START": ("wait", "wait", "wait", "wait"),
+    "PENDING": ("wait", "wait", "wait", "wait"),
+    "RUNNING": ("done", "done", "wait", "wait"),
+    "REBOOTING": ("wait", "wait", "wait", "wait"),
+    "STOPPING": ("done", "fail", "wait", "wait"),
+    "STOPPED": ("wait", "wait", "done", "wait"),
+    "SHUTTING_DOWN": ("wait", "wait", "wait", "wait"),
+    "FINISH": ("gone", "gone", "gone", "done"),
+    "ERROR": ("fail", "fail", "fail", "fail"),
+    "UNKNOWN": ("fail", "fail", "fail", "wait"),
+    "HIBERNATING": ("fail", "fail", "fail", "wait"),
 }
 
 
@@ -145,7 +145,8 @@ def outcome(check, server_id):
     from heat_deltacloud.compat.nova import exceptions
     try:
         return "done" if check(server_id) else "wait"
-    except (exception.ResourceInError, exception.ResourceUnknownStatus):
+    except (exception.ResourceInError, exception.ResourceUnknownStatus,
+            exception.Error):
         return "fail"
     except exceptions.NotFound:
         return "gone"
@@ -167,7 +168,33 @@ def test_what_heat_does_in_every_state(heat, deltacloud_mock):
     seen = {}
     for dc_state in HEAT_WAITS:
         deltacloud_mock.set_instance_state(server.id, dc_state)
+        resource = Resource()
         seen[dc_state] = tuple(outcome(check, server.id) for check in (
-            plugin._check_active, Resource().check_suspend_complete,
+            plugin._check_active, resource.check_resume_complete,
+            resource.check_suspend_complete,
             plugin.check_delete_server_complete))
     assert seen == HEAT_WAITS
+
+
+def test_resume_of_a_server_still_stopping_fails_saying_why(heat, mock):
+    """STOPPING is ACTIVE (powering-off), which Heat would skip and call
+    resumed while the instance goes on to stop: the resume fails."""
+    ctx = heat.context("alice", USERS["alice"], mock.url)
+    identity, stack = create(heat, ctx, "stopping", one_server_hot())
+    instance_id = outputs(stack)["server_id"]
+    assert_settled(act(heat, ctx, identity, "suspend"), "SUSPEND")
+    mock.set_instance_state(instance_id, "STOPPING")
+    mock.clear_requests()
+    stack = act(heat, ctx, identity, "resume")
+    assert (stack["stack_action"], stack["stack_status"]) == (
+        "RESUME", "FAILED")
+    assert (f"Resume of server {stack['stack_name']}-server" in
+            stack["stack_status_reason"]), stack["stack_status_reason"]
+    assert "is still stopping (ACTIVE, task powering-off); resume again " \
+        "once it has stopped" in stack["stack_status_reason"]
+    assert "\n" not in stack["stack_status_reason"]
+    assert "POST /api/instances/:id/start" not in mock.request_counts()
+    mock.set_instance_state(instance_id, "STOPPED")
+    assert_settled(act(heat, ctx, identity, "resume"), "RESUME")
+    assert state(mock, instance_id) == "RUNNING"
+    heat.delete_stack(ctx, identity)

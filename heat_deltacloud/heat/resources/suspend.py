@@ -11,11 +11,16 @@ status filters.  Only here, while Heat waits for a suspend it asked for,
 does a server Nova would call stopped (``SHUTOFF`` with no task) count
 as suspended.  One still powering off is ``ACTIVE`` (as in Nova), and
 one being deleted has task ``deleting``: Heat waits on both.  Resume
-needs nothing of its own: Heat waits for ``ACTIVE``, which the started
-instance shows.
+waits for ``ACTIVE``, which the started instance shows; but Heat skips
+resuming a server already ``ACTIVE``, and one still powering off (a
+suspend that timed out, a stop from outside) would be passed off as
+resumed while it goes on to stop, so that resume fails saying why.
 """
 
 from heat.common import exception
+
+#: Nova's task state while a server stops (Deltacloud's STOPPING).
+POWERING_OFF = "powering-off"
 
 
 class SuspendsByStopping:
@@ -28,6 +33,19 @@ class SuspendsByStopping:
 
     #: The word Heat's failure message uses ("Suspend of server x failed").
     suspended_noun = "server"
+
+    def check_resume_complete(self, server_id):
+        plugin = self.client_plugin()
+        server = plugin.fetch_server(server_id)
+        if server is None:
+            return False
+        if getattr(server, "OS-EXT-STS:task_state", None) == POWERING_OFF:
+            raise exception.Error(
+                f"Resume of {self.suspended_noun} {server.name} failed: it "
+                "is still stopping (ACTIVE, task powering-off); resume "
+                "again once it has stopped")
+        return plugin._check_active(server,
+                                    self.suspended_noun.capitalize())
 
     def check_suspend_complete(self, server_id):
         plugin = self.client_plugin()
