@@ -1,8 +1,7 @@
 """Calls a shim does not implement, refused in one line.
 
 Heat calls whatever the OpenStack client has (``server.resize()`` on a
-flavor change, ``servers.create_image()`` on a stack snapshot, cinder's
-``backups`` for a volume snapshot...).  A shim without the method would
+flavor change, cinder's ``restores`` for a volume made from a backup...).  A shim without the method would
 hand Heat an ``AttributeError``, which Heat shows as the resource's
 reason.  Each family lists instead what it refuses in one table, method
 name -> why (and what to do instead); :func:`refusing` adds one method
@@ -30,7 +29,7 @@ def _refusal(name, message, error):
 
 
 class Refusing:
-    """A manager the shim has none of (cinder's ``backups``...): every
+    """A manager the shim has none of (cinder's ``restores``...): every
     public attribute is a call refused with ``message``."""
 
     def __init__(self, message, error):

@@ -15,8 +15,10 @@ FORMATS = ("xml", "json")
 #: (driver, collection, parameter) a driver honours without advertising
 #: the feature: the real mock driver stores a volume's ``name``
 #: (``mock_driver.rb`` ``create_storage_volume``) yet declares no
-#: ``volume_name``.
-UNADVERTISED = frozenset({("mock", "storage_volumes", "name")})
+#: ``volume_name``, and names an image made from an instance after its
+#: ``name`` (``create_image``) yet declares no ``image_name``.
+UNADVERTISED = frozenset({("mock", "storage_volumes", "name"),
+                          ("mock", "images", "name")})
 
 
 class Discovery:

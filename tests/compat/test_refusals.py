@@ -45,15 +45,9 @@ SERVER_CALLS = {
     "interface_detach": (("port-1",), NO_PORTS),
     # the console_urls attribute
     "get_console_url": (("novnc",), "Deltacloud has no remote consoles"),
-    # a stack snapshot, deletion_policy Snapshot
-    "create_image": (("snap",), "the Nova shim cannot snapshot servers "
-                                "(create_image): stack snapshots and "
-                                "deletion_policy Snapshot of servers are "
-                                "not supported"),
 }
 
-BACKUPS = ("Deltacloud has no volume backups: volume snapshots, backup_id and "
-           "deletion_policy Snapshot of volumes are not supported")
+RESTORES = "the cinder shim cannot restore backups (backup_id, SnapshotId)"
 VOLUME_SNAPSHOTS = ("the cinder shim has no volume snapshots (snapshot_id, "
                     "SnapshotId)")
 VOLUME_TYPES = "Deltacloud has no volume types"
@@ -70,12 +64,8 @@ VOLUME_CALLS = {
     # read_only: true, at create or on update
     "volumes.update_readonly_flag": ((True,), "Deltacloud has no read-only "
                                               "volumes (read_only)"),
-    # a stack snapshot, deletion_policy Snapshot, backup_id and
-    # SnapshotId (their constraint reads the backup)
-    "backups.create": ((), BACKUPS),
-    "backups.get": ((), BACKUPS),
-    "backups.delete": ((), BACKUPS),
-    "restores.restore": (("vol1",), BACKUPS),
+    # backup_id and SnapshotId (refused at validation by the plugins)
+    "restores.restore": (("vol1",), RESTORES),
     # snapshot_id's constraint
     "volume_snapshots.get": ((), VOLUME_SNAPSHOTS),
     # volume_type's constraint lists the types

@@ -106,7 +106,7 @@ def test_compat_suite_passes_without_the_client_libraries():
 REFUSALS = HIDE + """
 from heat_deltacloud.compat import cinder, glance, neutron, nova
 for call in (lambda: nova.servers.ServerManager(None).resize('i1', 'f'),
-             lambda: cinder.Client(None).backups.get('b1'),
+             lambda: cinder.Client(None).restores.restore('b1'),
              lambda: glance.ImageManager(None).delete('img1'),
              lambda: neutron.Client(None).list_ports()['ports'][0]):
     try:

@@ -86,9 +86,9 @@ def test_a_snapshot_fails_in_one_line(heat, mock):
     heat.engine_client.stack_snapshot(ctx, identity, "before-upgrade")
     stack = heat.wait_for_stack(ctx, identity, timeout=60)
     line = ("Resource SNAPSHOT failed: HTTPNotImplemented: resources.server: "
-            "the Nova shim cannot snapshot servers (create_image): stack "
-            "snapshots and deletion_policy Snapshot of servers are not "
-            "supported (HTTP 501)")
+            "heat-deltacloud takes no stack snapshots of servers: the image "
+            "made could not be deleted with the snapshot (the glance shim "
+            "deletes no image); deletion_policy Snapshot works (HTTP 501)")
     assert (settled(stack), stack["stack_status_reason"]) == (
         ("SNAPSHOT", "FAILED"), line)
     # Heat marks the snapshot just after the stack.

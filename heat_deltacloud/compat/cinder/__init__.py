@@ -3,7 +3,10 @@
 Capacity is in GB on both sides; Deltacloud's upper-case states become
 Cinder's lower-case statuses through :data:`VOLUME_STATUS`.  Volume
 metadata (AWS tags) has no Deltacloud counterpart: it is logged and not
-kept.
+kept.  Cinder backups are Deltacloud storage snapshots (as
+``DeletionPolicy: Snapshot`` of an ``AWS::EC2::Volume`` is an EBS
+snapshot): both outlive the volume they were taken of.  Restoring one
+(``backup_id``) is refused.
 """
 
 import logging
@@ -20,8 +23,8 @@ VOLUME_STATUS = {"AVAILABLE": "available", "IN-USE": "in-use",
                  "DETACHING": "detaching"}
 
 
-NO_BACKUPS = ("Deltacloud has no volume backups: volume snapshots, backup_id "
-              "and deletion_policy Snapshot of volumes are not supported")
+NO_RESTORES = ("the cinder shim cannot restore backups (backup_id, "
+               "SnapshotId)")
 NO_SNAPSHOTS = ("the cinder shim has no volume snapshots (snapshot_id, "
                 "SnapshotId)")
 NO_TYPES = "Deltacloud has no volume types"
@@ -35,7 +38,7 @@ REFUSED = {
     "retype": NO_TYPES,
 }
 #: Cinder managers the shim has none of -> why.
-MISSING_MANAGERS = {"backups": NO_BACKUPS, "restores": NO_BACKUPS,
+MISSING_MANAGERS = {"restores": NO_RESTORES,
                     "volume_snapshots": NO_SNAPSHOTS,
                     "volume_types": NO_TYPES}
 
@@ -135,6 +138,69 @@ class VolumeManager(base.Manager):
             raise _refused("Deltacloud has no read-only volumes (read_only)")
 
 
+#: Deltacloud storage snapshot state -> Cinder backup status.
+BACKUP_STATUS = {"COMPLETED": "available", "PENDING": "creating",
+                 "CREATING": "creating", "DELETING": "deleting",
+                 "ERROR": "error"}
+#: The description of a backup made here: it names the volume, and says
+#: that this installation made it.
+BACKUP_DESCRIPTION = "heat-deltacloud backup of volume {volume}"
+
+
+class Backup(base.Resource):
+    pass
+
+
+def backup_info(snapshot):
+    """Deltacloud's XML shows no snapshot state: one that is there has been
+    taken (an EBS snapshot completes even once its volume is deleted)."""
+    status = BACKUP_STATUS.get((snapshot.state or "COMPLETED").upper(),
+                               "error")
+    return {"id": snapshot.id, "name": snapshot.name,
+            "description": snapshot.description,
+            "volume_id": snapshot.volume_id, "status": status,
+            "created_at": snapshot.created,
+            "fail_reason": (f"Deltacloud reports the storage snapshot in "
+                            f"state {snapshot.state}"
+                            if status == "error" else None)}
+
+
+class BackupManager(base.Manager):
+    """Cinder backups over Deltacloud storage snapshots, which outlive
+    their volume as backups do."""
+
+    resource_class = Backup
+
+    def create(self, volume_id, container=None, name=None, description=None,
+               incremental=False, force=False, snapshot_id=None, **kwargs):
+        """Snapshot ``volume_id`` (``force``: in use or not, as Deltacloud
+        snapshots any volume)."""
+        if container or incremental or snapshot_id:
+            raise exceptions.BadRequest(
+                400, "Deltacloud storage snapshots have no container, "
+                     "incremental or snapshot_id option")
+        volume_id = base.getid(volume_id)
+        with exceptions.translating():
+            snapshot = self.dc.storage_snapshots.create(
+                volume_id, name=name, description=description or
+                BACKUP_DESCRIPTION.format(volume=volume_id))
+        return self._wrap(backup_info(snapshot))
+
+    def get(self, backup):
+        with exceptions.translating():
+            return self._wrap(backup_info(self.dc.storage_snapshots.get(
+                base.getid(backup))))
+
+    def list(self, detailed=True, search_opts=None, **kwargs):
+        with exceptions.translating():
+            return [self._wrap(backup_info(s))
+                    for s in self.dc.storage_snapshots.list()]
+
+    def delete(self, backup, force=False):
+        with exceptions.translating():
+            self.dc.storage_snapshots.destroy(base.getid(backup))
+
+
 class Client:
     """The subset of ``cinderclient.v3.client.Client`` Heat's volume
     resources use."""
@@ -144,6 +210,7 @@ class Client:
     def __init__(self, deltacloud_client):
         self.deltacloud = deltacloud_client
         self.volumes = VolumeManager(self)
+        self.backups = BackupManager(self)
         for name, why in MISSING_MANAGERS.items():
             setattr(self, name, refusals.Refusing(why, _refused))
 

@@ -70,10 +70,11 @@ REFUSED = {
     "interface_attach": NO_PORTS,
     "interface_detach": NO_PORTS,
     "get_console_url": "Deltacloud has no remote consoles",
-    "create_image": ("the Nova shim cannot snapshot servers (create_image): "
-                     "stack snapshots and deletion_policy Snapshot of "
-                     "servers are not supported"),
 }
+
+#: The description of an image made by :meth:`ServerManager.create_image`:
+#: it names the server and says that this installation made it.
+IMAGE_DESCRIPTION = "heat-deltacloud snapshot of server {name} ({id})"
 
 
 def _refused(message):
@@ -190,6 +191,9 @@ class Server(base.Resource):
 
     def delete_meta(self, keys):
         self.manager.delete_meta(self, keys)
+
+    def create_image(self, image_name, metadata=None):
+        return self.manager.create_image(self, image_name, metadata)
 
 
 @refusals.refusing(REFUSED, _refused)
@@ -379,6 +383,29 @@ class ServerManager(base.Manager):
     def resume(self, server):
         """Start the instance a suspend stopped."""
         self._stand_in(server, "resume")
+
+    def create_image(self, server, image_name, metadata=None):
+        """Snapshot a server: a Deltacloud image made from its instance
+        (``POST /api/images``), named ``image_name``.  Returns the image's
+        id, as Nova's does.  Refused (501) where the instance does not
+        offer ``create_image`` (a stopped or instance-store instance on
+        ec2, or a driver that cannot make images)."""
+        if metadata:
+            _not_kept(image_name, metadata)
+        server_id = base.getid(server)
+        instance = self._read(server_id)
+        if not instance.create_image:
+            raise _refused(
+                f"Deltacloud cannot snapshot server {server_id}: its "
+                f"instance ({instance.state}) offers no 'create_image' (on "
+                "ec2 only a running EBS-backed instance does); set "
+                "deletion_policy Delete or Retain on this server")
+        description = IMAGE_DESCRIPTION.format(
+            name=naming.split(instance.name)[0] or server_id, id=server_id)
+        with exceptions.translating():
+            image = self.dc.images.create(server_id, name=image_name,
+                                          description=description)
+        return image.id
 
     def _stand_in(self, server, nova_action):
         """Run the Deltacloud action standing in for ``nova_action``.

@@ -28,6 +28,7 @@ from heat.engine.resources.openstack.nova import server
 
 from heat_deltacloud.heat.resources import RunsInEngine
 from heat_deltacloud.heat.resources.signal_keys import KeyBeforeId
+from heat_deltacloud.heat.resources.snapshot_policy import SnapshotsIntoImages
 from heat_deltacloud.heat.resources.suspend import SuspendsByStopping
 
 _IDENTITY = ("Keystone credentials or tokens handed to the instance, which "
@@ -150,10 +151,12 @@ class _ServerTransports:
         return result
 
 
-class Server(SuspendsByStopping, _ServerTransports, server.Server):
+class Server(SuspendsByStopping, SnapshotsIntoImages, _ServerTransports,
+             server.Server):
     """``OS::Nova::Server``: metadata polled through heat-api-cfn; suspend
-    stops the instance and resume starts it (:mod:`.suspend`); its
-    ``addresses`` are the instance's."""
+    stops the instance and resume starts it (:mod:`.suspend`);
+    deletion_policy Snapshot is checked at validation
+    (:mod:`.snapshot_policy`); its ``addresses`` are the instance's."""
 
     def store_external_ports(self):
         """Deltacloud has no ports, so there are none to record: Heat's

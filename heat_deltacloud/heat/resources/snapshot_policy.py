@@ -1,0 +1,110 @@
+"""``deletion_policy: Snapshot`` checked at validation, not at delete.
+
+Heat's server snapshots an instance into an image on delete
+(``servers.create_image``, a Deltacloud image made from the instance), and
+its volumes back up into a Cinder backup (a Deltacloud storage snapshot,
+which outlives the volume).  Where the driver cannot make either, the
+stack is refused at validation in one line naming the policy and the fix,
+instead of a delete that fails once the stack is up.  ``OS::Cinder::Volume``
+with ``read_only: true`` is refused the same way (Deltacloud volumes are
+read-write, and Heat would create the volume before failing), and so is a
+volume restored from a backup (``backup_id``, ``SnapshotId``).
+
+Stack snapshots of servers stay refused: the image they make could not
+be deleted with the snapshot (the glance shim deletes no image).
+"""
+
+from heat.common import exception
+from heat.engine import rsrc_defn
+from heat.engine.resources.aws.ec2 import volume as aws_volume
+from heat.engine.resources.openstack.cinder import volume as cinder_volume
+
+from heat_deltacloud.compat import cinder
+from heat_deltacloud.compat.nova import exceptions as nova_exceptions
+from heat_deltacloud.heat.resources.load_balancer import deltacloud
+
+SNAPSHOT = rsrc_defn.ResourceDefinition.SNAPSHOT
+#: What deletion_policy Snapshot needs of a driver: (collection, feature,
+#: create parameter, what it makes).
+SERVER_NEEDS = ("images", "image_name", "name",
+                "an image of the server (images/image_name)")
+VOLUME_NEEDS = ("storage_snapshots", None, None,
+                "a storage snapshot of the volume (storage_snapshots)")
+NO_STACK_SNAPSHOTS = (
+    "heat-deltacloud takes no stack snapshots of servers: the image made "
+    "could not be deleted with the snapshot (the glance shim deletes no "
+    "image); deletion_policy Snapshot works")
+NO_READ_ONLY = ("read_only true: Deltacloud volumes are read-write; leave "
+                "read_only out or set it to false")
+
+
+def _refuse(resource, path, message):
+    raise exception.StackValidationFailed(
+        path=[resource.stack.t.RESOURCES, resource.name, *path],
+        message=message)
+
+
+def check_snapshot_policy(resource, needs):
+    """StackValidationFailed if ``resource`` has deletion_policy Snapshot
+    and its driver cannot make what the policy leaves behind."""
+    if resource.t.deletion_policy() != SNAPSHOT:
+        return
+    collection, feature, param, makes = needs
+    dc = deltacloud(resource.context, resource.stack.clients)
+    if feature is None:
+        able = dc.supports(collection)
+    else:
+        able = dc.honours(collection, feature, param)
+    if not able:
+        # Named as the template names it: deletion_policy or DeletionPolicy.
+        policy = resource.stack.t.get_section_name(rsrc_defn.DELETION_POLICY)
+        _refuse(resource, [policy], (
+            f"{policy} Snapshot needs {makes}, which the Deltacloud driver "
+            f"'{dc.api.driver}' cannot make; set {policy} Delete or Retain"))
+
+
+class SnapshotsIntoImages:
+    """Mixin for ``OS::Nova::Server``: deletion_policy Snapshot is checked
+    at validation; stack snapshots are refused in one line."""
+
+    def validate(self):
+        result = super().validate()
+        check_snapshot_policy(self, SERVER_NEEDS)
+        return result
+
+    def handle_snapshot(self):
+        raise nova_exceptions.HTTPNotImplemented(501, NO_STACK_SNAPSHOTS)
+
+
+class _BacksUpIntoSnapshots:
+    """Backups are storage snapshots; restoring one (``backup_id``,
+    ``SnapshotId``) is refused here rather than once the create starts."""
+
+    def validate(self):
+        result = super().validate()
+        check_snapshot_policy(self, VOLUME_NEEDS)
+        if self.properties[self.BACKUP_ID]:
+            _refuse(self, [self.stack.t.RES_PROPERTIES, self.BACKUP_ID],
+                    f"{cinder.NO_RESTORES}; leave {self.BACKUP_ID} out")
+        return result
+
+
+class CinderVolume(_BacksUpIntoSnapshots, cinder_volume.CinderVolume):
+    """``OS::Cinder::Volume``: Snapshot and read_only checked at
+    validation."""
+
+    def validate(self):
+        result = super().validate()
+        if self.properties[self.READ_ONLY]:
+            _refuse(self, [self.stack.t.RES_PROPERTIES, self.READ_ONLY],
+                    NO_READ_ONLY)
+        return result
+
+
+class Volume(_BacksUpIntoSnapshots, aws_volume.Volume):
+    """``AWS::EC2::Volume``: DeletionPolicy Snapshot checked at
+    validation."""
+
+
+def resource_mapping():
+    return {"OS::Cinder::Volume": CinderVolume, "AWS::EC2::Volume": Volume}
