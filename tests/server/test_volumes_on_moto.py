@@ -138,3 +138,21 @@ def test_attaching_across_realms_is_400_not_a_provider_fault(client, server,
     assert (f"storage volume {far.id} is in realm us-east-1b, instance "
             f"{instance.id} in us-east-1a" in answer.text)
     assert _volumes(moto)[far.id]["Attachments"] == []
+
+
+def test_one_volume_is_read_by_id_not_from_the_accounts_all(
+        client, server, moto, caplog):
+    wanted = client.storage_volumes.create(capacity=1)
+    other = client.storage_volumes.create(capacity=2)
+    caplog.set_level("INFO", logger="werkzeug")  # moto's request log
+    caplog.clear()
+    assert client.storage_volumes.get(wanted.id).capacity == "1"
+    [asked] = [r.getMessage() for r in caplog.records
+               if "Action=DescribeVolumes" in r.getMessage()]
+    assert f"Filter.1.Name=volume-id&Filter.1.Value.1={wanted.id}" in asked
+    assert {v.id for v in client.storage_volumes.list()} == {wanted.id,
+                                                            other.id}
+    with pytest.raises(exceptions.NotFound):
+        client.storage_volumes.get("vol-0123456789abcdef0")
+    with pytest.raises(exceptions.NotFound):
+        client.storage_volumes.get("not-a-volume")

@@ -174,6 +174,12 @@ class EC2Session(Session):
                 return []
             raise
 
+    def _volumes(self, ids=None):
+        # One volume is read by id, not picked from the account's all
+        # (Heat polls a volume while it is created and attached).
+        return self.do("list_volumes", ex_filters={"volume-id": list(ids)}
+                       if ids else None)
+
     def _snapshots(self):
         return self.do("list_snapshots", owner="self")
 

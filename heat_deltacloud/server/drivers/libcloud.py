@@ -567,14 +567,20 @@ class Session(CloudDriver):
 
     # -- storage volumes and snapshots ----------------------------------------
 
+    def _volumes(self, ids=None):
+        """The provider's volumes (a provider module may ask for ``ids``
+        alone)."""
+        return self.do("list_volumes")
+
     def _volume(self, ident):
-        found = [v for v in self.do("list_volumes") if v.id == ident]
+        found = [v for v in self._volumes([ident]) if v.id == ident]
         if not found:
             raise DriverError(404, "Not Found", "storage_volumes", ident)
         return found[0]
 
     def list_volumes(self, user, **filters):
-        return [v for v in map(volume, self.do("list_volumes"))
+        ids = [filters["id"]] if filters.get("id") else None
+        return [v for v in map(volume, self._volumes(ids))
                 if _matches(v, filters)]
 
     def volume(self, user, ident):
