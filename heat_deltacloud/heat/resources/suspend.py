@@ -24,10 +24,12 @@ POWERING_OFF = "powering-off"
 
 
 class SuspendsByStopping:
-    """Mixin for Heat's Server and Instance: a stopped server is suspended.
+    """Mixin for Heat's Server and Instance: a stopped server is suspended,
+    one still stopping is not resumed.
 
-    The rest is Heat's ``check_suspend_complete`` (a server read once per
-    poll): done on ``SUSPENDED``, waiting on the other known statuses,
+    The rest is Heat's ``check_suspend_complete`` and
+    ``check_resume_complete`` (a server read once per poll): done on
+    ``SUSPENDED`` (``ACTIVE``), waiting on the other known statuses,
     failing on ``ERROR`` or an unknown status.
     """
 
@@ -44,6 +46,8 @@ class SuspendsByStopping:
                 f"Resume of {self.suspended_noun} {server.name} failed: it "
                 "is still stopping (ACTIVE, task powering-off); resume "
                 "again once it has stopped")
+        if plugin.get_status(server) in plugin.deferred_server_statuses:
+            return False  # as _check_active, without its second read
         return plugin._check_active(server,
                                     self.suspended_noun.capitalize())
 
