@@ -156,3 +156,18 @@ def test_one_volume_is_read_by_id_not_from_the_accounts_all(
         client.storage_volumes.get("vol-0123456789abcdef0")
     with pytest.raises(exceptions.NotFound):
         client.storage_volumes.get("not-a-volume")
+
+
+def test_a_snapshot_keeps_its_name_and_its_description(client, moto):
+    volume = client.storage_volumes.create(capacity=1)
+    made = client.storage_snapshots.create(
+        volume.id, name="nightly", description="made by heat-deltacloud")
+    [described] = moto.describe_snapshots(
+        SnapshotIds=[made.id])["Snapshots"]
+    assert described["Description"] == "made by heat-deltacloud"
+    assert {"Key": "Name", "Value": "nightly"} in described["Tags"]
+    # Deltacloud's snapshot documents show neither: EC2 keeps them.
+    assert client.storage_snapshots.get(made.id).volume_id == volume.id
+    unnamed = client.storage_snapshots.create(volume.id, name="weekly")
+    assert moto.describe_snapshots(SnapshotIds=[unnamed.id])[
+        "Snapshots"][0]["Description"] == "weekly"  # libcloud's habit

@@ -23,6 +23,10 @@ fixes to libcloud 3.x, each needed against moto and harmless against AWS:
 * **DetachVolume.**  libcloud sends only ``VolumeId``; moto fails with 500
   without the (optional) ``InstanceId``.  :meth:`EC2Driver.detach_volume`
   names the instance the volume is attached to.
+
+And one addition: libcloud writes a snapshot's name as its EC2
+``Description``; :meth:`EC2Driver.create_volume_snapshot` takes the
+Deltacloud ``description`` for it (the name stays the ``Name`` tag).
 """
 
 from libcloud.compute.drivers import ec2 as libcloud_ec2
@@ -101,6 +105,18 @@ class EC2Driver(libcloud_ec2.EC2NodeDriver):
         self.connection.request(self.path, params=params)
         return True
 
+    def create_volume_snapshot(self, volume, name=None, ex_metadata=None,
+                               ex_description=None):
+        params = {"Action": "CreateSnapshot", "VolumeId": volume.id}
+        if ex_description or name:
+            params["Description"] = ex_description or name
+        snapshot = self._to_snapshot(
+            self.connection.request(self.path, params=params).object, name)
+        tags = {**(ex_metadata or {}), **({"Name": name} if name else {})}
+        if self.ex_create_tags(snapshot, tags):
+            snapshot.extra["tags"] = tags
+        return snapshot
+
 
 class _Named:
     """What libcloud's look-ups by id read of an object: its id."""
@@ -152,6 +168,9 @@ class EC2Session(Session):
 
     def image_options(self, description):
         return {"description": description} if description else {}
+
+    def snapshot_options(self, description):
+        return {"ex_description": description} if description else {}
 
     def _list_images(self, owner):
         return self.do("list_images",

@@ -650,7 +650,12 @@ class Session(CloudDriver):
 
     def create_snapshot(self, user, volume_id, name=None, description=None):
         return snapshot(self.do("create_volume_snapshot",
-                                self._volume(volume_id), name=name))
+                                self._volume(volume_id), name=name,
+                                **self.snapshot_options(description)))
+
+    def snapshot_options(self, description):
+        """create_volume_snapshot keywords for what the provider takes."""
+        return {}
 
     def destroy_snapshot(self, user, ident):
         self.do("destroy_volume_snapshot", self._snapshot(ident))
