@@ -1,12 +1,13 @@
 """Calls a shim does not implement, refused in one line.
 
 Heat calls whatever the OpenStack client has (``server.resize()`` on a
-flavor change, cinder's ``restores`` for a volume made from a backup...).  A shim without the method would
-hand Heat an ``AttributeError``, which Heat shows as the resource's
-reason.  Each family lists instead what it refuses in one table, method
-name -> why (and what to do instead); :func:`refusing` adds one method
-per entry, raising the family's "not implemented" (501) exception with
-that message.
+flavor change, cinder's ``restores`` for a volume made from a
+backup...).  A shim without the method would hand Heat an
+``AttributeError``, which Heat shows as the resource's reason.  Each
+family lists instead what it refuses in one table, method name -> why
+(and what to do instead); :func:`refusing` adds one method per entry,
+raising the family's "not implemented" (501) exception with that
+message.
 """
 
 

@@ -131,7 +131,14 @@ NO_METADATA = ("Deltacloud has no metadata: accepted at create and on "
 REPLACE_ONLY = partial("changing it on update needs the REPLACE policy, "
                        "else it fails (501): Deltacloud cannot resize or "
                        "rebuild")
-NO_SNAPSHOTS = rejected("the cinder shim has no snapshots or backups")
+NO_SNAPSHOTS = rejected("the cinder shim makes no volume from a snapshot "
+                        "or backup")
+SERVER_SNAPSHOT = ("deletion_policy Snapshot: the delete leaves an image of "
+                   "the instance (needs images/image_name, else refused at "
+                   "validation); stack snapshots are refused")
+VOLUME_SNAPSHOT = ("deletion_policy Snapshot: the delete leaves a storage "
+                   "snapshot of the volume (needs storage_snapshots, else "
+                   "refused at validation)")
 NO_VOLUME_UPDATE = ("Deltacloud cannot rename volumes or change their "
                     "description")
 
@@ -250,7 +257,7 @@ RESOURCE_TYPES = {
         "reservation_id": ignored("Deltacloud has no reservation ids"),
         "flavor": REPLACE_ONLY,
         "image": REPLACE_ONLY,
-    }, without_plugins=LATE_REFUSAL),
+    }, notes=(SERVER_SNAPSHOT,), without_plugins=LATE_REFUSAL),
     "OS::Nova::KeyPair": Mapping("keys", {
         "public_key": needs("keys", "import_key",
                             "importing a public key refused at create"),
@@ -268,7 +275,7 @@ RESOURCE_TYPES = {
     "AWS::EC2::Volume": Mapping("storage_volumes", {
         "SnapshotId": NO_SNAPSHOTS,
         "Tags": ignored(NO_METADATA),
-    }),
+    }, notes=(VOLUME_SNAPSHOT,)),
     "AWS::EC2::VolumeAttachment": Mapping("storage_volumes"),
     "OS::Cinder::Volume": Mapping("storage_volumes", {
         "size": partial("changing it on update fails (501): Deltacloud "
@@ -287,8 +294,9 @@ RESOURCE_TYPES = {
         "image": rejected("Deltacloud cannot make a volume from an image"),
         "source_volid": rejected("Deltacloud cannot clone volumes"),
         "scheduler_hints": NO_HINTS,
-        "read_only": rejected("Deltacloud has no read-only volumes"),
-    }),
+        "read_only": rejected("Deltacloud has no read-only volumes "
+                              "(true is refused at validation)"),
+    }, notes=(VOLUME_SNAPSHOT,)),
     "OS::Cinder::VolumeAttachment": Mapping("storage_volumes", {
         "mountpoint": partial("required: Deltacloud attaches only at a "
                               "named device"),
@@ -401,6 +409,7 @@ HEAT_USES = (
     ("instances", "authentication_key", "keyname", "key names on servers"),
     ("instances", "firewalls", "firewalls", "security groups on servers"),
     ("instances", "user_name", "name", "server names"),
+    ("images", "image_name", "name", "deletion_policy Snapshot of servers"),
     ("firewalls", None, None, "AWS::EC2::SecurityGroup"),
     ("keys", None, None, "OS::Nova::KeyPair"),
     ("keys", "import_key", "public_key", "OS::Nova::KeyPair public_key"),
@@ -408,6 +417,7 @@ HEAT_USES = (
     ("storage_volumes", None, None, "volumes (AWS::EC2::Volume, "
                                     "OS::Cinder::Volume)"),
     ("storage_volumes", "volume_name", "name", "volume names"),
+    ("storage_snapshots", None, None, "deletion_policy Snapshot of volumes"),
     ("buckets", None, None, "AWS::S3::Bucket, OS::Swift::Container"),
     ("load_balancers", None, None, "AWS::ElasticLoadBalancing::LoadBalancer"),
 )
@@ -418,7 +428,6 @@ UNUSED = {
                     "Heat's networks, subnets and ports are not mapped "
                     "onto them"),
     "metrics": "no CloudWatch or Aodh alarms here",
-    "storage_snapshots": "the cinder shim has no snapshots",
 }
 
 

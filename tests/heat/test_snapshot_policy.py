@@ -182,3 +182,30 @@ def test_a_volume_from_a_backup_is_refused_before_anything_is_made(
         f"{path}: the cinder shim cannot restore backups (backup_id, "
         f"SnapshotId); leave {prop} out")
     assert set(mock.app.cloud.volumes) == volumes
+
+
+def test_on_ec2_an_instance_store_server_is_refused_at_once(heat, ec2):
+    """ec2 makes images of EBS-backed instances only; img1 is
+    instance-store (transient)."""
+    ctx = heat.context("alice", USERS["alice"], ec2.url)
+    instances = {i["id"] for i in ec2.all_instances()}
+    assert refused(heat, ctx, "transient", hot(server=EC2_SERVER)) == (
+        "resources.server.deletion_policy: deletion_policy Snapshot needs "
+        "an image of the server, which the Deltacloud driver 'ec2' makes "
+        "only of instances of persistent images (image img1 is "
+        "transient); boot a persistent image or set deletion_policy "
+        "Delete or Retain")
+    assert {i["id"] for i in ec2.all_instances()} == instances
+
+
+def test_on_ec2_an_ebs_backed_server_s_delete_leaves_its_image(heat, ec2):
+    ctx = heat.context("alice", USERS["alice"], ec2.url)
+    server = {**EC2_SERVER, "properties": {
+        **EC2_SERVER["properties"], "image": "ami-2b5fba42"}}
+    identity, made = create(heat, ctx, "ebs", hot(server=server))
+    stack = heat.delete_stack(ctx, identity)
+    assert (stack["stack_action"], stack["stack_status"]) == (
+        "DELETE", "COMPLETE"), stack["stack_status_reason"]
+    [image] = [i for i in ec2.app.cloud.images.values()
+               if (i["description"] or "").endswith(f"({made['server']})")]
+    assert image["id"].startswith("ebs-server-")

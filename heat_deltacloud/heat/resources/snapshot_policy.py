@@ -44,11 +44,17 @@ def _refuse(resource, path, message):
         message=message)
 
 
+#: Driver -> the image root type whose instances it makes images of
+#: (Deltacloud's ec2 driver: EBS-backed ones only).
+IMAGED_ROOT_TYPES = {"ec2": "persistent"}
+
+
 def check_snapshot_policy(resource, needs):
     """StackValidationFailed if ``resource`` has deletion_policy Snapshot
-    and its driver cannot make what the policy leaves behind."""
+    and its driver cannot make what the policy leaves behind; returns the
+    Deltacloud client when the policy is Snapshot, else None."""
     if resource.t.deletion_policy() != SNAPSHOT:
-        return
+        return None
     collection, feature, param, makes = needs
     dc = deltacloud(resource.context, resource.stack.clients)
     if feature is None:
@@ -56,11 +62,16 @@ def check_snapshot_policy(resource, needs):
     else:
         able = dc.honours(collection, feature, param)
     if not able:
-        # Named as the template names it: deletion_policy or DeletionPolicy.
-        policy = resource.stack.t.get_section_name(rsrc_defn.DELETION_POLICY)
-        _refuse(resource, [policy], (
-            f"{policy} Snapshot needs {makes}, which the Deltacloud driver "
-            f"'{dc.api.driver}' cannot make; set {policy} Delete or Retain"))
+        _refuse_policy(resource, f"{makes}, which the Deltacloud driver "
+                                 f"'{dc.api.driver}' cannot make")
+    return dc
+
+
+def _refuse_policy(resource, needs, instead=""):
+    # Named as the template names it: deletion_policy or DeletionPolicy.
+    policy = resource.stack.t.get_section_name(rsrc_defn.DELETION_POLICY)
+    _refuse(resource, [policy], f"{policy} Snapshot needs {needs}; "
+                                f"{instead}set {policy} Delete or Retain")
 
 
 class SnapshotsIntoImages:
@@ -69,7 +80,19 @@ class SnapshotsIntoImages:
 
     def validate(self):
         result = super().validate()
-        check_snapshot_policy(self, SERVER_NEEDS)
+        dc = check_snapshot_policy(self, SERVER_NEEDS)
+        root_type = IMAGED_ROOT_TYPES.get(dc.api.driver) if dc else None
+        if root_type:
+            image = self.client_plugin("glance").get_image(
+                self.properties[self.IMAGE])
+            found = image.get("deltacloud:root_type")
+            if found != root_type:
+                _refuse_policy(self, (
+                    f"an image of the server, which the Deltacloud driver "
+                    f"'{dc.api.driver}' makes only of instances of "
+                    f"{root_type} images (image {image['id']} is "
+                    f"{found or 'of no root type'})"),
+                    f"boot a {root_type} image or ")
         return result
 
     def handle_snapshot(self):
