@@ -194,8 +194,8 @@ class EC2Session(Session):
             raise
 
     def _volumes(self, ids=None):
-        # One volume is read by id, not picked from the account's all
-        # (Heat polls a volume while it is created and attached).
+        # A volume is asked for by id rather than picked from all the
+        # account's (Heat polls one while it is created and attached).
         return self.do("list_volumes", ex_filters={"volume-id": list(ids)}
                        if ids else None)
 

@@ -586,6 +586,7 @@ class Session(CloudDriver):
     def volume(self, user, ident):
         return volume(self._volume(ident))
 
+    #: :attr:`CloudDriver.volume_origins`: what :meth:`create_volume` takes.
     volume_origins = ("realm_id", "snapshot_id")
 
     def create_volume(self, user, capacity=None, name=None,
@@ -671,8 +672,8 @@ def _capacity(capacity, origin=None):
     try:
         size = int(capacity)
     except ValueError:
-        size = 0
-    if size < 1:
+        size = None
+    if size is None or size < 1:
         raise DriverError(400, f"capacity must be a whole number of GB "
                                f"(at least 1), not {capacity!r}")
     if size < least:
