@@ -209,3 +209,39 @@ def test_on_ec2_an_ebs_backed_server_s_delete_leaves_its_image(heat, ec2):
     [image] = [i for i in ec2.app.cloud.images.values()
                if (i["description"] or "").endswith(f"({made['server']})")]
     assert image["id"].startswith("ebs-server-")
+
+
+def test_a_failed_image_fails_the_delete_at_once_and_keeps_the_server(
+        heat, mock, monkeypatch):
+    """Deltacloud's ERROR is glance's killed, which Heat alone would wait
+    on until the stack timed out."""
+    cloud = mock.app.cloud
+    made = cloud.create_image
+
+    def failing(*args, **kwargs):
+        image = made(*args, **kwargs)
+        cloud.images[image["id"]]["state"] = "ERROR"
+        return image
+    monkeypatch.setattr(cloud, "create_image", failing)
+    ctx = heat.context("alice", USERS["alice"], mock.url)
+    identity, made_ = create(heat, ctx, "failing", hot(server=HOT_SERVER))
+    server_id = made_["server"]
+    heat.engine_client.delete_stack(ctx, identity, cast=False)
+    stack = heat.wait_for_stack(ctx, identity, timeout=60)
+    [image] = [i for i in cloud.images if i.startswith("failing-server-")]
+    assert (stack["stack_action"], stack["stack_status"],
+            stack["stack_status_reason"]) == (
+        "DELETE", "FAILED",
+        f"Resource DELETE failed: Error: resources.server: the image "
+        f"{image} of server {server_id} failed (Deltacloud state ERROR); "
+        "the server is kept, and a second delete removes it without a "
+        "snapshot (Heat snapshots no failed resource): make an image of it "
+        "first if you need one")
+    assert [i["state"] for i in mock.all_instances()
+            if i["id"] == server_id] == ["RUNNING"]
+    # As the line says: a second delete, without a snapshot.
+    monkeypatch.undo()
+    assert heat.delete_stack(ctx, identity)["stack_status"] == "COMPLETE"
+    assert server_id not in {i["id"] for i in mock.all_instances()}
+    assert [i for i in cloud.images if i.startswith("failing-server-")] \
+        == [image]

@@ -398,8 +398,7 @@ class ServerManager(base.Manager):
             raise _refused(
                 f"Deltacloud cannot snapshot server {server_id}: its "
                 f"instance ({instance.state}) offers no 'create_image' (on "
-                "ec2 only a running EBS-backed instance does); set "
-                "deletion_policy Delete or Retain on this server")
+                "ec2 only a running EBS-backed instance does)")
         description = IMAGE_DESCRIPTION.format(
             name=naming.split(instance.name)[0] or server_id, id=server_id)
         with exceptions.translating():

@@ -24,6 +24,8 @@ from heat_deltacloud.compat.nova import exceptions as nova_exceptions
 from heat_deltacloud.heat.resources.load_balancer import deltacloud
 
 SNAPSHOT = rsrc_defn.ResourceDefinition.SNAPSHOT
+#: Glance's status of an image that failed (the shim's for ERROR).
+IMAGE_FAILED = "killed"
 #: What deletion_policy Snapshot needs of a driver: (collection, feature,
 #: create parameter, what it makes).
 SERVER_NEEDS = ("images", "image_name", "name",
@@ -97,6 +99,22 @@ class SnapshotsIntoImages:
 
     def handle_snapshot(self):
         raise nova_exceptions.HTTPNotImplemented(501, NO_STACK_SNAPSHOTS)
+
+    def check_delete_complete(self, prg):
+        """Heat waits on the image until ``active`` and fails only on
+        ``error`` or ``deleted``; glance (and the shim, for Deltacloud's
+        ERROR) says ``killed``, which Heat would wait on until the stack
+        times out.  Fail at once, keeping the server."""
+        if prg and not prg.image_complete:
+            image = self.client_plugin("glance").get_image(prg.image_id)
+            if image.status.lower() == IMAGE_FAILED:
+                raise exception.Error(
+                    f"the image {prg.image_id} of server {self.resource_id} "
+                    "failed (Deltacloud state ERROR); the server is kept, "
+                    "and a second delete removes it without a snapshot "
+                    "(Heat snapshots no failed resource): make an image of "
+                    "it first if you need one")
+        return super().check_delete_complete(prg)
 
 
 class _BacksUpIntoSnapshots:
