@@ -32,6 +32,9 @@ SERVER_NEEDS = ("images", "image_name", "name",
                 "an image of the server (images/image_name)")
 VOLUME_NEEDS = ("storage_snapshots", None, None,
                 "a storage snapshot of the volume (storage_snapshots)")
+#: Driver -> the image root type whose instances it makes images of
+#: (Deltacloud's ec2 driver: EBS-backed ones only).
+IMAGED_ROOT_TYPES = {"ec2": "persistent"}
 NO_STACK_SNAPSHOTS = (
     "heat-deltacloud takes no stack snapshots of servers: the image made "
     "could not be deleted with the snapshot (the glance shim deletes no "
@@ -44,11 +47,6 @@ def _refuse(resource, path, message):
     raise exception.StackValidationFailed(
         path=[resource.stack.t.RESOURCES, resource.name, *path],
         message=message)
-
-
-#: Driver -> the image root type whose instances it makes images of
-#: (Deltacloud's ec2 driver: EBS-backed ones only).
-IMAGED_ROOT_TYPES = {"ec2": "persistent"}
 
 
 def check_snapshot_policy(resource, needs):
@@ -84,7 +82,7 @@ class SnapshotsIntoImages:
         result = super().validate()
         dc = check_snapshot_policy(self, SERVER_NEEDS)
         root_type = IMAGED_ROOT_TYPES.get(dc.api.driver) if dc else None
-        if root_type:
+        if root_type and self.properties[self.IMAGE]:
             image = self.client_plugin("glance").get_image(
                 self.properties[self.IMAGE])
             found = image.get("deltacloud:root_type")
