@@ -39,6 +39,13 @@ def test_api_advertises_exactly_what_the_driver_serves(client, server):
     assert features == {"realm_filter", "user_name", "user_data",
                         "firewalls", "authentication_key"}
     assert client.supports("storage_volumes", "volume_name")
+    # Deltacloud's ec2 driver's images features, each honoured: list by
+    # owner, create_image with a name and a description.
+    features = {f.name for c in api.collections if c.name == "images"
+                for f in c.features}
+    assert features == {"owner_id", "image_name", "image_description"}
+    assert client.honours("images", "image_name", "name")
+    assert client.honours("images", "image_description", "description")
     unserved = _get(server, "/buckets")
     assert unserved.status_code == 412
     assert unserved.headers["Expect"] == "buckets"

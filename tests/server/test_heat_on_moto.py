@@ -81,3 +81,33 @@ def test_cfn_wordpress_with_ebs_and_eips_on_moto(heat, server, moto):
     assert (stack["stack_action"], stack["stack_status"]) == ("DELETE",
                                                               "COMPLETE")
     assert _resources(moto) == before
+
+
+def test_a_server_with_deletion_policy_snapshot_leaves_an_image(heat, server,
+                                                                moto,
+                                                                own_image):
+    """libcloud:ec2 advertises images/image_name, so the policy passes
+    validation; the delete makes an AMI of the instance, then terminates
+    it."""
+    template = {"heat_template_version": "2021-04-16", "resources": {
+        "web": {"type": "OS::Nova::Server", "deletion_policy": "Snapshot",
+                "properties": {"image": own_image, "flavor": "t2.micro"}}}}
+    ctx = heat.context(KEY, SECRET, server.url)
+    identity = heat.engine_client.create_stack(
+        ctx, "snapshot-on-moto", template, {}, {}, {"timeout_mins": 2})
+    stack = heat.wait_for_stack(ctx, identity, timeout=60)
+    assert stack["stack_status"] == "COMPLETE", stack["stack_status_reason"]
+    [instance] = [i for r in moto.describe_instances()["Reservations"]
+                  for i in r["Instances"]]
+
+    stack = heat.delete_stack(ctx, identity, timeout=60)
+    assert (stack["stack_action"], stack["stack_status"]) == (
+        "DELETE", "COMPLETE"), stack["stack_status_reason"]
+    [image] = [i for i in moto.describe_images(Owners=["self"])["Images"]
+               if i["ImageId"] != own_image]
+    assert image["Name"].startswith("snapshot-on-moto-web-")
+    assert image["Description"].startswith(
+        "heat-deltacloud snapshot of server snapshot-on-moto-web-")
+    assert moto.describe_instances(InstanceIds=[instance["InstanceId"]])[
+        "Reservations"][0]["Instances"][0]["State"]["Name"] in (
+        "shutting-down", "terminated")

@@ -24,12 +24,16 @@ fixes to libcloud 3.x, each needed against moto and harmless against AWS:
   without the (optional) ``InstanceId``.  :meth:`EC2Driver.detach_volume`
   names the instance the volume is attached to.
 
-And one addition: libcloud writes a snapshot's name as its EC2
+And two additions: libcloud writes a snapshot's name as its EC2
 ``Description``; :meth:`EC2Driver.create_volume_snapshot` takes the
-Deltacloud ``description`` for it (the name stays the ``Name`` tag).
+Deltacloud ``description`` for it (the name stays the ``Name`` tag).  An
+image's ``rootDeviceName`` is kept (libcloud drops it): moto answers
+``RootDeviceType`` ``standard`` for the EBS-backed images it registers,
+and the root's block device mapping then says the image is persistent.
 """
 
 from libcloud.compute.drivers import ec2 as libcloud_ec2
+from libcloud.utils.xml import findtext
 
 from heat_deltacloud.server.drivers.libcloud import Provider, Session
 from heat_deltacloud.server.interface import DriverError
@@ -83,6 +87,14 @@ class Connection(libcloud_ec2.EC2Connection):
 
 class EC2Driver(libcloud_ec2.EC2NodeDriver):
     connectionCls = Connection
+
+    def _to_image(self, element):
+        # libcloud leaves out the root device's name, which says which
+        # block device mapping is the root (libcloud.image_root_type).
+        found = super()._to_image(element)
+        found.extra["root_device_name"] = findtext(
+            element=element, xpath="rootDeviceName", namespace=AWS_NAMESPACE)
+        return found
 
     def ex_create_tags(self, resource, tags):
         tags = {k: v for k, v in (tags or {}).items() if v is not None}
@@ -312,6 +324,12 @@ PROVIDER = Provider(
     features={"instances": (("user_data", "create", ["user_data"]),
                             ("firewalls", "create", ["firewalls"]),
                             ("authentication_key", "create", ["keyname"])),
+              # as Deltacloud's ec2 driver: images listed by owner
+              # (ex_owner), made with a name and a description
+              # (CreateImage's Name and Description)
+              "images": (("owner_id", "index", ["owner_id"]),
+                         ("image_name", "create", ["name"]),
+                         ("image_description", "create", ["description"])),
               # a Name tag (the CreateTags fix above)
               "storage_volumes": (("volume_name", "create", ["name"]),)},
     raw_states={"shutting-down": "SHUTTING_DOWN"},

@@ -201,6 +201,18 @@ def _same(value, allowed):
 ROOT_TYPES = {"ebs": "persistent", "instance-store": "transient"}
 
 
+def image_root_type(extra):
+    """An image's root type: its ``root_device_type``, else persistent
+    when its root device maps an EBS volume (moto answers ``standard``,
+    which AWS never does, for the EBS-backed images it registers)."""
+    known = ROOT_TYPES.get(extra.get("root_device_type"))
+    if known or not extra.get("root_device_name"):
+        return known
+    root = [m for m in extra.get("block_device_mapping") or ()
+            if m.get("device_name") == extra["root_device_name"]]
+    return "persistent" if root and root[0].get("ebs") else None
+
+
 def image(found):
     extra = found.extra or {}
     return {"id": found.id, "name": found.name or found.id,
@@ -208,7 +220,7 @@ def image(found):
             "owner_id": extra.get("owner_id") or "",
             "architecture": extra.get("architecture") or "x86_64",
             "state": str(extra.get("state") or "available").upper(),
-            "root_type": ROOT_TYPES.get(extra.get("root_device_type")),
+            "root_type": image_root_type(extra),
             "creation_time": _text(extra.get("creation_date"))}
 
 
