@@ -9,6 +9,7 @@ import requests
 from lxml import etree
 
 from heat_deltacloud.deltacloud import exceptions
+from heat_deltacloud.server.interface import DriverError
 
 KEY, SECRET = "AKIDSERVERTEST", "server-test-secret-9f8e7d"
 
@@ -171,3 +172,91 @@ def test_a_snapshot_keeps_its_name_and_its_description(client, moto):
     unnamed = client.storage_snapshots.create(volume.id, name="weekly")
     assert moto.describe_snapshots(SnapshotIds=[unnamed.id])[
         "Snapshots"][0]["Description"] == "weekly"  # libcloud's habit
+
+
+def _actions(caplog):
+    """The EC2 actions moto was asked for (libcloud sends them in GET
+    query strings), from moto's request log."""
+    return [re.search(r"Action=(\w+)", r.getMessage()).group(1)
+            for r in caplog.records if "Action=" in r.getMessage()]
+
+
+@pytest.fixture
+def attached(client, moto, own_image):
+    """``(instance id, volume id)``: a 1 GB volume attached in moto."""
+    instance = client.instances.create(own_image, hwp_id="t2.micro",
+                                       realm_id="us-east-1a")
+    data = moto.create_volume(Size=1, AvailabilityZone="us-east-1a")
+    moto.attach_volume(VolumeId=data["VolumeId"], InstanceId=instance.id,
+                       Device="/dev/sdh")
+    return instance.id, data["VolumeId"]
+
+
+def test_deleting_a_volume_in_use_is_409_before_ec2_is_asked(
+        server, moto, attached, caplog):
+    instance_id, volume_id = attached
+    caplog.set_level("INFO", logger="werkzeug")
+    caplog.clear()
+    answer = requests.delete(f"{server.url}/storage_volumes/{volume_id}",
+                             auth=(KEY, SECRET), timeout=30,
+                             headers={"Accept": "application/xml"})
+    assert answer.status_code == 409, answer.text
+    assert (f"storage volume {volume_id} is attached (IN-USE to instance "
+            f"{instance_id}): detach it before deleting it") in answer.text
+    assert "DeleteVolume" not in _actions(caplog)
+    assert volume_id in _volumes(moto)
+
+
+def test_detaching_a_volume_not_attached_is_400_before_ec2_is_asked(
+        server, client, moto, caplog):
+    data = client.storage_volumes.create(capacity=1)
+    caplog.set_level("INFO", logger="werkzeug")
+    caplog.clear()
+    answer = _post(server, f"/storage_volumes/{data.id}/detach")
+    assert answer.status_code == 400, answer.text
+    assert (f"storage volume {data.id} is not attached (AVAILABLE): there "
+            f"is nothing to detach") in answer.text
+    assert "DetachVolume" not in _actions(caplog)
+    with pytest.raises(exceptions.BadRequest, match="nothing to detach"):
+        client.storage_volumes.detach(data)
+
+
+@pytest.fixture
+def session(moto):
+    from heat_deltacloud.server import drivers
+    from heat_deltacloud.server.drivers.libcloud import Backend
+    backend = Backend(drivers.provider("ec2"), region="us-east-1",
+                      endpoint=moto.endpoint, timeout=20)
+    made = backend.session(KEY, SECRET)
+    yield made
+    made.close()
+
+
+def test_ec2s_own_state_errors_get_the_same_status(session, moto, attached,
+                                                   monkeypatch):
+    """The volume's state changed between the read and the request: EC2
+    refuses (moto: VolumeInUse, InvalidAttachment.NotFound), and the
+    answer is the check's, with EC2's message, not a 502."""
+    instance_id, volume_id = attached
+    in_use = session._volume(volume_id)
+    moto.detach_volume(VolumeId=volume_id, InstanceId=instance_id)
+    monkeypatch.setattr(session, "_volume", lambda ident: in_use)
+    with pytest.raises(DriverError) as caught:
+        session.detach_volume(KEY, volume_id)
+    assert caught.value.status == 400
+    assert caught.value.message.startswith(
+        f"storage volume {volume_id} is not attached (the provider: ")
+    assert "InvalidAttachment.NotFound" in caught.value.message
+
+    available = session.__class__._volume(session, volume_id)
+    moto.attach_volume(VolumeId=volume_id, InstanceId=instance_id,
+                       Device="/dev/sdh")
+    monkeypatch.setattr(session, "_volume", lambda ident: available)
+    with pytest.raises(DriverError) as caught:
+        session.destroy_volume(KEY, volume_id)
+    assert caught.value.status == 409
+    assert caught.value.message.startswith(
+        f"storage volume {volume_id} is attached (the provider: "
+        f"VolumeInUse")
+    assert caught.value.message.endswith("detach it before deleting it")
+    assert volume_id in _volumes(moto)

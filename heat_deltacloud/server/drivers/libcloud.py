@@ -636,11 +636,31 @@ class Session(CloudDriver):
         return self.volume(user, ident)
 
     def detach_volume(self, user, ident):
-        self.do("detach_volume", self._volume(ident))
+        found = self._volume(ident)
+        if not _attached(found):
+            raise volume_state_error("detach_volume", found)
+        self._on_volume("detach_volume", found)
         return self.volume(user, ident)
 
     def destroy_volume(self, user, ident):
-        self.do("destroy_volume", self._volume(ident))
+        found = self._volume(ident)
+        if _attached(found):
+            raise volume_state_error("destroy_volume", found)
+        self._on_volume("destroy_volume", found)
+
+    def _on_volume(self, method, found):
+        """``method`` on a volume read just before: if its state changed
+        meanwhile and the provider refuses (:data:`VOLUME_STATE_ERRORS`),
+        the answer is the check's, with the provider's message."""
+        try:
+            self.do(method, found)
+        except DriverError as error:
+            _, codes, _ = VOLUME_STATE_ERRORS[method]
+            if error.status not in (404, 502) or \
+                    not any(code in error.message for code in codes):
+                raise
+            raise volume_state_error(method, found,
+                                     error.message) from None
 
     def _snapshots(self):
         found = []
@@ -672,6 +692,42 @@ class Session(CloudDriver):
 
     def destroy_snapshot(self, user, ident):
         self.do("destroy_volume_snapshot", self._snapshot(ident))
+
+
+#: Volume operation -> (status, the provider's error codes (EC2's) for
+#: the volume's state, line): a volume in use is not deleted (409, as
+#: Deltacloud's Conflict), one not attached is not detached (400, as
+#: Cinder answers; Heat takes it for detached).  Checked on the state
+#: read before the provider is asked; the codes cover a change since.
+VOLUME_STATE_ERRORS = {
+    "destroy_volume": (409, ("VolumeInUse", "IncorrectState"),
+                       "storage volume {id} is attached{detail}: detach "
+                       "it before deleting it"),
+    "detach_volume": (400, ("IncorrectState", "InvalidAttachment.NotFound"),
+                      "storage volume {id} is not attached{detail}: "
+                      "there is nothing to detach"),
+}
+ATTACHED = (StorageVolumeState.INUSE, StorageVolumeState.ATTACHING)
+
+
+def _attached(found):
+    return found.state in ATTACHED or \
+        bool((found.extra or {}).get("instance_id"))
+
+
+def volume_state_error(method, found, provider_said=None):
+    """The one line for a volume in the wrong state for ``method``: as
+    read (its state, the instance), or as the provider said since."""
+    status, _, line = VOLUME_STATE_ERRORS[method]
+    if provider_said:
+        said = provider_said.removeprefix("Bad Gateway: ")
+        detail = f" (the provider: {said})"
+    else:
+        shown = volume(found)
+        to = f" to instance {shown['instance_id']}" \
+            if shown["instance_id"] else ""
+        detail = f" ({shown['state']}{to})"
+    return DriverError(status, line.format(id=found.id, detail=detail))
 
 
 def _capacity(capacity, origin=None):
