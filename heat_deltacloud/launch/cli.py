@@ -26,7 +26,8 @@ from heat_deltacloud.errors import HeatDeltacloudError
 from heat_deltacloud.launch import credentials, source
 from heat_deltacloud.launch.display import (Progress, event_line,
                                              format_addresses, pipe_safe)
-from heat_deltacloud.launch.heatcfn import HeatError, StackNotFound
+from heat_deltacloud.launch.heatcfn import (HeatError, HeatServerError,
+                                             StackNotFound)
 
 ENV_HEAT_CFN_URL = "HEAT_CFN_URL"
 ENV_DELTACLOUD_URL = "DELTACLOUD_URL"
@@ -272,6 +273,8 @@ def run_launch(args):
     default = None if args.deltacloud_url else MOCK_CREDENTIALS
     creds = credentials.resolve(args.user, args.password_file,
                                 default=default)
+    if args.deltacloud_url:
+        check_deltacloud(args.deltacloud_url, creds)
     # The embedded Heat's state (heat.conf with its auth_encryption_key,
     # the database holding the stored password, the log) is this
     # process's alone: made here, removed whatever ends the process.
@@ -303,6 +306,30 @@ def run_launch(args):
             # wait for them at exit.  Nothing of theirs is worth waiting
             # for once the state directory is gone.
             args.exit_at_once = True
+
+
+def check_deltacloud(url, creds):
+    """Before the embedded Heat starts (seconds): that the Deltacloud at
+    ``url`` answers and takes ``creds``, else one line saying which."""
+    from heat_deltacloud.deltacloud import Client, exceptions
+
+    try:
+        with Client(url, creds.user, creds.password) as client:
+            accepted = client.validate_credentials()
+    except (exceptions.ConnectionFailed, exceptions.Timeout) as exc:
+        raise HeatDeltacloudError(
+            f"cannot reach Deltacloud at {url} ({exc}): check "
+            f"--deltacloud-url (or ${ENV_DELTACLOUD_URL}) and that the "
+            "server runs") from None
+    except exceptions.DeltacloudError as exc:
+        raise HeatDeltacloudError(
+            f"Deltacloud at {url} did not answer its /api: {exc}; check "
+            f"--deltacloud-url (or ${ENV_DELTACLOUD_URL})") from None
+    if not accepted:
+        raise HeatDeltacloudError(
+            f"Deltacloud at {url} rejected the credentials of user "
+            f"{creds.user}: check --user and --password-file (or "
+            f"${credentials.ENV_USER} and ${credentials.ENV_PASSWORD})")
 
 
 #: Seconds the embedded engine gets to stop (oslo.messaging's listener
@@ -373,12 +400,15 @@ def _launch(args, creds, deltacloud_url, heat_cfn_url, name, template,
     launcher = _launcher(args, creds, deltacloud_url, heat_cfn_url,
                          observers)
     document = {}
+    refused = False  # CreateStack refused: there is no stack to delete
     try:
         try:
             try:
                 outcome = launcher.launch(name, template, parameters,
                                           rollback=args.rollback)
             except HeatError as exc:
+                refused = exc.action == "CreateStack" and \
+                    not isinstance(exc, HeatServerError)
                 raise HeatDeltacloudError(
                     explain(exc, args, name, launcher)) from None
             progress.finish()
@@ -387,7 +417,7 @@ def _launch(args, creds, deltacloud_url, heat_cfn_url, name, template,
             if embedded is not None and embedded.guest_output:
                 _report_guests(outcome, embedded.guest_output)
         except (HeatDeltacloudError, KeyboardInterrupt):
-            if embedded is not None:
+            if embedded is not None and not refused:
                 _abandon(launcher, progress, name, seen, embedded)
             raise
         if embedded is not None:

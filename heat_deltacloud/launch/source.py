@@ -44,7 +44,8 @@ def load(path, mapping=None, *, wait_conditions=True):
     if not path.is_file():
         from heat_deltacloud.cli import UsageError
 
-        raise UsageError(f"{path}: no such file")
+        what = "a directory, not a file" if path.is_dir() else "no such file"
+        raise UsageError(f"{path}: {what}")
     if is_deployable(path):
         from heat_deltacloud import deployable
 
@@ -72,7 +73,12 @@ def _template(path):
     text = path.read_text(encoding="utf-8", errors="replace")
     try:
         template = json.loads(text)
-    except ValueError:
+    except ValueError as exc:
+        if text.lstrip().startswith("{"):
+            raise HeatDeltacloudError(
+                f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}"
+                "; fix the template (a CFN template is one JSON object)"
+            ) from None
         try:
             import yaml
         except ImportError:
@@ -88,10 +94,20 @@ def _template(path):
         try:
             template = yaml.load(text, Loader=Loader)  # noqa: S506 - safe
         except yaml.YAMLError as exc:
-            raise HeatDeltacloudError(
-                f"{path} is neither JSON nor YAML: {exc}") from None
+            raise HeatDeltacloudError(_yaml_error(path, exc)) from None
     if not isinstance(template, dict) or not (
             "Resources" in template or "resources" in template):
         raise HeatDeltacloudError(
             f"{path} is not a template: no Resources/resources section")
     return template
+
+
+def _yaml_error(path, exc):
+    """One line for PyYAML's several-line error: where, and what."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    what = f"{context}, {problem}" if context else problem
+    return (f"{where}: neither JSON nor valid YAML: {what}; fix the "
+            "template (CFN in JSON or YAML, or HOT in YAML)")

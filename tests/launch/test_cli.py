@@ -709,3 +709,41 @@ def test_status_of_a_failed_stack_prints_no_outputs(services, password_file,
         assert "output" not in out
     finally:
         assert launcher.delete(outcome.stack.id).ok
+
+
+def test_an_embedded_launch_on_a_bad_deltacloud_says_so_before_heat(
+        external_mock, tmp_path):
+    # Before: Heat started, CreateStack was refused, then a misleading
+    # "stack ... not deleted: Heat refused DescribeStacks" about a stack
+    # that never existed, then the refusal.
+    wrong = tmp_path / "wrong"
+    wrong.write_text("not-the-password\n")
+    template = tmp_path / "t.json"
+    template.write_text(json.dumps(STRUCTURED))
+    rejected = cli("launch", str(template), "--deltacloud-url",
+                   external_mock.url, "--user", USER, "--password-file",
+                   str(wrong), timeout=60)
+    assert rejected.returncode == 1
+    assert rejected.stdout == ""
+    assert rejected.stderr == (
+        f"heat-deltacloud: Deltacloud at {external_mock.url} rejected the "
+        f"credentials of user {USER}: check --user and --password-file "
+        "(or $DELTACLOUD_USERNAME and $DELTACLOUD_PASSWORD)\n")
+    assert "not-the-password" not in rejected.stderr
+
+    import socket
+
+    with socket.socket() as unused:  # bound, not listening: refused
+        unused.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{unused.getsockname()[1]}/api"
+        unreachable = cli("launch", str(template), "--deltacloud-url", url,
+                          "--user", USER, "--password-file", str(wrong),
+                          timeout=60)
+    assert unreachable.returncode == 1
+    assert unreachable.stdout == ""
+    [error] = unreachable.stderr.splitlines()
+    assert error.startswith(f"heat-deltacloud: cannot reach Deltacloud at "
+                            f"{url} (")
+    assert error.endswith("check --deltacloud-url (or $DELTACLOUD_URL) and "
+                          "that the server runs")
+    assert _instances_of(external_mock) == []

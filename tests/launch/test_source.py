@@ -17,13 +17,42 @@ def test_hot_yaml_keeps_its_version_a_string(tmp_path):
 
 @pytest.mark.parametrize("text, message", [
     ("[1, 2]", "is not a template: no Resources/resources section"),
-    ("a: [unclosed", "is neither JSON nor YAML"),
+    ("a: [unclosed", "neither JSON nor valid YAML"),
 ])
 def test_what_is_not_a_template_is_named(tmp_path, text, message):
     path = tmp_path / "t.yaml"
     path.write_text(text)
     with pytest.raises(HeatDeltacloudError, match=message):
         source.load(path)
+
+
+@pytest.mark.parametrize("name, text, line", [
+    # Before: PyYAML's four lines (the excerpt, a caret, "<unicode
+    # string>"), and a JSON file's error told as YAML's.
+    ("t.json", '{"Resources": {\n', "t.json:2:1: not valid JSON: Expecting "
+     "property name enclosed in double quotes; fix the template (a CFN "
+     "template is one JSON object)"),
+    ("t.yaml", "resources:\n  s:\n   type: [\n", "t.yaml:4:1: neither JSON "
+     "nor valid YAML: while parsing a flow node, expected the node content, "
+     "but found '<stream end>'; fix the template (CFN in JSON or YAML, or "
+     "HOT in YAML)"),
+    ("t.yaml", "a: b\n c: d: e\n", "t.yaml:2:3: neither JSON nor valid "
+     "YAML: mapping values are not allowed here; fix the template (CFN in "
+     "JSON or YAML, or HOT in YAML)"),
+])
+def test_a_template_that_does_not_parse_is_one_line_with_where(
+        tmp_path, monkeypatch, name, text, line):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).write_text(text)
+    with pytest.raises(HeatDeltacloudError) as raised:
+        source.load(name)
+    assert str(raised.value) == line
+
+
+def test_a_directory_is_not_a_file(tmp_path):
+    with pytest.raises(HeatDeltacloudError, match=f"{tmp_path}: a "
+                       "directory, not a file"):
+        source.load(tmp_path)
 
 
 def test_a_mapping_for_a_template_is_refused(tmp_path):
