@@ -239,6 +239,11 @@ def test_every_libcloud_node_state_has_one_deltacloud_state():
     actions = {}
     for shown, offered in NODE_STATES.values():
         assert actions.setdefault(shown, offered) == offered, shown
+    # Deltacloud's instance states (deltacloud-api.md), no REBOOTING: its
+    # openstack and rhevm drivers showed a rebooting server PENDING.
+    assert set(actions) <= {"PENDING", "RUNNING", "STOPPING", "STOPPED",
+                            "FINISH", "ERROR", "UNKNOWN"}
+    assert NODE_STATES[NodeState.REBOOTING] == ("PENDING", ("destroy",))
 
 
 def test_credentials_the_provider_accepts_validate(client):

@@ -37,7 +37,9 @@ from heat_deltacloud.server.interface import CloudDriver, DriverError, \
 #: libcloud NodeState -> (Deltacloud state, the actions offered in it):
 #: the one table instances are shown and acted on by.  An action is
 #: offered only when the provider's libcloud driver implements it
-#: (:data:`ACTION_METHODS`).
+#: (:data:`ACTION_METHODS`).  Deltacloud has no rebooting state: its
+#: openstack driver showed a rebooting server PENDING, its rhevm driver
+#: ``REBOOT_IN_PROGRESS`` PENDING (its ec2 driver RUNNING, as EC2 says).
 NODE_STATES = {
     NodeState.PENDING: ("PENDING", ("destroy",)),
     NodeState.STARTING: ("PENDING", ("destroy",)),
