@@ -219,3 +219,48 @@ def test_a_provider_without_architectures_or_image_deletes():
     finally:
         session.close()
     assert drivers.provider("ec2").architectures is ec2.architectures
+
+
+class _Unplaced(_Bare):
+    """A provider's driver that makes volumes and lists no locations
+    (``locations``: what list_locations answers, None: not implemented)."""
+
+    locations = []
+
+    def __init__(self, key, secret=None, **options):
+        super().__init__(key, secret)
+        self.made = []
+
+    def list_locations(self):
+        return list(self.locations)
+
+    def create_volume(self, size, name, location=None, snapshot=None):
+        from libcloud.compute.base import StorageVolume
+        self.made.append((size, name, location))
+        return StorageVolume(f"vol-{len(self.made)}", name, size, self,
+                             state=libcloud.StorageVolumeState.AVAILABLE)
+
+
+class _Unlocated(_Unplaced):
+    list_locations = libcloud.NodeDriver.list_locations
+
+
+@pytest.mark.parametrize("driver_class", [_Unplaced, _Unlocated])
+def test_a_provider_without_locations_places_a_new_volume(driver_class):
+    """No realm to default to: no location is passed (was: a 500 from
+    an empty list, or 501 where list_locations is not implemented)."""
+    backend = libcloud.Backend(libcloud.Provider(name="bare",
+                                                 driver_class=driver_class))
+    session = backend.session("key", "secret")
+    try:
+        made = session.create_volume("key", capacity="2", name="data")
+        assert (made["id"], made["capacity"], made["realm_id"]) == (
+            "vol-1", "2", None)
+        assert session.driver.made == [(2, "data", None)]
+        with pytest.raises(DriverError) as unknown:
+            session.create_volume("key", realm_id="zone-1")
+        assert (unknown.value.status, unknown.value.message) == (
+            400, "Realm 'zone-1' does not exist")
+        assert len(session.driver.made) == 1
+    finally:
+        session.close()

@@ -388,8 +388,15 @@ class Session(CloudDriver):
             raise DriverError(404, "Not Found", "realms", ident)
         return found[0]
 
+    def _locations(self):
+        """The provider's locations (none where it cannot list them: it
+        has no realms)."""
+        if not implements(type(self.driver), "list_locations"):
+            return []
+        return self.do("list_locations")
+
     def _location(self, realm_id):
-        for location in self.do("list_locations"):
+        for location in self._locations():
             if realm(location)["id"] == realm_id:
                 return location
         raise DriverError(400, f"Realm '{realm_id}' does not exist")
@@ -606,15 +613,21 @@ class Session(CloudDriver):
     def create_volume(self, user, capacity=None, name=None,
                       description=None, realm_id=None, snapshot_id=None):
         """In ``realm_id`` (else the first realm, as Deltacloud's ec2
-        driver chose), from ``snapshot_id`` (empty without); an unknown
-        realm or snapshot is a 400 before the provider is asked to
-        create anything."""
+        driver chose, or where the provider places it if it has no
+        realms), from ``snapshot_id`` (empty without); an unknown realm
+        or snapshot is a 400 before the provider is asked to create
+        anything."""
         location = self._location(realm_id) if realm_id else \
-            self.do("list_locations")[0]
+            self._first_location()
         origin = self._origin(snapshot_id) if snapshot_id else None
         return volume(self.do("create_volume", _capacity(capacity, origin),
                               name or f"deltacloud-{int(time.time())}",
                               location=location, snapshot=origin))
+
+    def _first_location(self):
+        """The provider's first location, None where it has none
+        (libcloud then leaves the choice to the provider)."""
+        return next(iter(self._locations()), None)
 
     def _origin(self, snapshot_id):
         try:
