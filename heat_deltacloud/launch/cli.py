@@ -484,6 +484,10 @@ def explain_text(text, deltacloud=None):
         # Heat's API calls this an internal error; it is the template's.
         return (f"resource type {found[2]} cannot be used here (Heat's "
                 f"{found[1]} service): {found[3].strip()}")
+    found = re.search(r"The Parameter \((.+?)\) was not provided", text)
+    if found:
+        return (f"parameter {found[1]} needs a value: give --param "
+                f"{found[1]}=VALUE (or a default in the template)")
     found = re.search(r"(\S+): Error validating value '(.*?)': No images "
                       r"matching", text)
     if found and deltacloud is not None:

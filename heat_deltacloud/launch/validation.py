@@ -12,6 +12,7 @@ is read from a given Deltacloud; nothing is created anywhere.
 import dataclasses
 import json
 import os
+import pathlib
 import sys
 import tempfile
 
@@ -125,6 +126,71 @@ def capability_findings(template, api, heat_types, *,
     return findings
 
 
+#: Names a template may Ref or get_param without declaring them.
+PSEUDO_PARAMETERS = frozenset((
+    "AWS::StackName", "AWS::StackId", "AWS::Region", "AWS::AccountId",
+    "AWS::NoValue", "AWS::NotificationARNs", "OS::stack_name",
+    "OS::stack_id", "OS::project_id"))
+
+
+def parameter_findings(template, parameters, *, deployable=False):
+    """What Heat's validate_template lets pass and CreateStack refuses: a
+    parameter with neither a default nor a ``--param`` value, a
+    ``get_param`` or ``Ref`` of a name the template does not declare.
+    ``deployable``: the template is a translation, whose images and
+    hardware profiles a mapping file gives."""
+    declared = template.get("Parameters") or template.get("parameters")
+    declared = declared if isinstance(declared, dict) else {}
+    findings = []
+    for name, body in sorted(declared.items()):
+        body = body if isinstance(body, dict) else {}
+        if name not in parameters and "Default" not in body and \
+                "default" not in body:
+            about = body.get("Description") or body.get("description")
+            about = f" ({about})" if about else ""
+            mapped = deployable and name.startswith(("Image", "Flavor"))
+            findings.append(Finding(
+                ERROR, None, f"parameter {name}{about} has no default and "
+                             f"no value: give --param {name}=VALUE" +
+                             (" or map it in --mapping FILE" if mapped
+                              else "")))
+    known = set(declared) | set(resources_of(template)) | PSEUDO_PARAMETERS
+    for where, name in sorted(_references(template)):
+        if name not in known:
+            findings.append(Finding(
+                ERROR, where, f"refers to {name}, which is neither a "
+                              "parameter nor a resource of the template: "
+                              "declare it or fix the name"))
+    return findings
+
+
+def _references(template):
+    """``{(resource, name)}`` of every ``Ref`` and ``get_param`` (its
+    first argument) in the resources' bodies and the outputs."""
+    found = set()
+
+    def walk(node, where):
+        if isinstance(node, dict):
+            if len(node) == 1:
+                [(key, value)] = node.items()
+                if key == "get_param" and isinstance(value, list) and value:
+                    value = value[0]
+                if key in ("Ref", "get_param") and isinstance(value, str):
+                    found.add((where, value))
+            for value in node.values():
+                walk(value, where)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value, where)
+
+    for section in ("Resources", "resources", "Outputs", "outputs"):
+        bodies = template.get(section)
+        if isinstance(bodies, dict):
+            for name, body in bodies.items():
+                walk(body, name)
+    return found
+
+
 def heat_findings(heat, template, parameters, context):
     """Heat's own ``validate_template``: its refusal, explained."""
     from heat_deltacloud.launch.cli import explain_text
@@ -205,6 +271,10 @@ def run(args):
         heat = embedded.start(state_dir=state_dir)
         context = heat.context(judge.user, judge.password, judge.url)
         findings = heat_findings(heat, template, parameters, context)
+        if not findings:  # Heat's refusal, when it has one, comes first
+            findings = parameter_findings(
+                template, parameters,
+                deployable=source.is_deployable(pathlib.Path(args.file)))
         findings += capability_findings(
             template, api, capabilities.heat_resource_types(),
             ignore_unsupported_user_data=args.ignore_unsupported_user_data)

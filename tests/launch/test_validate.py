@@ -129,3 +129,47 @@ def test_validate_command(tmp_path):
 
 def test_explain_text_leaves_other_messages_alone():
     assert explain_text("something else") == "something else"
+
+
+def test_what_validate_template_lets_pass_and_create_refuses():
+    # Before: "valid for Heat 27", then launch's CreateStack refused "The
+    # Parameter (img) was not provided".
+    template = {
+        "heat_template_version": "2018-08-31",
+        "parameters": {"img": {"type": "string"},
+                       "flavor": {"type": "string", "default": "m1-small"}},
+        "resources": {"s": {"type": "OS::Nova::Server", "properties": {
+            "image": {"get_param": "img"},
+            "flavor": {"get_param": "flavour"},
+            "name": {"get_param": "OS::stack_name"},
+            "metadata": {"of": {"get_param": ["flavor", "x"]}}}}},
+        "outputs": {"id": {"value": {"get_resource": "s"}},
+                    "typo": {"value": {"Ref": "ss"}}}}
+    lines = [f.line() for f in validation.parameter_findings(template, {})]
+    assert lines == [
+        "error: parameter img has no default and no value: give --param "
+        "img=VALUE",
+        "error: s: refers to flavour, which is neither a parameter nor a "
+        "resource of the template: declare it or fix the name",
+        "error: typo: refers to ss, which is neither a parameter nor a "
+        "resource of the template: declare it or fix the name"]
+    template["resources"]["s"]["properties"]["flavor"] = "m1-small"
+    template["outputs"]["typo"] = {"value": {"Ref": "s"}}
+    assert validation.parameter_findings(template, {"img": "img1"}) == []
+    translated = {"Parameters": {"ImageBase": {
+        "Type": "String", "Description": "Image for image base"}},
+        "Resources": {}}
+    [unmapped] = validation.parameter_findings(translated, {},
+                                               deployable=True)
+    assert unmapped.line() == (
+        "error: parameter ImageBase (Image for image base) has no default "
+        "and no value: give --param ImageBase=VALUE or map it in --mapping "
+        "FILE")
+
+
+def test_a_parameter_without_a_value_says_which_to_give():
+    assert explain_text(
+        "Heat refused CreateStack: InvalidParameterValue: A bad or "
+        "out-of-range value was supplied:The Parameter (img) was not "
+        "provided.") == ("parameter img needs a value: give --param "
+                         "img=VALUE (or a default in the template)")
