@@ -842,11 +842,17 @@ def diagnose(config_files, paste_file=None, credentials=None):
                      "/etc/heat/heat.conf, /etc/heat.conf)",
                      "pass Heat's configuration with --config-file "
                      "/etc/heat/heat.conf")], None
+    missing = [path for path in config_files if not os.path.isfile(path)]
+    if missing:
+        return [fail("heat.conf", f"no such file: {', '.join(missing)}",
+                     "give the path of Heat's configuration file with "
+                     "--config-file (e.g. /etc/heat/heat.conf)")], None
     try:
         conf = _heat_conf(config_files)
     except (cfg.Error, ValueError) as exc:
         return [fail("heat.conf", str(exc).splitlines()[0],
-                     "fix the configuration file")], None
+                     "correct the line named (INI syntax: [section], then "
+                     "name = value lines)")], None
     options = check_options(conf)
     unknown = check_unknown_options(config_files)
     if unknown is not None:

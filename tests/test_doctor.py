@@ -552,8 +552,24 @@ def test_unreadable_heat_conf(tmp_path, capsys):
     status, report = doctor_json(capsys, "--config-file", str(conf))
     assert status == 1
     assert report["checks"] == [check(report, "heat.conf")]
-    assert check(report, "heat.conf")["fix"] == "fix the configuration file"
+    assert check(report, "heat.conf")["fix"] == (
+        "correct the line named (INI syntax: [section], then name = value "
+        "lines)")
     assert report["capabilities"] == []
+
+
+def test_a_missing_heat_conf_names_the_path_and_the_option(tmp_path,
+                                                           capsys):
+    # Before: "Failed to find some config files: ...", fix "fix the
+    # configuration file" (there is none to fix).
+    absent = tmp_path / "absent.conf"
+    status, report = doctor_json(capsys, "--config-file", str(absent))
+    assert status == 1
+    assert report["checks"] == [check(report, "heat.conf")]
+    assert check(report, "heat.conf")["detail"] == f"no such file: {absent}"
+    assert check(report, "heat.conf")["fix"] == (
+        "give the path of Heat's configuration file with --config-file "
+        "(e.g. /etc/heat/heat.conf)")
 
 
 def test_invalid_deltacloud_options_are_named(tmp_path, capsys,
