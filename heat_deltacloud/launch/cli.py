@@ -106,6 +106,8 @@ def _stack_named(handler):
                 f"{args.heat_cfn_url}: check the name or id (stacks are "
                 "per user; an embedded launch's stack ends with it)"
             ) from None
+        except HeatError as exc:
+            raise HeatDeltacloudError(explain_text(str(exc))) from None
     return run
 
 
@@ -484,6 +486,13 @@ def explain_text(text, deltacloud=None):
         # Heat's API calls this an internal error; it is the template's.
         return (f"resource type {found[2]} cannot be used here (Heat's "
                 f"{found[1]} service): {found[3].strip()}")
+    if "no Deltacloud URL is configured" in text:
+        return (f"{text.rstrip('.')}: this Heat has no [deltacloud] url; "
+                f"give --deltacloud-url (or ${ENV_DELTACLOUD_URL})")
+    if "Deltacloud rejected the credentials" in text:
+        return (f"{text.rstrip('.')}: check --user and --password-file "
+                f"(or ${credentials.ENV_USER} and "
+                f"${credentials.ENV_PASSWORD})")
     found = re.search(r"The Parameter \((.+?)\) was not provided", text)
     if found:
         return (f"parameter {found[1]} needs a value: give --param "

@@ -206,6 +206,7 @@ def register(subparsers):
 def run(args):
     from heat_deltacloud.deltacloud import Client
     from heat_deltacloud.launch import credentials
+    from heat_deltacloud.launch.cli import check_deltacloud
     from heat_deltacloud.launch.heatcfn import HeatCfn
 
     if not args.heat_cfn_url or not args.deltacloud_url:
@@ -219,6 +220,7 @@ def run(args):
     if args.heat_conf:
         markers.append(marker_from_heat_conf(args.heat_conf))
     creds = credentials.resolve(args.user, args.password_file)
+    check_deltacloud(args.deltacloud_url, creds)
     heat = HeatCfn(args.heat_cfn_url, creds, args.deltacloud_url)
     deltacloud = Client(args.deltacloud_url, creds.user, creds.password)
     found = survey(heat, deltacloud, markers)

@@ -747,3 +747,19 @@ def test_an_embedded_launch_on_a_bad_deltacloud_says_so_before_heat(
     assert error.endswith("check --deltacloud-url (or $DELTACLOUD_URL) and "
                           "that the server runs")
     assert _instances_of(external_mock) == []
+
+
+def test_status_without_a_deltacloud_url_says_to_give_one(
+        services, password_file, capsys, monkeypatch):
+    from heat_deltacloud import cli as main_cli
+
+    monkeypatch.delenv("DELTACLOUD_URL", raising=False)
+    capsys.readouterr()
+    status = main_cli.main(["status", "any", "--heat-cfn-url",
+                            services.heat_cfn_url, "--user", USER,
+                            "--password-file", str(password_file)])
+    assert status == 1
+    [error] = capsys.readouterr().err.splitlines()
+    assert error.startswith("heat-deltacloud: Heat refused DescribeStacks")
+    assert error.endswith("this Heat has no [deltacloud] url; give "
+                          "--deltacloud-url (or $DELTACLOUD_URL)")

@@ -149,3 +149,28 @@ def test_delete_is_confirmed_on_a_terminal():
     for answer in ("\n", "n\n", "", "yess\n"):
         assert not reconcile.confirm("delete?", stdin=io.StringIO(answer),
                                      stdout=io.StringIO())
+
+
+def test_a_bad_deltacloud_is_one_line_before_anything_is_listed(
+        services, tmp_path, capsys):
+    # Before: "Unauthorized (HTTP 401, GET .../api/instances)", and for an
+    # unreachable URL the client's words with nothing to do.
+    from heat_deltacloud import cli as main_cli
+
+    wrong = tmp_path / "wrong"
+    wrong.write_text("not-the-password\n")
+    options = ["--heat-cfn-url", services.heat_cfn_url, "--user", USER,
+               "--password-file", str(wrong)]
+    capsys.readouterr()
+    services.mock.clear_requests()
+    assert main_cli.main(["reconcile", "--deltacloud-url",
+                          services.deltacloud_url, *options]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (
+        f"heat-deltacloud: Deltacloud at {services.deltacloud_url} rejected "
+        f"the credentials of user {USER}: check --user and --password-file "
+        "(or $DELTACLOUD_USERNAME and $DELTACLOUD_PASSWORD)\n")
+    assert "not-the-password" not in err
+    # Only /api was asked: nothing listed with credentials it refused.
+    assert set(services.mock.request_counts()) == {"GET /api"}

@@ -173,3 +173,21 @@ def test_a_parameter_without_a_value_says_which_to_give():
         "out-of-range value was supplied:The Parameter (img) was not "
         "provided.") == ("parameter img needs a value: give --param "
                          "img=VALUE (or a default in the template)")
+
+
+@pytest.mark.parametrize("refusal, advice", [
+    ("Heat refused DescribeStacks: MissingAuthenticationToken: "
+     "Authentication required: no Deltacloud URL is configured, send it as "
+     "X-Auth-Url.", "this Heat has no [deltacloud] url; give "
+     "--deltacloud-url (or $DELTACLOUD_URL)"),
+    ("Heat refused DescribeStacks: InvalidClientTokenId: Deltacloud "
+     "rejected the credentials.", "Deltacloud rejected the credentials: "
+     "check --user and --password-file (or $DELTACLOUD_USERNAME and "
+     "$DELTACLOUD_PASSWORD)"),
+])
+def test_authentication_refusals_say_which_option(refusal, advice):
+    # Before: Heat's words alone (status, events and delete passed them on
+    # unexplained).
+    explained = explain_text(refusal)
+    assert explained.startswith(refusal.rstrip(".").rsplit(":", 1)[0])
+    assert explained.endswith(advice)
