@@ -383,6 +383,11 @@ class _Seen:
 
     def __init__(self):
         self.events = {}
+        #: Heat accepted the stack: following it has begun.
+        self.following = False
+
+    def started(self, action, stack_name, total):
+        self.following = True
 
     def resource_changed(self, event):
         if not event.status.startswith("SIGNAL_"):
@@ -421,6 +426,13 @@ def _launch(args, creds, deltacloud_url, heat_cfn_url, name, template,
         except (HeatDeltacloudError, KeyboardInterrupt):
             if embedded is not None and not refused:
                 _abandon(launcher, progress, name, seen, embedded)
+            elif embedded is None and seen.following:
+                progress.finish()
+                _say("")
+                _say(f"stack {name} goes on in Heat at {heat_cfn_url}; "
+                     "this command only stopped following it.  See it "
+                     f"with: {stack_command(args, 'status', name)}")
+                _say(f"delete it with: {delete_command(args, name)}")
             raise
         if embedded is not None:
             outcome, deleted = _end_embedded(args, launcher, progress,
@@ -445,7 +457,13 @@ def _launch(args, creds, deltacloud_url, heat_cfn_url, name, template,
 def delete_command(args, name):
     """``heat-deltacloud delete NAME`` with the options this command was
     given (URLs, user, password file; never a password)."""
-    words = ["heat-deltacloud", "delete", name]
+    return stack_command(args, "delete", name)
+
+
+def stack_command(args, command, name):
+    """``heat-deltacloud COMMAND NAME`` with the options this command was
+    given (URLs, user, password file; never a password)."""
+    words = ["heat-deltacloud", command, name]
     for option, value in (("--heat-cfn-url", args.heat_cfn_url),
                           ("--deltacloud-url", args.deltacloud_url),
                           ("--user", args.user),

@@ -763,3 +763,40 @@ def test_status_without_a_deltacloud_url_says_to_give_one(
     assert error.startswith("heat-deltacloud: Heat refused DescribeStacks")
     assert error.endswith("this Heat has no [deltacloud] url; give "
                           "--deltacloud-url (or $DELTACLOUD_URL)")
+
+
+#: A wait condition nothing signals: the stack stays in progress.
+UNSIGNALLED = {
+    "AWSTemplateFormatVersion": "2010-09-09",
+    "Resources": {
+        "Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"},
+        "Wait": {"Type": "AWS::CloudFormation::WaitCondition",
+                 "Properties": {"Handle": {"Ref": "Handle"},
+                                "Timeout": "600"}}}}
+
+
+def test_a_remote_launch_that_stops_following_says_the_stack_goes_on(
+        services, password_file, tmp_path, capsys):
+    # Before: "heat-deltacloud: stack ... still CREATE_IN_PROGRESS after
+    # 1s" (or "interrupted") alone, with the stack going on in Heat and
+    # nothing said about it.
+    from heat_deltacloud import cli as main_cli
+
+    template = tmp_path / "waits.json"
+    template.write_text(json.dumps(UNSIGNALLED))
+    options = remote(services, password_file)
+    capsys.readouterr()
+    status = main_cli.main(["launch", str(template), "--name", "goes-on",
+                            "--timeout", "1", *options])
+    assert status == 1
+    out, err = capsys.readouterr()
+    assert err == "heat-deltacloud: stack goes-on still CREATE_IN_PROGRESS " \
+        "after 1s\n"
+    tail = " ".join(options)
+    assert f"stack goes-on goes on in Heat at {services.heat_cfn_url}; " \
+        "this command only stopped following it.  See it with: " \
+        f"heat-deltacloud status goes-on {tail}\n" in out
+    assert f"delete it with: heat-deltacloud delete goes-on {tail}\n" in out
+    assert main_cli.main(["delete", "goes-on", *options]) == 0
+    assert "goes-on: DELETE_COMPLETE; left behind: 0" in \
+        capsys.readouterr().out
