@@ -137,6 +137,21 @@ def http_url(text):
     return text.strip()
 
 
+def positive_seconds(text):
+    """An argparse type: a finite number of seconds greater than 0."""
+    import argparse
+    import math
+
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of seconds greater than 0 (e.g. 600)")
+    return seconds
+
+
 def common_options(follow=True):
     """Options every stack command shares: where Heat and Deltacloud are,
     whose credentials, how long to wait (``follow``: for the commands that
@@ -161,7 +176,8 @@ def common_options(follow=True):
                         help="file whose first line is the password (or "
                              f"${credentials.ENV_PASSWORD})")
     if follow:
-        common.add_argument("--timeout", type=float, default=1800,
+        common.add_argument("--timeout", type=positive_seconds,
+                            default=1800,
                             help="seconds to follow a stack (default 1800)")
     return common
 

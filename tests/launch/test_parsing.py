@@ -228,3 +228,21 @@ def test_command_line_mistakes_exit_2(argv, message, tmp_path, capsys,
     err = capsys.readouterr().err
     assert err.startswith(f"heat-deltacloud {argv[0]}: error: ")
     assert message in err
+
+
+@pytest.mark.parametrize("argv", [
+    ["launch", "t.json", "--timeout", "-5"],
+    ["status", "s", "--timeout", "nan"],
+    ["delete", "s", "--timeout", "0"],
+    ["launch", "t.json", "--timeout", "soon"],
+])
+def test_a_timeout_is_a_positive_number_of_seconds(argv, capsys):
+    # Before: -5 and 0 were accepted (the launch gave up at its first
+    # poll), nan never timed out.
+    with pytest.raises(SystemExit) as exited:
+        cli.main(argv)
+    assert exited.value.code == 2
+    [*_, error] = capsys.readouterr().err.splitlines()
+    assert error == (f"heat-deltacloud {argv[0]}: error: argument "
+                     f"--timeout: {argv[-1]!r} is not a number of seconds "
+                     "greater than 0 (e.g. 600)")
