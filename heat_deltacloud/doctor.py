@@ -328,14 +328,20 @@ def _pipeline_problem(parser, names):
     return None
 
 
+#: The api-paste.ini with the ``deltacloud`` pipelines, as installed.
+SHIPPED_PASTE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                             "heat", "api-paste.ini")
+
+
 def check_paste(conf, paste_file):
     path = _paste_file(conf, paste_file)
     if not path:
         return [fail("api-paste", "no "
                      f"{conf.paste_deploy.api_paste_config} found next to "
                      "the configuration files",
-                     "pass --paste-config or set [paste_deploy] "
-                     "api_paste_config")]
+                     "set [paste_deploy] api_paste_config = "
+                     f"{SHIPPED_PASTE} (the deltacloud pipelines), or pass "
+                     "--paste-config")]
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     try:
         if not parser.read(path):

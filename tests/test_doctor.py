@@ -1032,3 +1032,26 @@ def test_no_heat_conf_found_is_said(capsys, monkeypatch, tmp_path,
     monkeypatch.setattr(doctor, "find_heat_conf", lambda: [path])
     status, report = doctor_json(capsys)
     assert statuses(report)["cloud_backend"] == "OK"
+
+
+def test_a_missing_paste_file_names_the_shipped_one(tmp_path, capsys,
+                                                    deltacloud_mock):
+    # Before: "pass --paste-config or set [paste_deploy] api_paste_config",
+    # with nothing saying which file has the deltacloud pipelines.
+    from heat_deltacloud import doctor
+
+    status, report = doctor_json(
+        capsys, "--config-file",
+        heat_conf(tmp_path, deltacloud_mock.url, api_paste_config=None))
+    assert status == 1
+    failed = check(report, "api-paste")
+    assert failed["fix"] == (
+        f"set [paste_deploy] api_paste_config = {doctor.SHIPPED_PASTE} (the "
+        "deltacloud pipelines), or pass --paste-config")
+    # The file named works: the pipelines pass with it.
+    status, report = doctor_json(
+        capsys, "--config-file",
+        heat_conf(tmp_path, deltacloud_mock.url,
+                  api_paste_config=doctor.SHIPPED_PASTE))
+    assert statuses(report).get("api-paste") != "FAIL"
+    assert statuses(report)["pipeline heat-api-cfn"] == "OK"
