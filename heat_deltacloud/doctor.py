@@ -738,6 +738,21 @@ def check_signal_plane(conf):
 
 # -- Deltacloud ---------------------------------------------------------------
 
+def _unreadable_api_fix(exc, url, driver, provider):
+    """The fix for an ``/api`` that did not answer: a driver or provider
+    the server refuses (Deltacloud answers 500 or 400 naming it), or the
+    URL."""
+    from heat_deltacloud.deltacloud import exceptions as dc
+
+    if (driver or provider) and not isinstance(
+            exc, (dc.ConnectionFailed, dc.Timeout)) and \
+            re.search(r"driver|provider", str(exc), re.IGNORECASE):
+        return (f"set [deltacloud] driver and provider to ones this server "
+                f"has (GET {url.rstrip('/')}/drivers lists them), or leave "
+                "them unset for its default")
+    return "check [deltacloud] url and that the server runs"
+
+
 def check_deltacloud(conf, credentials=None):
     """Reach ``/api`` (bounded timeout); check credentials when given."""
     from heat_deltacloud.deltacloud import Client
@@ -760,8 +775,8 @@ def check_deltacloud(conf, credentials=None):
         try:
             api = client.api
         except dc.DeltacloudError as exc:
-            return [fail("Deltacloud", str(exc),
-                         "check [deltacloud] url and that the server runs")
+            return [fail("Deltacloud", str(exc), _unreadable_api_fix(
+                exc, url, dc_conf.driver, dc_conf.provider))
                     ], None
         checks = [ok("Deltacloud", f"driver {api.driver}, API "
                      f"{api.version}")]

@@ -1055,3 +1055,21 @@ def test_a_missing_paste_file_names_the_shipped_one(tmp_path, capsys,
                   api_paste_config=doctor.SHIPPED_PASTE))
     assert statuses(report).get("api-paste") != "FAIL"
     assert statuses(report)["pipeline heat-api-cfn"] == "OK"
+
+
+def test_a_driver_the_server_lacks_is_named_in_the_fix(tmp_path, capsys,
+                                                       deltacloud_mock):
+    # Before: "check [deltacloud] url and that the server runs", for a
+    # server that runs at that very url.
+    driver = tmp_path / "driver.conf"
+    driver.write_text("[deltacloud]\ndriver = bogus\n")
+    status, report = doctor_json(
+        capsys, "--config-file", heat_conf(tmp_path, deltacloud_mock.url),
+        "--config-file", str(driver))
+    assert status == 1
+    failed = check(report, "Deltacloud")
+    assert "bogus" in failed["detail"]
+    assert failed["fix"] == (
+        "set [deltacloud] driver and provider to ones this server has (GET "
+        f"{deltacloud_mock.url.rstrip('/')}/drivers lists them), or leave "
+        "them unset for its default")
