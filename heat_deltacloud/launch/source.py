@@ -57,8 +57,12 @@ def load(path, mapping=None, *, wait_conditions=True):
         maps = deployable.Mapping.from_file(mapping) if mapping \
             else deployable.Mapping()
         document = deployable.load(path)
-        template = deployable.translate(document, maps,
-                                        wait_conditions=wait_conditions)
+        try:
+            template = deployable.translate(document, maps,
+                                            wait_conditions=wait_conditions)
+        except deployable.DeployableError as exc:
+            # The translator has the model, not the file it came from.
+            raise exc.with_filename(str(path)) from None
         return stack_name(document.name or path.stem), template
     if mapping or not wait_conditions:
         from heat_deltacloud.cli import UsageError

@@ -85,3 +85,21 @@ def test_deployables_get_wait_conditions_unless_told(wait_conditions):
     types = [r["Type"] for r in template["Resources"].values()]
     assert types.count("AWS::CloudFormation::WaitCondition") == \
         (2 if wait_conditions else 0)
+
+
+def test_a_translation_problem_names_the_file(tmp_path):
+    # Before: "<deployable>:4: ..." (the translator has no file name).
+    path = tmp_path / "facts.xml"
+    path.write_text("""<deployable name='d'><assemblies>
+  <assembly name='db' hwp='small'><image id='i'/><returns>
+    <return name='port'/></returns></assembly>
+  <assembly name='app' hwp='small'><image id='i'/><services>
+    <service name='s'><executable><contents>#!/bin/sh
+</contents></executable><parameters><parameter name='p'>
+      <reference assembly='db' parameter='port'/></parameter></parameters>
+    </service></services></assembly>
+</assemblies></deployable>""")
+    with pytest.raises(HeatDeltacloudError) as raised:
+        source.load(path, wait_conditions=False)
+    assert str(raised.value).startswith(f"{path}:7: reference app.s.p: ")
+    assert "<deployable>" not in str(raised.value)
