@@ -235,7 +235,9 @@ def _judge(args):
                 api = client.api
         except dc.DeltacloudError as exc:
             raise HeatDeltacloudError(
-                f"cannot read {args.deltacloud_url}'s /api: {exc}") from None
+                f"cannot read the /api of Deltacloud at "
+                f"{args.deltacloud_url} ({exc}): check --deltacloud-url (or "
+                "$DELTACLOUD_URL) and that the server runs") from None
         return Judge(api, args.deltacloud_url, user or "validate",
                      password or "unused",
                      f"Deltacloud at {args.deltacloud_url}", lambda: None)

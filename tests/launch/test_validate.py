@@ -191,3 +191,23 @@ def test_authentication_refusals_say_which_option(refusal, advice):
     explained = explain_text(refusal)
     assert explained.startswith(refusal.rstrip(".").rsplit(":", 1)[0])
     assert explained.endswith(advice)
+
+
+def test_an_unreachable_deltacloud_is_one_line_with_the_option(
+        tmp_path, capsys):
+    # Before: "cannot read http://...:N/api's /api: Could not connect...".
+    import socket
+
+    template = tmp_path / "t.yaml"
+    template.write_text(json.dumps(hot(s=SERVER)))
+    with socket.socket() as unused:  # bound, not listening: refused
+        unused.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{unused.getsockname()[1]}/api"
+        status = cli.main(["validate", str(template), "--deltacloud-url",
+                           url])
+    assert status == 1
+    [error] = capsys.readouterr().err.splitlines()
+    assert error.startswith(f"heat-deltacloud: cannot read the /api of "
+                            f"Deltacloud at {url} (")
+    assert error.endswith("): check --deltacloud-url (or $DELTACLOUD_URL) "
+                          "and that the server runs")
