@@ -437,6 +437,32 @@ def _has(api, collection, feature, param):
         (api.driver, collection, param) in UNADVERTISED)
 
 
+#: What ``deletion_policy: Snapshot`` leaves of each resource type that
+#: honours it here, and what of a driver that needs: (collection,
+#: feature, create parameter, what it makes).  Heat itself refuses the
+#: policy for the other types (``AWS::EC2::Instance`` included).
+SNAPSHOT_POLICY = {
+    "OS::Nova::Server": ("images", "image_name", "name",
+                         "an image of the server (images/image_name)"),
+    **dict.fromkeys(("OS::Cinder::Volume", "AWS::EC2::Volume"), (
+        "storage_snapshots", None, None,
+        "a storage snapshot of the volume (storage_snapshots)")),
+}
+
+
+def snapshot_policy_refusal(resource_type, api):
+    """What ``deletion_policy: Snapshot`` of ``resource_type`` needs and
+    the driver of ``api`` cannot make, or None if it can (or if Heat
+    judges the policy of that type)."""
+    needs = SNAPSHOT_POLICY.get(resource_type)
+    if needs is None:
+        return None
+    collection, feature, param, makes = needs
+    if _has(api, collection, feature, param):
+        return None
+    return f"{makes}, which the Deltacloud driver '{api.driver}' cannot make"
+
+
 def driver_differences(api):
     """``(lacks, unused)`` of a driver's ``/api``: what Heat would use
     that it lacks (``[(capability, what needs it)]``) and the collections

@@ -21,17 +21,12 @@ from heat.engine.resources.openstack.cinder import volume as cinder_volume
 
 from heat_deltacloud.compat import cinder
 from heat_deltacloud.compat.nova import exceptions as nova_exceptions
+from heat_deltacloud.heat import capabilities
 from heat_deltacloud.heat.resources.load_balancer import deltacloud
 
 SNAPSHOT = rsrc_defn.ResourceDefinition.SNAPSHOT
 #: Glance's status of an image that failed (the shim's for ERROR).
 IMAGE_FAILED = "killed"
-#: What deletion_policy Snapshot needs of a driver: (collection, feature,
-#: create parameter, what it makes).
-SERVER_NEEDS = ("images", "image_name", "name",
-                "an image of the server (images/image_name)")
-VOLUME_NEEDS = ("storage_snapshots", None, None,
-                "a storage snapshot of the volume (storage_snapshots)")
 #: Driver -> the image root type whose instances it makes images of
 #: (Deltacloud's ec2 driver: EBS-backed ones only).
 IMAGED_ROOT_TYPES = {"ec2": "persistent"}
@@ -49,21 +44,18 @@ def _refuse(resource, path, message):
         message=message)
 
 
-def check_snapshot_policy(resource, needs):
+def check_snapshot_policy(resource):
     """StackValidationFailed if ``resource`` has deletion_policy Snapshot
-    and its driver cannot make what the policy leaves behind; returns the
-    Deltacloud client when the policy is Snapshot, else None."""
+    and its driver cannot make what the policy leaves behind
+    (:data:`capabilities.SNAPSHOT_POLICY`, which ``heat-deltacloud
+    validate`` judges too); returns the Deltacloud client when the policy
+    is Snapshot, else None."""
     if resource.t.deletion_policy() != SNAPSHOT:
         return None
-    collection, feature, param, makes = needs
     dc = deltacloud(resource.context, resource.stack.clients)
-    if feature is None:
-        able = dc.supports(collection)
-    else:
-        able = dc.honours(collection, feature, param)
-    if not able:
-        _refuse_policy(resource, f"{makes}, which the Deltacloud driver "
-                                 f"'{dc.api.driver}' cannot make")
+    missing = capabilities.snapshot_policy_refusal(resource.type(), dc.api)
+    if missing:
+        _refuse_policy(resource, missing)
     return dc
 
 
@@ -80,7 +72,7 @@ class SnapshotsIntoImages:
 
     def validate(self):
         result = super().validate()
-        dc = check_snapshot_policy(self, SERVER_NEEDS)
+        dc = check_snapshot_policy(self)
         root_type = IMAGED_ROOT_TYPES.get(dc.api.driver) if dc else None
         if root_type and self.properties[self.IMAGE]:
             image = self.client_plugin("glance").get_image(
@@ -121,7 +113,7 @@ class _BacksUpIntoSnapshots:
 
     def validate(self):
         result = super().validate()
-        check_snapshot_policy(self, VOLUME_NEEDS)
+        check_snapshot_policy(self)
         if self.properties[self.BACKUP_ID]:
             _refuse(self, [self.stack.t.RES_PROPERTIES, self.BACKUP_ID],
                     f"{cinder.NO_RESTORES}; leave {self.BACKUP_ID} out")
