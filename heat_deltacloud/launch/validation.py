@@ -84,7 +84,8 @@ def register(subparsers):
 
 
 def resources_of(template):
-    """``{name: (type, {property: value})}`` of a CFN or HOT template."""
+    """``{name: (type, {property: value}, deletion policy)}`` of a CFN or
+    HOT template."""
     section = template.get("Resources") or template.get("resources") or {}
     found = {}
     for name, body in section.items():
@@ -92,25 +93,34 @@ def resources_of(template):
             continue
         kind = body.get("Type") or body.get("type")
         props = body.get("Properties") or body.get("properties") or {}
-        found[name] = (kind, props if isinstance(props, dict) else {})
+        policy = body.get("DeletionPolicy") or body.get("deletion_policy")
+        found[name] = (kind, props if isinstance(props, dict) else {},
+                       policy)
     return found
 
 
 def capability_findings(template, api, heat_types, *,
                         ignore_unsupported_user_data=False):
-    """What the driver's capability matrix says of each resource's type
-    and of each property it gives: errors for what would fail, warnings
-    for what is ignored, notes for what is partly honoured (mostly on
-    update)."""
+    """What the driver's capability matrix says of each resource's type,
+    of each property it gives and of ``deletion_policy: Snapshot``:
+    errors for what would fail, warnings for what is ignored, notes for
+    what is partly honoured (mostly on update)."""
     from heat_deltacloud.heat import capabilities as caps
 
     findings = []
-    for name, (kind, props) in sorted(resources_of(template).items()):
+    for name, (kind, props, policy) in sorted(
+            resources_of(template).items()):
         if kind not in caps.RESOURCE_TYPES or kind not in heat_types:
             continue  # Heat's own validation judges the others
         found = caps.capability(kind, api, heat_types[kind],
                                 ignore_unsupported_user_data)
         where = f"{name} ({kind})"
+        missing = (caps.snapshot_policy_refusal(kind, api)
+                   if policy == "Snapshot" else None)
+        if missing:
+            findings.append(Finding(
+                ERROR, where, f"deletion policy Snapshot needs {missing}; "
+                              "set it to Delete or Retain"))
         if found.support == caps.UNSUPPORTED:
             findings.append(Finding(ERROR, where, "; ".join(found.notes)))
             continue

@@ -1,6 +1,7 @@
 """``heat-deltacloud validate``: Heat's validation and the capability
 matrix, offline (issue 20 item 11)."""
 
+import dataclasses
 import json
 import pathlib
 import subprocess
@@ -95,6 +96,38 @@ def test_user_data_is_judged_by_the_drivers_feature(deltacloud_mock,
     # A server with no user data needs none (issue 20 item 17).
     assert [f for f in validation.capability_findings(
         hot(s=SERVER), api, heat_types) if f.level == "error"] == []
+
+
+def test_deletion_policy_snapshot_is_judged_by_the_driver(deltacloud_mock,
+                                                         heat_types):
+    template = hot(s={**SERVER, "deletion_policy": "Snapshot"},
+                   v={"type": "OS::Cinder::Volume", "properties": {"size": 1},
+                      "deletion_policy": "Snapshot"})
+    api = api_of(deltacloud_mock)  # makes images and storage snapshots
+    assert [f for f in validation.capability_findings(
+        template, api, heat_types) if f.level == "error"] == []
+    # A driver that advertises neither (and is not known to name images
+    # anyway, as the mock is).
+    bare = dataclasses.replace(api, driver="rhevm", collections=tuple(
+        c for c in api.collections if c.name != "storage_snapshots"))
+    errors = [f.line() for f in validation.capability_findings(
+        template, bare, heat_types) if f.level == "error"]
+    assert errors == [
+        "error: s (OS::Nova::Server): deletion policy Snapshot needs an "
+        "image of the server (images/image_name), which the Deltacloud "
+        "driver 'rhevm' cannot make; set it to Delete or Retain",
+        "error: v (OS::Cinder::Volume): deletion policy Snapshot needs a "
+        "storage snapshot of the volume (storage_snapshots), which the "
+        "Deltacloud driver 'rhevm' cannot make; set it to Delete or Retain"]
+    # CFN spells it DeletionPolicy; Retain needs nothing.
+    cfn = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {
+        "V": {"Type": "AWS::EC2::Volume", "DeletionPolicy": "Snapshot",
+              "Properties": {"Size": "1", "AvailabilityZone": "us"}},
+        "W": {"Type": "AWS::EC2::Volume", "DeletionPolicy": "Retain",
+              "Properties": {"Size": "1", "AvailabilityZone": "us"}}}}
+    assert [f.resource for f in validation.capability_findings(
+        cfn, bare, heat_types) if f.level == "error"] == [
+        "V (AWS::EC2::Volume)"]
 
 
 def test_a_command_line_mistake_exits_2_before_heat_starts(capsys):
