@@ -2,11 +2,14 @@
 
 import argparse
 import json
+import math
 import signal
+import socket
 import sys
 import threading
 
 from heat_deltacloud.mock.drivers import DRIVERS
+from heat_deltacloud.mock.guest import MAX_WAIT
 from heat_deltacloud.mock.server import MockServer
 
 
@@ -14,13 +17,25 @@ def read_users(path):
     """Users from a JSON object ``{"user": "password"}`` or from
     ``user:password`` lines (blank lines and ``#`` comments ignored; the
     password is everything after the first colon)."""
-    with open(path, encoding="utf-8") as handle:
-        text = handle.read()
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except OSError as exc:
+        raise ValueError(f"--users {path}: cannot read it "
+                         f"({exc.strerror or exc}); give a file of "
+                         f"user:password lines or a JSON object "
+                         f"{{\"user\": \"password\"}}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"--users {path}: not UTF-8 text; give a file of "
+                         "user:password lines or a JSON object "
+                         "{\"user\": \"password\"}") from None
     if text.lstrip().startswith("{"):
         try:
             users = json.loads(text)
-        except ValueError as exc:
-            raise ValueError(f"{path}: not valid JSON ({exc})") from None
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}:{exc.lineno}:{exc.colno}: not valid "
+                             f"JSON ({exc.msg}); expected "
+                             "{\"user\": \"password\", ...}") from None
         if not all(isinstance(k, str) and isinstance(v, str)
                    for k, v in users.items()):
             raise ValueError(f"{path}: users must map names to password "
@@ -33,7 +48,8 @@ def read_users(path):
             continue
         user, sep, password = line.partition(":")
         if not sep or not user:
-            raise ValueError(f"{path}:{number}: expected user:password")
+            raise ValueError(f"{path}:{number}: expected user:password "
+                             "(a name, a colon, then the password)")
         users[user] = password
     return users
 
@@ -43,13 +59,51 @@ def port_number(text):
     try:
         port = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}"
-                                         ) from None
+        raise argparse.ArgumentTypeError(
+            f"not a port number: {text!r}; use 0 to 65535 (0 picks a "
+            "free one)") from None
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(
             f"port {port} is out of range: use 0 to 65535 (0 picks a free "
             "one)")
     return port
+
+
+def seconds(text):
+    """argparse type: a finite number of seconds, 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of seconds: use 0 or more")
+    return value
+
+
+def guest_timeout(text):
+    """argparse type: a guest boot's time limit, up to ``MAX_WAIT``."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= MAX_WAIT:  # False for NaN too
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a time limit: use more than 0 and at most "
+            f"{MAX_WAIT:g} seconds")
+    return value
+
+
+def count(text):
+    """argparse type: a whole number, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a count: use a whole number, 0 or more")
+    return value
 
 
 def build_parser():
@@ -66,10 +120,10 @@ def build_parser():
     parser.add_argument("--users", metavar="FILE",
                         help="extra users: a JSON object {user: password} "
                              "or user:password lines")
-    parser.add_argument("--state-delay", type=float, default=0.0,
+    parser.add_argument("--state-delay", type=seconds, default=0.0,
                         metavar="S", help="new instances stay PENDING for "
                                           "at least S seconds (default 0)")
-    parser.add_argument("--pending-polls", type=int, default=0,
+    parser.add_argument("--pending-polls", type=count, default=0,
                         metavar="N", help="new instances answer PENDING to "
                                           "their first N reads (default 0)")
     parser.add_argument("--fix-user-data", action="store_true",
@@ -86,7 +140,7 @@ def build_parser():
                              "heat-cfntools rebased into a directory per "
                              "instance (tests and demos only; loopback "
                              "only)")
-    parser.add_argument("--guest-timeout", type=float, default=None,
+    parser.add_argument("--guest-timeout", type=guest_timeout, default=None,
                         metavar="S", help="kill a guest boot after S "
                                           "seconds (default 300)")
     parser.add_argument("--access-log", nargs="?", const="", metavar="FILE",
@@ -137,6 +191,14 @@ def main(argv=None):
 
 
 def _serve(args, users, log):
+    try:
+        socket.getaddrinfo(args.host, args.port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        print(f"heat-deltacloud-mock: --host {args.host}: cannot resolve "
+              f"it ({getattr(exc, 'strerror', None) or exc}); give an "
+              "address of this machine, such as 127.0.0.1",
+              file=sys.stderr)
+        return 2
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

@@ -76,9 +76,40 @@ def test_bad_users_files_exit_2(tmp_path, content, message):
     assert result.stdout == ""
 
 
-def test_missing_users_file_exits_2(tmp_path, capsys):
-    assert cli.main(["--users", str(tmp_path / "absent")]) == 2
-    assert "absent" in capsys.readouterr().err
+USERS_FIX = 'give a file of user:password lines or a JSON object ' \
+    '{"user": "password"}'
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda d: d / "absent",
+     "--users {path}: cannot read it (No such file or directory); "
+     + USERS_FIX),
+    (lambda d: d,
+     "--users {path}: cannot read it (Is a directory); " + USERS_FIX),
+    (lambda d: (d / "latin").write_bytes(b"\xff:pw\n") and d / "latin",
+     "--users {path}: not UTF-8 text; " + USERS_FIX),
+    (lambda d: (d / "json").write_text('{"a":\n 1,}') and d / "json",
+     '{path}:2:4: not valid JSON (Expecting property name enclosed in '
+     'double quotes); expected {"user": "password", ...}'),
+])
+def test_unusable_users_files_are_one_line(tmp_path, capsys, make,
+                                            message):
+    path = make(tmp_path)
+    assert cli.main(["--users", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == \
+        "heat-deltacloud-mock: " + message.replace("{path}", str(path)) + "\n"
+    assert captured.out == ""
+
+
+def test_an_unknown_host_is_one_line(capsys):
+    assert cli.main(["--host", "nosuch.invalid"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("heat-deltacloud-mock: --host nosuch.invalid: "
+                          "cannot resolve it (")
+    assert err.endswith("); give an address of this machine, such as "
+                        "127.0.0.1\n")
+    assert err.count("\n") == 1
 
 
 def test_help_lists_every_option():
@@ -105,15 +136,27 @@ def test_an_unknown_default_driver_is_refused():
 
 
 @pytest.mark.parametrize("argv,message", [
-    (["--port", "99999"], "port 99999 is out of range: use 0 to 65535"),
-    (["--port", "http"], "not a port number: 'http'"),
+    (["--port", "99999"], "argument --port: port 99999 is out of range: "
+                          "use 0 to 65535 (0 picks a free one)"),
+    (["--port", "http"], "argument --port: not a port number: 'http'; "
+                         "use 0 to 65535 (0 picks a free one)"),
     (["--por", "3001"], "unrecognized arguments: --por 3001"),
+    (["--state-delay", "-1"], "argument --state-delay: '-1' is not a "
+                              "number of seconds: use 0 or more"),
+    (["--state-delay", "nan"], "argument --state-delay: 'nan' is not a "
+                               "number of seconds: use 0 or more"),
+    (["--pending-polls", "-3"], "argument --pending-polls: '-3' is not a "
+                                "count: use a whole number, 0 or more"),
+    (["--guest-timeout", "0"], "argument --guest-timeout: '0' is not a "
+                               "time limit: use more than 0 and at most "
+                               "3600 seconds"),
 ])
 def test_command_line_mistakes_exit_2(argv, message, capsys):
     with pytest.raises(SystemExit) as exited:
         cli.main(argv)
     assert exited.value.code == 2
-    assert message in capsys.readouterr().err
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert last == f"heat-deltacloud-mock: error: {message}"
 
 
 def test_a_port_in_use_is_one_line(capsys):
