@@ -7,15 +7,18 @@ from heat_deltacloud.errors import HeatDeltacloudError
 
 @dataclasses.dataclass(frozen=True, order=True)
 class Problem:
-    """One problem: the line (``None`` if unknown), the element, what."""
+    """One problem: the line (``None`` if unknown), the element, what, and
+    the column if known (XML syntax errors)."""
 
     line: int | None
     element: str
     message: str
+    column: int | None = None
 
     def format(self, filename="<deployable>"):
         line = "" if self.line is None else self.line
-        return f"{filename}:{line}: {self.element}: {self.message}"
+        where = line if self.column is None else f"{line}:{self.column}"
+        return f"{filename}:{where}: {self.element}: {self.message}"
 
 
 class DeployableError(HeatDeltacloudError):

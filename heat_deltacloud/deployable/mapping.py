@@ -15,6 +15,9 @@ import types
 from heat_deltacloud.deployable.errors import MappingError
 
 SECTIONS = ("hardware_profiles", "images")
+#: What a mapping file looks like, for error messages.
+SHAPE = ('{"hardware_profiles": {"HWP": "FLAVOR"}, '
+         '"images": {"IMAGE_ID": "IMAGE"}}')
 
 
 def _frozen(table):
@@ -46,12 +49,13 @@ class Mapping:
         if not isinstance(data, dict) or set(data) - set(SECTIONS):
             raise MappingError(
                 f"a mapping is a JSON object with the keys "
-                f"{', '.join(SECTIONS)} only")
+                f"{', '.join(SECTIONS)} only: {SHAPE}")
         tables = {}
         for section in SECTIONS:
             tables[section] = data.get(section, {})
             if not isinstance(tables[section], dict):
-                raise MappingError(f"{section} must be a JSON object")
+                raise MappingError(f"{section} must be a JSON object: "
+                                   f"{SHAPE}")
         return cls(**tables)
 
     @classmethod
@@ -59,8 +63,16 @@ class Mapping:
         try:
             with open(path, encoding="utf-8") as stream:
                 data = json.load(stream)
-        except (OSError, ValueError) as exc:
-            raise MappingError(f"{path}: {exc}") from None
+        except OSError as exc:
+            raise MappingError(f"{path}: cannot read the mapping "
+                               f"({exc.strerror or exc})") from None
+        except json.JSONDecodeError as exc:
+            raise MappingError(f"{path}:{exc.lineno}:{exc.colno}: not valid "
+                               f"JSON ({exc.msg}); a mapping is {SHAPE}"
+                               ) from None
+        except ValueError:  # UnicodeDecodeError
+            raise MappingError(f"{path}: not UTF-8 text; a mapping is "
+                               f"JSON: {SHAPE}") from None
         try:
             return cls.from_dict(data)
         except MappingError as exc:

@@ -13,7 +13,7 @@ import re
 
 from lxml import etree
 
-from heat_deltacloud.deployable import model
+from heat_deltacloud.deployable import diagnostics, model
 from heat_deltacloud.deployable.errors import DeployableError, Problem
 
 MAX_BYTES = 1024 * 1024
@@ -71,25 +71,48 @@ def parse(data):
     try:
         root = etree.fromstring(data, parser=parser)
     except etree.XMLSyntaxError:
-        raise DeployableError(_log_problems(parser.error_log, "xml")) \
+        raise DeployableError([_syntax_problem(parser.error_log)]) \
             from None
     if root.getroottree().docinfo.doctype:
         raise DeployableError([Problem(
             None, "DOCTYPE", "document type declarations are refused")])
     grammar = _grammar()
     if not grammar.validate(root):
-        raise DeployableError(_log_problems(grammar.error_log, None))
+        raise DeployableError(_grammar_problems(grammar.error_log, root))
     return root
 
 
-def _log_problems(error_log, default_element):
+def _syntax_problem(error_log):
+    """One syntax error: the first that names where the problem starts
+    (the tag left open), else the first, where libxml2 found it.  The
+    others follow from it (a tag left open mismatches every closing tag
+    after it)."""
     problems = []
     for entry in error_log:
-        problems.append(Problem(entry.line or None,
-                                default_element or _element_of(entry),
-                                entry.message))
-    return problems or [Problem(None, default_element or "deployable",
-                                "invalid document")]
+        line, message, named = diagnostics.syntax(entry.message,
+                                                  entry.line or None)
+        if named:
+            return Problem(line, "xml", message)
+        problems.append(Problem(line, "xml", message, entry.column or None))
+    return problems[0] if problems else Problem(
+        None, "xml", "not well-formed XML: fix the syntax")
+
+
+def _grammar_problems(error_log, root):
+    problems = []
+    for entry in error_log:
+        tag = _element_of(entry)
+        element = _element_at(root, tag, entry.line)
+        problems.append(Problem(entry.line or None, tag,
+                                diagnostics.grammar(entry.message,
+                                                    element)))
+    return problems or [Problem(None, "deployable", "invalid document")]
+
+
+def _element_at(root, tag, line):
+    """The ``tag`` element on ``line`` a grammar error is about, or
+    ``None`` (the error's path can point at a child)."""
+    return next((e for e in root.iter(tag) if e.sourceline == line), None)
 
 
 def _element_of(entry):

@@ -30,10 +30,12 @@ USES_CUSTOM_FACTS = {"audrey__drupal.deployable.xml",
 
 INVALID = {
     "aeolus-configure__aeolus-configure-image__deployable.xml": [
-        (2, "assemblies", "Invalid attribute name for element assemblies"),
+        (2, "assemblies", "<assemblies> does not take a name attribute: "
+                          "remove it (it takes no attributes)"),
     ],
     "conductor__deployments_spec.rb__mock-deployable.xml": [
-        (1, "deployable", "Expecting an element , got nothing"),
+        (1, "deployable", "<deployable> has no <assemblies>: add "
+                          "<assemblies> with at least one <assembly>"),
     ],
     "cbf__wordpress.xml": [
         (25, "reference webserver.http.mysql_ip",
