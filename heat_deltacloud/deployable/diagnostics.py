@@ -33,8 +33,17 @@ REQUIRED_CHILDREN = {
     "parameters": ("parameter",),
     "returns": ("return",),
 }
+#: Elements that take one of two things, and what.
+CHOICES = {
+    "executable": 'a url="URL" attribute or a <contents> child',
+    "file": 'a url="URL" attribute or a <contents filename="NAME"> child',
+    "reference": 'a parameter="NAME" or a service="NAME" attribute',
+}
+#: Attributes of which an element must have one.
+ATTRIBUTE_CHOICES = {"reference": ("parameter", "service")}
 #: Attributes an element must have.
 REQUIRED_ATTRIBUTES = {
+    "contents": ("filename",),  # a file's; an executable's takes none
     "deployable": ("name",),
     "assembly": ("name", "hwp"),
     "image": ("id",),
@@ -77,6 +86,10 @@ GRAMMAR = (
      "<description>, <contents> and <value> hold text)"),
     (re.compile(r"Element (\S+) has extra content: (\S+)"),
      "<{0}> does not take <{1}>: remove it"),
+    (re.compile(r"Element (\S+) failed to validate content"),
+     "<{0}> takes {choice}, exactly one"),
+    # Said with the message above, on the same line.
+    (re.compile(r"Expecting an element (\S+), got nothing"), None),
 )
 
 #: XML syntax message pattern -> readable message, and the group holding
@@ -134,7 +147,8 @@ def syntax(message, line):
 
 def grammar(message, element):
     """A readable message for a RelaxNG error about ``element`` (the
-    lxml element the error is at, or ``None``)."""
+    lxml element the error is at, or ``None``); ``None`` for a message
+    that only follows from another one on the same line."""
     message = message.strip()
     tag = element.tag if element is not None and \
         isinstance(element.tag, str) else None
@@ -142,6 +156,8 @@ def grammar(message, element):
         found = pattern.search(message)
         if not found:
             continue
+        if template is None:
+            return None
         groups = found.groups()
         facts = _facts(pattern, groups, element, tag)
         if facts is None:
@@ -159,9 +175,16 @@ def _facts(pattern, groups, element, tag):
                         if c not in present), None)
         return None if missing is None else {
             "missing": missing, "fix": EXAMPLES[missing]}
+    if "validate content" in pattern.pattern:
+        choice = CHOICES.get(groups[0])
+        return None if choice is None else {"choice": choice}
     if "validate attributes" in pattern.pattern:
         missing = [a for a in REQUIRED_ATTRIBUTES.get(groups[0], ())
                    if element is None or element.get(a) is None]
+        if not missing and groups[0] in ATTRIBUTE_CHOICES:
+            either = ATTRIBUTE_CHOICES[groups[0]]
+            return {"missing": " or ".join(either),
+                    "fix": " or ".join(f'{a}="..."' for a in either)}
         if not missing:
             return None
         return {"missing": " and ".join(missing),
@@ -170,6 +193,9 @@ def _facts(pattern, groups, element, tag):
         attribute, owner = groups
         allowed = ATTRIBUTES.get(owner, {})
         value = None if element is None else element.get(attribute)
+        if attribute in allowed and owner in CHOICES:
+            return {"fix": f"<{owner}> takes {CHOICES[owner]}, exactly "
+                           "one"}
         if allowed.get(attribute) and value is not None:
             return {"fix": f'<{owner}> {attribute}="{value}": use '
                            f'{allowed[attribute]}'}

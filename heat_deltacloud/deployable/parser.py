@@ -99,13 +99,18 @@ def _syntax_problem(error_log):
 
 
 def _grammar_problems(error_log, root):
-    problems = []
+    problems, followers = [], []
     for entry in error_log:
         tag = _element_of(entry)
         element = _element_at(root, tag, entry.line)
-        problems.append(Problem(entry.line or None, tag,
-                                diagnostics.grammar(entry.message,
-                                                    element)))
+        message = diagnostics.grammar(entry.message, element)
+        if message is None:
+            followers.append(Problem(entry.line or None, tag,
+                                     entry.message))
+        else:
+            problems.append(Problem(entry.line or None, tag, message))
+    said = {p.line for p in problems}
+    problems += [p for p in followers if p.line not in said]
     return problems or [Problem(None, "deployable", "invalid document")]
 
 

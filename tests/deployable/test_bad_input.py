@@ -56,6 +56,33 @@ def test_grammar_errors_say_what_is_missing_and_where(tmp_path, capsys,
     assert translate(tmp_path, capsys, text) == (1, line + "\n")
 
 
+def service(body):
+    return deployable('<assembly name="a" hwp="s"><image id="i"/>'
+                      f'<services><service name="s">\n{body}\n</service>'
+                      '</services></assembly>')
+
+
+@pytest.mark.parametrize("body, line", [
+    # Was two raw lines: "Expecting an element contents, got nothing" and
+    # "Element executable failed to validate content".
+    ("<executable/>", 'bad.xml:4: executable: <executable> takes a '
+     'url="URL" attribute or a <contents> child, exactly one'),
+    ('<executable url="u"><contents>x</contents></executable>',
+     'bad.xml:4: executable: <executable> takes a url="URL" attribute or '
+     'a <contents> child, exactly one'),
+    ('<executable url="u"/><parameters><parameter name="p"><reference '
+     'assembly="a"/></parameter></parameters>', 'bad.xml:4: reference: '
+     '<reference> lacks the parameter or service attribute: add '
+     'parameter="..." or service="..."'),
+    ('<executable url="u"/><parameters><parameter name="p" type="int"/>'
+     '</parameters>', 'bad.xml:4: parameter: <parameter> type="int": use '
+     'scalar or password'),
+])
+def test_either_or_elements_say_what_they_take(tmp_path, capsys, body,
+                                               line):
+    assert translate(tmp_path, capsys, service(body)) == (1, line + "\n")
+
+
 @pytest.mark.parametrize("text, line", [
     # The audit's case: a one-line file was blamed on line 2 (its end).
     ('<deployable name="x"><assemblies>\n', 'bad.xml:1: xml: Premature '
