@@ -194,10 +194,11 @@ def _serve(args, users, log):
     try:
         socket.getaddrinfo(args.host, args.port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
+        why = "not a host name" if isinstance(exc, UnicodeError) \
+            else exc.strerror or exc
         print(f"heat-deltacloud-mock: --host {args.host}: cannot resolve "
-              f"it ({getattr(exc, 'strerror', None) or exc}); give an "
-              "address of this machine, such as 127.0.0.1",
-              file=sys.stderr)
+              f"it ({why}); give an address of this machine, such as "
+              "127.0.0.1", file=sys.stderr)
         return 2
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -102,14 +102,12 @@ def test_unusable_users_files_are_one_line(tmp_path, capsys, make,
     assert captured.out == ""
 
 
-def test_an_unknown_host_is_one_line(capsys):
-    assert cli.main(["--host", "nosuch.invalid"]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("heat-deltacloud-mock: --host nosuch.invalid: "
-                          "cannot resolve it (")
-    assert err.endswith("); give an address of this machine, such as "
-                        "127.0.0.1\n")
-    assert err.count("\n") == 1
+def test_a_malformed_host_is_one_line(capsys):
+    # An empty label: refused before any name lookup (no DNS in tests).
+    assert cli.main(["--host", "no..such"]) == 2
+    assert capsys.readouterr().err == (
+        "heat-deltacloud-mock: --host no..such: cannot resolve it (not a "
+        "host name); give an address of this machine, such as 127.0.0.1\n")
 
 
 def test_help_lists_every_option():
