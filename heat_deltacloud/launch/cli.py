@@ -28,6 +28,7 @@ from heat_deltacloud.launch.display import (Progress, event_line,
                                              format_addresses, pipe_safe)
 from heat_deltacloud.launch.heatcfn import (HeatError, HeatServerError,
                                              StackNotFound)
+from heat_deltacloud.launch.watcher import FollowTimeout
 
 ENV_HEAT_CFN_URL = "HEAT_CFN_URL"
 ENV_DELTACLOUD_URL = "DELTACLOUD_URL"
@@ -363,10 +364,12 @@ def _stop_embedded(state_dir):
     import shutil
     import signal
 
-    from heat_deltacloud.heat import embedded
-
     masked = _mask_signals(signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
     try:
+        # Imported here, inside the try: an interrupted first import of it
+        # fails again here, and the state directory must still go.
+        from heat_deltacloud.heat import embedded
+
         stopper = threading.Thread(target=embedded.shutdown, daemon=True,
                                    name="embedded-heat-shutdown")
         stopper.start()
@@ -439,9 +442,9 @@ def _launch(args, creds, deltacloud_url, heat_cfn_url, name, template,
             document.update(_launch_document(outcome, addresses))
             if embedded is not None and embedded.guest_output:
                 _report_guests(outcome, embedded.guest_output)
-        except (HeatDeltacloudError, KeyboardInterrupt):
+        except (HeatDeltacloudError, KeyboardInterrupt) as exc:
             if embedded is not None and not refused:
-                _abandon(launcher, progress, name, seen, embedded)
+                _abandon(launcher, progress, name, seen, embedded, exc)
             elif embedded is None and seen.following:
                 progress.finish()
                 _say("")
@@ -610,7 +613,38 @@ def _keep_command(name, launcher, local):
 
 
 def _why_not(exc):
-    return "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
+    if isinstance(exc, KeyboardInterrupt):
+        signame = _signal_name(exc)
+        return f"terminated ({signame})" if signame else "interrupted"
+    return str(exc)
+
+
+def _signal_name(exc):
+    """``SIGTERM`` (or ``SIGHUP``) for the termination ``exc`` raised by
+    such a signal; None for Ctrl-C and for errors."""
+    import signal
+
+    signum = getattr(exc, "signum", None)
+    return signal.Signals(signum).name if signum else None
+
+
+def _abandon_line(name, cause):
+    """What an ended embedded launch says as it deletes its stack, in the
+    words of what ended it: only after Ctrl-C does another Ctrl-C stop the
+    wait (another SIGTERM does too; a timeout is nobody's keystroke)."""
+    why = f"waiting up to {ABANDON_TIMEOUT} s; an embedded stack does not " \
+        "outlive this process"
+    if isinstance(cause, KeyboardInterrupt):
+        signame = _signal_name(cause)
+        if signame:
+            return (f"launch of {name} terminated ({signame}); deleting its "
+                    f"stack ({why}; {signame} again stops waiting)")
+        return (f"launch of {name} ended early; deleting its stack (an "
+                "embedded stack does not outlive this process; Ctrl-C again "
+                "stops waiting)")
+    if isinstance(cause, FollowTimeout):
+        return f"launch of {name} timed out; deleting its stack ({why})"
+    return f"launch of {name} failed; deleting its stack ({why})"
 
 
 #: Seconds an interrupted or timed-out embedded launch waits for its stack's
@@ -618,14 +652,14 @@ def _why_not(exc):
 ABANDON_TIMEOUT = 60
 
 
-def _abandon(launcher, progress, name, seen, local):
+def _abandon(launcher, progress, name, seen, local, cause):
     """Delete an embedded stack whose launch did not end (a timeout, an
     error, Ctrl-C or SIGTERM): the stack does not outlive this process,
     and Heat's engine only stops once no resource is in progress (a wait
     condition waits up to its Timeout).  The delete is bounded by
     :data:`ABANDON_TIMEOUT`; a second Ctrl-C (or SIGTERM) stops waiting
     for it.  Whatever it did not delete is listed, with how to remove
-    it."""
+    it.  ``cause``: what ended the launch."""
     progress.finish()
     options = launcher.follow_options
     launcher.follow_options = {**options, "timeout": ABANDON_TIMEOUT}
@@ -633,9 +667,7 @@ def _abandon(launcher, progress, name, seen, local):
     try:
         stack_id = launcher.heat.describe_stack(name)["StackId"]
         _say("")
-        _say(f"launch of {name} ended early; deleting its stack (an "
-             "embedded stack does not outlive this process; Ctrl-C again "
-             "stops waiting)")
+        _say(_abandon_line(name, cause))
         deleted = launcher.delete(stack_id)
         progress.finish()
         _report_delete(deleted)

@@ -62,6 +62,15 @@ class Outcome:
         return [e for e in self.resources.values() if e.is_instance]
 
 
+def _to_delete(rows):
+    """How many of a stack's resources a delete removes: not those never
+    created (Heat's ``INIT_COMPLETE``, which it skips) nor those already
+    deleted."""
+    return sum(not row.get("ResourceStatus", "").startswith("INIT_") and
+               row.get("ResourceStatus") != "DELETE_COMPLETE"
+               for row in rows)
+
+
 def _notify(observers, method, *args):
     for observer in observers:
         callback = getattr(observer, method, None)
@@ -131,7 +140,7 @@ class Launcher:
         watcher = self.watcher(stack_id)
         watcher.skip_history()  # only the delete's own events are news
         self.heat.delete_stack(stack_id)
-        outcome = self.follow(stack_id, "DELETE", total=len(before),
+        outcome = self.follow(stack_id, "DELETE", total=_to_delete(before),
                               name=described["StackName"], watcher=watcher)
         leftovers = [
             Leftover(e.resource, e.physical_id, e.status)
