@@ -22,6 +22,7 @@ import tempfile
 import threading
 import time
 import warnings
+import weakref
 
 # oslo.service still imports eventlet, which warns loudly on import; the
 # engine here runs on threads and never uses it.
@@ -170,15 +171,37 @@ class EmbeddedHeat:
 
     def __init__(self, state_dir=None, *, convergence=True,
                  poll_seconds=0.1, metadata_url="http://127.0.0.1:8000/v1"):
-        #: A state directory made here is removed again by stop().
-        self._owns_state_dir = state_dir is None
-        self.state_dir = pathlib.Path(state_dir or tempfile.mkdtemp(
-            prefix="heat-deltacloud-"))
+        #: Without ``state_dir``, start() makes one, which is this
+        #: object's: removed by stop(), by a start() that fails, and at the
+        #: latest when the interpreter exits (see :meth:`discard_state`).
+        self.state_dir = pathlib.Path(state_dir) if state_dir else None
+        self._discard = None
         self.convergence = convergence
         self.poll_seconds = poll_seconds
         self.metadata_url = metadata_url
         self.engine = None
-        self.conf_file = self.state_dir / "heat.conf"
+
+    @property
+    def conf_file(self):
+        return self.state_dir / "heat.conf"
+
+    def _make_state_dir(self):
+        if self.state_dir is not None:
+            return
+        self.state_dir = pathlib.Path(tempfile.mkdtemp(
+            prefix="heat-deltacloud-"))
+        # Registered as the directory is made: a process that never calls
+        # stop() (an exception, a fixture without teardown) still removes
+        # it when it exits normally.
+        self._discard = weakref.finalize(
+            self, shutil.rmtree, str(self.state_dir), ignore_errors=True)
+
+    def discard_state(self):
+        """Remove the state directory if this object made it (never one it
+        was given).  For a process about to ``os._exit`` without stop(),
+        which skips interpreter-exit cleanup."""
+        if self._discard is not None:
+            self._discard()
 
     def _write_config(self):
         from heat_deltacloud.heat import resources
@@ -197,6 +220,17 @@ class EmbeddedHeat:
             api_paste=pathlib.Path(__file__).parent / "api-paste.ini"))
 
     def start(self):
+        self._make_state_dir()
+        try:
+            return self._start()
+        except BaseException:
+            try:
+                self.stop()
+            finally:
+                self.discard_state()
+            raise
+
+    def _start(self):
         self._write_config()
         from heat.common import config as heat_config
         from heat.common import messaging
@@ -233,11 +267,12 @@ class EmbeddedHeat:
         return self
 
     def stop(self):
-        if self.engine is not None:
-            self.engine.stop()
-            self.engine = None
-        if self._owns_state_dir:
-            shutil.rmtree(self.state_dir, ignore_errors=True)
+        try:
+            if self.engine is not None:
+                self.engine.stop()
+                self.engine = None
+        finally:
+            self.discard_state()
 
     def context(self, username, password, auth_url, *, project_id=None,
                 region_name=None):
@@ -339,3 +374,10 @@ def shutdown():
     with _lock:
         if _instance is not None:
             _instance.stop()
+
+
+def discard_state():
+    """Remove the state directory the process's embedded Heat made, even
+    if its engine did not stop: for a process that must ``os._exit``."""
+    if _instance is not None:
+        _instance.discard_state()
