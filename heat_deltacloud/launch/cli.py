@@ -366,10 +366,13 @@ def _stop_embedded(state_dir):
 
     masked = _mask_signals(signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
     try:
-        # Imported here, inside the try: an interrupted first import of it
-        # fails again here, and the state directory must still go.
-        from heat_deltacloud.heat import embedded
-
+        # Not imported here: Ctrl-C or SIGTERM in a launch's first second
+        # interrupts its first import, and importing it again fails (a
+        # half-imported module); before, the empty state directory stayed
+        # in TMPDIR.  Not imported, it started no engine.
+        embedded = sys.modules.get("heat_deltacloud.heat.embedded")
+        if embedded is None:
+            return True
         stopper = threading.Thread(target=embedded.shutdown, daemon=True,
                                    name="embedded-heat-shutdown")
         stopper.start()

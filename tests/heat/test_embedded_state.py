@@ -104,17 +104,16 @@ def test_discard_state_is_for_a_process_about_to_exit_at_once(
     assert not heat.state_dir.exists()
 
 
-def test_the_launchers_directory_goes_even_if_heat_cannot_be_imported(
+def test_the_launchers_directory_goes_if_heat_was_never_imported(
         monkeypatch, tmp_path):
-    # An interrupted first import of embedded fails again when the
-    # launcher stops it; the directory it made must still go.
-    import heat_deltacloud.heat
+    # Ctrl-C or SIGTERM in a launch's first second interrupted the first
+    # import of embedded, which then failed again (a half-imported asyncio:
+    # NameError) in _stop_embedded before it removed the (empty) directory:
+    # the leftovers found in /tmp.
     from heat_deltacloud.launch import cli
 
     state_dir = tmp_path / "heat-deltacloud-x"
     state_dir.mkdir()
-    monkeypatch.delattr(heat_deltacloud.heat, "embedded")
-    monkeypatch.setitem(sys.modules, "heat_deltacloud.heat.embedded", None)
-    with pytest.raises(ImportError):
-        cli._stop_embedded(str(state_dir))
+    monkeypatch.delitem(sys.modules, "heat_deltacloud.heat.embedded")
+    assert cli._stop_embedded(str(state_dir)) is True  # no engine ran
     assert not state_dir.exists()
