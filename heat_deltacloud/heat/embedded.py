@@ -224,10 +224,7 @@ class EmbeddedHeat:
         try:
             return self._start()
         except BaseException:
-            try:
-                self.stop()
-            finally:
-                self.discard_state()
+            self.stop()  # and the directory made above goes
             raise
 
     def _start(self):
