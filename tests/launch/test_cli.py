@@ -485,6 +485,11 @@ def test_an_embedded_launch_lists_what_it_could_not_delete(external_mock,
     out = lines.text()
     assert process.returncode == 143, out + err
     assert "heat-deltacloud: terminated (SIGTERM)" in err
+    # Before: "Ctrl-C again stops waiting", after a SIGTERM.
+    assert "launch of waits terminated (SIGTERM); deleting its stack " \
+        "(waiting up to 60 s; an embedded stack does not outlive this " \
+        "process; SIGTERM again stops waiting)\n" in out
+    assert "Ctrl-C" not in out
     assert [i["id"] for i in _instances_of(external_mock)] == \
         [instance["id"]]
     url = external_mock.url
