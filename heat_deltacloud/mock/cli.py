@@ -69,12 +69,18 @@ def port_number(text):
     return port
 
 
+def _float(text):
+    """``text`` as a float, NaN if it is none (which every range check
+    below refuses)."""
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
+
+
 def seconds(text):
     """argparse type: a finite number of seconds, 0 or more."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
+    value = _float(text)
     if not math.isfinite(value) or value < 0:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a number of seconds: use 0 or more")
@@ -83,10 +89,7 @@ def seconds(text):
 
 def guest_timeout(text):
     """argparse type: a guest boot's time limit, up to ``MAX_WAIT``."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
+    value = _float(text)
     if not 0 < value <= MAX_WAIT:  # False for NaN too
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a time limit: use more than 0 and at most "
