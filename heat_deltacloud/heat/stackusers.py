@@ -105,6 +105,20 @@ except ImportError:  # pragma: no cover - oslo.db comes with Heat
     pass
 
 
+def create_checked(create):
+    """Run ``create``, a ``checkfirst`` table create, and once more if it
+    fails: another process or thread may have created the tables between
+    its check and its ``CREATE``, and the second check sees them.  On
+    Heat's oslo.db engine PostgreSQL's duplicate table or pg_type row
+    comes as oslo_db's ``DBError``/``DBDuplicateEntry``, not as an
+    SQLAlchemy error.  A store that cannot be reached fails twice and
+    raises."""
+    try:
+        create()
+    except STORE_ERRORS:
+        create()
+
+
 def _now():
     return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
@@ -140,13 +154,8 @@ class StackUserStore:
         return self._engine
 
     def _create_tables(self):
-        try:
-            METADATA.create_all(self._engine, checkfirst=True)
-        except STORE_ERRORS:
-            # Another process created them between the check and ours (on
-            # Heat's oslo.db engine PostgreSQL's duplicate pg_type row comes
-            # as oslo_db's DBDuplicateEntry, not an SQLAlchemy error).
-            METADATA.create_all(self._engine, checkfirst=True)
+        create_checked(lambda: METADATA.create_all(self._engine,
+                                                   checkfirst=True))
 
     def _crypt(self):
         if self._encrypt is None:

@@ -240,3 +240,29 @@ def test_an_unreadable_store_is_unavailable(conf):
     token_id, _ = user_token(provider)
     with pytest.raises(tokens.Unavailable):
         provider.verify(token_id)
+
+
+def test_revocations_table_made_meanwhile_by_another_process(
+        conf, store, monkeypatch):
+    """Another heat-api process creates the table between this one's check
+    and its CREATE: on PostgreSQL through Heat's oslo.db engine that is
+    oslo_db's DBError (a CI run once answered a token 503 for it)."""
+    from oslo_db import exception as db_exception
+
+    real_create, calls = tokens.REVOKED.create, []
+
+    def raced(engine, checkfirst=False):
+        calls.append(checkfirst)
+        if len(calls) == 1:
+            real_create(engine, checkfirst=True)  # the other process
+            raise db_exception.DBError("relation already exists")
+        return real_create(engine, checkfirst=checkfirst)
+
+    monkeypatch.setattr(tokens.REVOKED, "create", raced)
+    provider = tokens.TokenProvider(conf, store)
+    token_id, token = user_token(provider)
+    assert provider.verify(token_id) == token
+    provider.revoke(token)
+    with pytest.raises(tokens.InvalidToken, match="revoked"):
+        provider.verify(token_id)
+    assert calls == [True, True]

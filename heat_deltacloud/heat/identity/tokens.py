@@ -287,10 +287,8 @@ class TokenProvider:
     def _revocations(self):
         engine = self.store.engine
         if not self._revocations_ready:
-            try:
-                REVOKED.create(engine, checkfirst=True)
-            except sa.exc.DBAPIError:  # created meanwhile by another process
-                pass
+            stackusers.create_checked(
+                lambda: REVOKED.create(engine, checkfirst=True))
             self._revocations_ready = True
         return engine
 
