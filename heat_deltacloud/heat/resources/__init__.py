@@ -30,3 +30,17 @@ class RunsInEngine:
     @classmethod
     def is_service_available(cls, context):
         return True, None
+
+
+def deltacloud(context, clients_=None):
+    """The Deltacloud client of a request context (a resource passes its
+    stack's clients); missing credentials are Heat's one-line error."""
+    from heat.common import exception
+    from heat.engine import clients
+
+    from heat_deltacloud.heat import connection
+
+    try:
+        return (clients_ or clients.Clients(context)).deltacloud()
+    except connection.MissingCredentials as exc:
+        raise exception.Error(str(exc)) from None

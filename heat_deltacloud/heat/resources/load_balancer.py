@@ -31,12 +31,13 @@ On drivers without load balancers the type is refused at validation.
 import re
 
 from heat.common import exception
-from heat.engine import clients, resource
+from heat.engine import resource
 from heat.engine.resources.aws.lb import loadbalancer
 from heat.objects import resource as resource_objects
 
 from heat_deltacloud.deltacloud import exceptions as dc
-from heat_deltacloud.heat import capabilities, connection
+from heat_deltacloud.heat import capabilities
+from heat_deltacloud.heat.resources import deltacloud
 
 TYPE = "AWS::ElasticLoadBalancing::LoadBalancer"
 
@@ -52,14 +53,6 @@ NAME_LIMIT = 32
 _NOT_IN_NAME = re.compile(r"[^A-Za-z0-9-]+")
 
 _STOCK = loadbalancer.LoadBalancer
-
-
-def deltacloud(context, clients_=None):
-    """The Deltacloud client of a request context."""
-    try:
-        return (clients_ or clients.Clients(context)).deltacloud()
-    except connection.MissingCredentials as exc:
-        raise exception.Error(str(exc)) from None
 
 
 class DeltacloudLoadBalancer(resource.Resource):

@@ -22,7 +22,7 @@ from heat.engine.resources.openstack.cinder import volume as cinder_volume
 from heat_deltacloud.compat import cinder
 from heat_deltacloud.compat.nova import exceptions as nova_exceptions
 from heat_deltacloud.heat import capabilities
-from heat_deltacloud.heat.resources.load_balancer import deltacloud
+from heat_deltacloud.heat.resources import deltacloud
 
 SNAPSHOT = rsrc_defn.ResourceDefinition.SNAPSHOT
 #: Glance's status of an image that failed (the shim's for ERROR).
