@@ -13,6 +13,11 @@ from heat_deltacloud.mock.guest import MAX_WAIT
 from heat_deltacloud.mock.server import MockServer
 
 
+#: What --users takes, for its errors.
+USERS_FILE = ('give a file of user:password lines or a JSON object '
+              '{"user": "password"}')
+
+
 def read_users(path):
     """Users from a JSON object ``{"user": "password"}`` or from
     ``user:password`` lines (blank lines and ``#`` comments ignored; the
@@ -22,13 +27,10 @@ def read_users(path):
             text = handle.read()
     except OSError as exc:
         raise ValueError(f"--users {path}: cannot read it "
-                         f"({exc.strerror or exc}); give a file of "
-                         f"user:password lines or a JSON object "
-                         f"{{\"user\": \"password\"}}") from None
+                         f"({exc.strerror or exc}); {USERS_FILE}") from None
     except UnicodeDecodeError:
-        raise ValueError(f"--users {path}: not UTF-8 text; give a file of "
-                         "user:password lines or a JSON object "
-                         "{\"user\": \"password\"}") from None
+        raise ValueError(f"--users {path}: not UTF-8 text; {USERS_FILE}"
+                         ) from None
     if text.lstrip().startswith("{"):
         try:
             users = json.loads(text)
