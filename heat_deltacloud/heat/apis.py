@@ -32,7 +32,6 @@ exists; operators add the same rules to theirs
 
 import json
 import logging
-import threading
 
 LOG = logging.getLogger(__name__)
 
@@ -103,34 +102,26 @@ class APIServer:
     """One WSGI app served by waitress on ``host``, in a thread."""
 
     def __init__(self, app, name, *, host="127.0.0.1", port=0, threads=4):
-        from waitress.server import create_server
+        from heat_deltacloud.server import threaded
 
         self.name = name
-        self._server = create_server(app, host=host, port=port,
-                                     threads=threads, ident=name,
-                                     clear_untrusted_proxy_headers=True)
+        self._server = threaded.ThreadedServer(
+            app, f"{name}-wsgi", host=host, port=port, threads=threads,
+            ident=name, clear_untrusted_proxy_headers=True)
         self.host = host
-        self.port = self._server.effective_port
+        self.port = self._server.port
         self.url = f"http://{_url_host(host)}:{self.port}"
-        self._thread = threading.Thread(target=self._serve,
-                                        name=f"{name}-wsgi", daemon=True)
-        self._thread.start()
+        self._server.start()
         LOG.info("%s serving on %s", name, self.url)
 
-    def _serve(self):
-        try:
-            self._server.run()
-        except OSError:  # closed by stop(), or the socket went away
-            LOG.debug("%s stopped", self.name)
-
     def stop(self, timeout=5.0):
-        from waitress import wasyncore
+        """Close the socket and clients' connections, then wait up to
+        ``timeout`` seconds for requests still being answered."""
+        self._server.stop(timeout=timeout)
 
-        self._server.close()
-        # Clients' keep-alive connections would keep the loop running.
-        wasyncore.close_all(self._server._map)
-        self._server.task_dispatcher.shutdown(timeout=timeout)
-        self._thread.join(timeout)
+    @property
+    def serving(self):
+        return self._server.serving
 
     def __repr__(self):
         return f"<APIServer {self.name} {self.url}>"

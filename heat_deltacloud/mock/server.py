@@ -4,14 +4,9 @@
 ...     print(mock.url)             # http://127.0.0.1:PORT/api
 """
 
-import threading
-
-from waitress import wasyncore
-from waitress.server import create_server
-
 from heat_deltacloud.mock import accesslog, control, controlplane, \
     userdata, wsgi
-from heat_deltacloud.server import keepalive
+from heat_deltacloud.server import keepalive, threaded
 
 #: Largest request body the mock reads (waitress answers 413 above it).
 #: Form parsing costs many times a body's size, and no Deltacloud request
@@ -66,47 +61,30 @@ class MockServer:
         self.app = wsgi.make_app(**options)
         self._server = self._create_server(port)
         self.host = host
-        self.port = self._server.effective_port
+        self.port = self._server.port
         self.url = f"http://{host}:{self.port}/api"
-        self._thread = None
 
     def _create_server(self, port):
         stream, on_error = self._access_log
         app = self.app if stream is None else accesslog.AccessLog(
             self.app, stream, on_error)
-        server = create_server(app, port=port, ident="deltacloud",
-                               clear_untrusted_proxy_headers=True,
-                               **self._serving)
-        server.channel_class = _Channel
-        return server
+        return threaded.ThreadedServer(
+            app, "deltacloud-mock", channel_class=_Channel, port=port,
+            ident="deltacloud", clear_untrusted_proxy_headers=True,
+            **self._serving)
 
     def __repr__(self):
         return f"<MockServer {self.url}>"
 
     def start(self):
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._server.run, name="deltacloud-mock",
-                daemon=True)
-            self._thread.start()
+        self._server.start()
         return self
 
     def stop(self):
         """Close the listening socket and every open connection, end the
         loop and the worker threads; returns within about a second unless
         a request is still sleeping in an injected latency."""
-        server, connections = self._server, self._server._map
-        if self._thread is None:
-            wasyncore.close_all(connections)
-        else:
-            # Closing from the loop's own thread empties its map, which
-            # ends the loop; keep-alive connections would otherwise keep
-            # it running.
-            server.trigger.pull_trigger(
-                lambda: wasyncore.close_all(connections))
-            self._thread.join(timeout=5)
-            self._thread = None
-        server.task_dispatcher.shutdown(timeout=1)
+        self._server.stop(timeout=1)
         self.app.close()
 
     def restart(self):

@@ -10,4 +10,8 @@ driver interface the handlers call; the drivers are
 the mock's in-memory cloud (``--driver mock``) and
 :mod:`.drivers.libcloud` (``--driver libcloud:<provider>``); :mod:`.app`
 dispatches requests to a libcloud driver, :mod:`.cli` serves it.
+
+:mod:`.keepalive` (connections kept open after bodiless answers) and
+:mod:`.threaded` (waitress in a thread, stopped cleanly) are waitress
+plumbing the mock shares; embedded Heat's APIs use :mod:`.threaded` too.
 """

@@ -18,10 +18,7 @@ import signal
 import sys
 import threading
 
-from waitress import wasyncore
-from waitress.server import create_server
-
-from heat_deltacloud.server import drivers, keepalive
+from heat_deltacloud.server import drivers, keepalive, threaded
 
 #: Requests served at once: provider calls block, so more than waitress's
 #: default 4, and each thread holds at most one provider connection.
@@ -78,39 +75,25 @@ class Server:
     def __init__(self, app, host="127.0.0.1", port=0, *,
                  threads=DEFAULT_THREADS):
         self.app = app
-        self._server = create_server(
-            app, host=host, port=port, threads=threads, ident="deltacloud",
+        self._server = threaded.ThreadedServer(
+            app, "deltacloud-server", channel_class=keepalive.KeepAliveChannel,
+            host=host, port=port, threads=threads, ident="deltacloud",
             clear_untrusted_proxy_headers=True,
             max_request_body_size=MAX_REQUEST_BODY)
-        self._server.channel_class = keepalive.KeepAliveChannel
-        self.host, self.port = host, self._server.effective_port
+        self.host, self.port = host, self._server.port
         self.url = f"http://{host}:{self.port}/api"
-        self._thread = None
 
     def __repr__(self):
         return f"<Server {self.url}>"
 
     def start(self):
-        self._thread = threading.Thread(target=self._server.run,
-                                        name="deltacloud-server",
-                                        daemon=True)
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self):
-        """Close the socket and every connection (from the loop's own
-        thread, which ends the loop), then the worker threads."""
-        server, connections = self._server, self._server._map
-        if self._thread is not None:
-            try:
-                server.trigger.pull_trigger(
-                    lambda: wasyncore.close_all(connections))
-            except OSError:  # the trigger is gone: close from here
-                wasyncore.close_all(connections)
-            self._thread.join(timeout=5)
-            self._thread = None
-        wasyncore.close_all(connections)  # idempotent
-        server.task_dispatcher.shutdown(timeout=1)
+        """Close the socket and every connection, then the worker threads
+        (see :meth:`.threaded.ThreadedServer.stop`)."""
+        self._server.stop(timeout=1)
 
     def __enter__(self):
         return self.start()

@@ -397,7 +397,7 @@ def test_stop_closes_the_port(embedded_heat):
     with requests.Session() as keep_alive:
         assert keep_alive.get(f"{url}/", timeout=10).status_code == 300
         served.stop()
-        assert not served.servers["heat-api"]._thread.is_alive()
+        assert not served.servers["heat-api"].serving
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{url}/", timeout=5)
 
