@@ -4,19 +4,61 @@ Each module in :data:`SUBCOMMAND_MODULES` exposes ``register(subparsers)``,
 which adds its sub-command(s) and sets ``handler`` on them.  A handler takes
 the parsed arguments and returns an exit status; it raises
 :class:`~heat_deltacloud.errors.HeatDeltacloudError` for expected failures.
+
+Ctrl-C, SIGTERM and SIGHUP end the command with one line and exit status
+128 + the signal's number (130, 143, 129) from the first statements of this
+module on; only the interpreter's own start-up comes before.
 """
 
-import argparse
-import importlib
 import os
-import re
 import signal
 import sys
-import threading
-import warnings
 
-from heat_deltacloud import __version__
-from heat_deltacloud.errors import HeatDeltacloudError
+
+def interruption(signum):
+    """What the command says when the signal ``signum`` ends it, and its
+    exit status."""
+    if signum == signal.SIGINT:
+        return "heat-deltacloud: interrupted", 130
+    return (f"heat-deltacloud: terminated ({signal.Signals(signum).name})",
+            128 + signum)
+
+
+#: The signals that end the command: each one's handler when the command
+#: runs, before main() (which makes them exceptions).
+ENDING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _exit_at_once(signum, frame):
+    """While this module and its imports load, and main() has not begun:
+    nothing is made yet, so nothing to clean up; an exception here would
+    end as the import's traceback."""
+    line, status = interruption(signum)
+    os.write(2, line.encode() + b"\n")
+    os._exit(status)
+
+
+def _as_the_command():
+    """Whether this process is ``heat-deltacloud`` (the console script, or
+    ``python -m heat_deltacloud.cli``), not a program importing this."""
+    argv = getattr(sys, "argv", None) or [""]
+    return __name__ == "__main__" or \
+        os.path.basename(argv[0]) == "heat-deltacloud"
+
+
+if _as_the_command():
+    for _signum in ENDING_SIGNALS:
+        if signal.getsignal(_signum) is not signal.SIG_IGN:  # nohup keeps it
+            signal.signal(_signum, _exit_at_once)
+
+import argparse  # noqa: E402
+import importlib  # noqa: E402
+import re  # noqa: E402
+import threading  # noqa: E402
+import warnings  # noqa: E402
+
+from heat_deltacloud import __version__  # noqa: E402
+from heat_deltacloud.errors import HeatDeltacloudError  # noqa: E402
 
 SUBCOMMAND_MODULES = (
     "heat_deltacloud.launch.cli",
@@ -225,31 +267,40 @@ def _terminate(signum, frame):
     raise Terminated(signum)
 
 
-def _handle_termination():
-    """SIGTERM and SIGHUP raise :class:`Terminated` in the main thread;
-    the previous handlers, to restore."""
+def _handle_termination(previous):
+    """Ctrl-C raises KeyboardInterrupt, SIGTERM and SIGHUP raise
+    :class:`Terminated`, in the main thread; the handlers they replace go
+    in ``previous``, to restore."""
     if threading.current_thread() is not threading.main_thread():
-        return {}
-    previous = {}
-    for signum in (signal.SIGTERM, signal.SIGHUP):
+        return
+    raising = {signal.SIGINT: signal.default_int_handler,
+               signal.SIGTERM: _terminate, signal.SIGHUP: _terminate}
+    for signum, handler in raising.items():
         if signal.getsignal(signum) is signal.SIG_IGN:
-            continue  # nohup: keep ignoring it
-        previous[signum] = signal.signal(signum, _terminate)
-    return previous
+            continue  # nohup, a background job: keep ignoring it
+        previous[signum] = signal.signal(signum, handler)
+
+
+def _interrupted(exc):
+    """Say that ``exc`` (Ctrl-C, or :class:`Terminated`) ended the
+    command; its exit status."""
+    line, status = interruption(getattr(exc, "signum", signal.SIGINT))
+    print(line, file=sys.stderr)
+    return status
 
 
 def main(argv=None):
-    # Heat's oslo.service imports eventlet, which warns on import; the
-    # commands never use it.
-    warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
-    parser = build_parser()
-    refuse_unknown_secrets(parser, sys.argv[1:] if argv is None else argv)
-    args = parser.parse_args(argv)
-    if not hasattr(args, "handler"):
-        parser.print_help()
-        return 2
-    previous = _handle_termination()
+    previous = {}
     try:
+        # Ctrl-C while the commands' modules import (most of the first
+        # half second) is an interruption like any other.
+        try:
+            _handle_termination(previous)
+            args = _parse(argv)
+        except KeyboardInterrupt as exc:
+            return _interrupted(exc)
+        if args is None:
+            return 2
         status = _run(args)
     finally:
         for signum, handler in previous.items():
@@ -261,6 +312,20 @@ def main(argv=None):
         sys.stderr.flush()
         os._exit(status)
     return status
+
+
+def _parse(argv):
+    """The parsed arguments; None, after the help, without a command."""
+    # Heat's oslo.service imports eventlet, which warns on import; the
+    # commands never use it.
+    warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+    parser = build_parser()
+    refuse_unknown_secrets(parser, sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return None
+    return args
 
 
 def _run(args):
@@ -284,13 +349,8 @@ def _run(args):
 
         discard_stdout()
         return 128 + signal.SIGPIPE
-    except Terminated as exc:
-        print(f"heat-deltacloud: terminated "
-              f"({signal.Signals(exc.signum).name})", file=sys.stderr)
-        return 128 + exc.signum
-    except KeyboardInterrupt:
-        print("heat-deltacloud: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # Terminated included
+        return _interrupted(exc)
 
 
 if __name__ == "__main__":
