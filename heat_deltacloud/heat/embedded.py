@@ -166,6 +166,30 @@ def _short_scheduler_sleeps(seconds):
     scheduler.TaskRunner._sleep = _sleep
 
 
+def _prompt_worker_cancellation(seconds):
+    """Heat waits for cancelled workers in three blind 5 s sleeps.
+
+    Deleting a stack still in progress cancels its workers, then sleeps
+    5 s before looking whether they let go of their resources (and again,
+    up to three times): every such delete took 5 s at least.  This looks
+    every ``seconds`` within the same 15 s bound.
+    """
+    from heat.db import api as db_api
+    from heat.engine import worker
+
+    def _wait_for_cancellation(stack, wait=5):
+        deadline = time.monotonic() + wait * worker.CANCEL_RETRIES
+        while True:
+            time.sleep(seconds)
+            if not db_api.engine_get_all_locked_by_stack(stack.context,
+                                                         stack.id):
+                return True
+            if time.monotonic() > deadline:
+                return False
+
+    worker._wait_for_cancellation = _wait_for_cancellation
+
+
 class EmbeddedHeat:
     """The process's Heat engine, plus its APIs when asked for."""
 
@@ -256,6 +280,7 @@ class EmbeddedHeat:
         models.BASE.metadata.create_all(engine)
         resources.initialise()
         _short_scheduler_sleeps(self.poll_seconds)
+        _prompt_worker_cancellation(self.poll_seconds)
         from heat.engine import service
         self.engine = service.EngineService(conf.host,
                                             rpc_api.ENGINE_TOPIC)
