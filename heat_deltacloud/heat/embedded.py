@@ -18,7 +18,6 @@ import logging
 import pathlib
 import secrets
 import shutil
-import tempfile
 import threading
 import time
 import warnings
@@ -210,10 +209,13 @@ class EmbeddedHeat:
         return self.state_dir / "heat.conf"
 
     def _make_state_dir(self):
+        from heat_deltacloud.heat import statedirs
+
+        # What processes killed with SIGKILL left behind goes first.
+        statedirs.sweep_quietly()
         if self.state_dir is not None:
             return
-        self.state_dir = pathlib.Path(tempfile.mkdtemp(
-            prefix="heat-deltacloud-"))
+        self.state_dir = statedirs.make()  # marked as this process's
         # Registered as the directory is made: a process that never calls
         # stop() (an exception, a fixture without teardown) still removes
         # it when it exits normally.

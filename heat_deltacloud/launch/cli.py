@@ -18,11 +18,11 @@ import json
 import os
 import shlex
 import sys
-import tempfile
 import threading
 import urllib.parse
 
 from heat_deltacloud.errors import HeatDeltacloudError
+from heat_deltacloud.heat import statedirs
 from heat_deltacloud.launch import credentials, source
 from heat_deltacloud.launch.display import (Progress, event_line,
                                              format_addresses, pipe_safe)
@@ -297,7 +297,9 @@ def run_launch(args):
     # The embedded Heat's state (heat.conf with its auth_encryption_key,
     # the database holding the stored password, the log) is this
     # process's alone: made here, removed whatever ends the process.
-    state_dir = tempfile.mkdtemp(prefix="heat-deltacloud-")
+    # Marked as this process's: a later start removes it if a SIGKILL
+    # leaves it behind (heat_deltacloud.heat.statedirs).
+    state_dir = str(statedirs.make())
     _say("starting Heat 27 in this process (a few seconds)...")
     try:
         options = {"ignore_unsupported_user_data": True} \

@@ -14,9 +14,9 @@ import json
 import os
 import pathlib
 import sys
-import tempfile
 
 from heat_deltacloud.errors import HeatDeltacloudError
+from heat_deltacloud.heat import statedirs
 from heat_deltacloud.launch import credentials, source
 
 ERROR, WARNING, NOTE = "error", "warning", "note"
@@ -276,7 +276,9 @@ def run(args):
                                   wait_conditions=args.wait_conditions)
     judge = _judge(args)
     api = judge.api
-    state_dir = tempfile.mkdtemp(prefix="heat-deltacloud-")
+    # Marked as this process's: a later start removes it if a SIGKILL
+    # leaves it behind (heat_deltacloud.heat.statedirs).
+    state_dir = str(statedirs.make())
     try:
         from heat_deltacloud.heat import capabilities, embedded
 
