@@ -19,9 +19,10 @@ def interruption(signum):
     """What the command says when the signal ``signum`` ends it, and its
     exit status."""
     if signum == signal.SIGINT:
-        return "heat-deltacloud: interrupted", 130
-    return (f"heat-deltacloud: terminated ({signal.Signals(signum).name})",
-            128 + signum)
+        line = "heat-deltacloud: interrupted"
+    else:
+        line = f"heat-deltacloud: terminated ({signal.Signals(signum).name})"
+    return line, 128 + signum
 
 
 #: The signals that end the command: each one's handler when the command
@@ -30,12 +31,20 @@ ENDING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def _exit_at_once(signum, frame):
-    """While this module and its imports load, and main() has not begun:
-    nothing is made yet, so nothing to clean up; an exception here would
-    end as the import's traceback."""
+    """The command's handler outside main(): as this module and its
+    imports load (where an exception would end as the import's traceback)
+    and once main() has returned.  Neither time has anything to clean up
+    but the output written so far."""
     line, status = interruption(signum)
-    os.write(2, line.encode() + b"\n")
-    os._exit(status)
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (AttributeError, OSError, RuntimeError, ValueError):
+                pass  # none, closed, or in the middle of a write
+        os.write(2, line.encode() + b"\n")
+    finally:
+        os._exit(status)
 
 
 def _as_the_command():

@@ -153,3 +153,43 @@ def test_main_restores_the_handlers_it_found():
     with pytest.raises(SystemExit):
         cli.main(["--version"])
     assert {s: signal.getsignal(s) for s in cli.ENDING_SIGNALS} == before
+
+
+#: The console script, whose process writes main()'s status in the marker
+#: once it returned, then waits for a signal (as the interpreter waits for
+#: a thread that has not ended).
+AFTER_MAIN = """\
+import sys
+from heat_deltacloud.cli import main
+status = main()
+with open({marker!r}, "w") as marker:
+    marker.write(str(status))
+deadline = time.monotonic() + 60
+while time.monotonic() < deadline:
+    time.sleep(0.05)
+sys.exit("never signalled")
+"""
+
+
+def test_a_signal_after_main_keeps_the_output_written(tmp_path):
+    # No command: main() prints the help (to a pipe, buffered: no
+    # PYTHONUNBUFFERED) and returns 2; a Ctrl-C while the process is still
+    # there ends it in one line, and the help is not lost with the buffer.
+    marker = tmp_path / "held"
+    script = tmp_path / "heat-deltacloud"
+    script.write_text("import time\n" + AFTER_MAIN.format(marker=str(marker)))
+    buffered = {k: v for k, v in ENV.items() if k != "PYTHONUNBUFFERED"}
+    process = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, cwd=ROOT, env=buffered)
+    deadline = time.monotonic() + 60
+    while not marker.exists() or not marker.read_text():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "main() did not return"
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    returncode, out, err = finish(process)
+    assert marker.read_text() == "2"
+    assert (returncode, err) == (130, "heat-deltacloud: interrupted\n"), \
+        out + err
+    assert out.startswith("usage: heat-deltacloud")
