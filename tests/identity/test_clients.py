@@ -6,6 +6,7 @@ both authenticating with Deltacloud credentials at ``/identity/v3`` and
 then sending ``X-Auth-Token`` to heat-api.
 """
 
+import concurrent.futures
 import json
 import os
 import pathlib
@@ -55,28 +56,36 @@ def test_openstack_cli_stack_lifecycle(served, mock, tmp_path):
     assert openstack(served, "alice", "stack", "list") == []
     created = openstack(served, "alice", "stack", "create", "-t",
                         str(template), "--parameter", "image=img2",
-                        "--wait", "cli-stack")
+                        "--wait", "--poll", "1", "cli-stack")
     assert created["stack_status"] == "CREATE_COMPLETE"
-    listed = openstack(served, "alice", "stack", "list")
-    assert [s["Stack Name"] for s in listed] == ["cli-stack"]
-    shown = openstack(served, "alice", "stack", "show", "cli-stack")
+    # Each command starts a Python process: those that need only the
+    # finished stack run at once.
+    commands = {
+        "list": ("alice", "stack", "list"),
+        "show": ("alice", "stack", "show", "cli-stack"),
+        "events": ("alice", "stack", "event", "list", "cli-stack"),
+        "resources": ("alice", "stack", "resource", "list", "cli-stack"),
+        "output": ("alice", "stack", "output", "show", "cli-stack",
+                   "server_id"),
+        "bob's list": ("bob", "stack", "list"),
+    }
+    with concurrent.futures.ThreadPoolExecutor(len(commands)) as pool:
+        running = {name: pool.submit(openstack, served, *args)
+                   for name, args in commands.items()}
+        got = {name: future.result() for name, future in running.items()}
+    assert [s["Stack Name"] for s in got["list"]] == ["cli-stack"]
+    shown = got["show"]
     assert shown["stack_owner"] == "alice"
     assert shown["parameters"]["image"] == "img2"
-    events = openstack(served, "alice", "stack", "event", "list",
-                       "cli-stack")
     assert any(e["resource_status"] == "CREATE_COMPLETE"
-               and e["resource_name"] == "server" for e in events)
-    resources = openstack(served, "alice", "stack", "resource", "list",
-                          "cli-stack")
-    (server,) = resources
+               and e["resource_name"] == "server" for e in got["events"])
+    (server,) = got["resources"]
     assert server["resource_type"] == "OS::Nova::Server"
-    output = openstack(served, "alice", "stack", "output", "show",
-                       "cli-stack", "server_id")
-    assert output["output_value"] == server["physical_resource_id"]
+    assert got["output"]["output_value"] == server["physical_resource_id"]
     instances = [i for i in mock.all_instances() if i["owner"] == "alice"]
     assert [i["id"] for i in instances] == [server["physical_resource_id"]]
     # Another user sees nothing of it.
-    assert openstack(served, "bob", "stack", "list") == []
+    assert got["bob's list"] == []
     openstack(served, "alice", "stack", "delete", "--yes", "--wait",
               "cli-stack", json_out=False)
     assert openstack(served, "alice", "stack", "list") == []
