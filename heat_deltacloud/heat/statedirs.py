@@ -31,6 +31,9 @@ FIELDS = {"made_by": str, "pid": int, "start_time": int, "uid": int,
           "boot_id": str, "pid_namespace": str}
 #: A marker is a few hundred bytes: a larger file is not one.
 MARKER_MAX = 4096
+#: Linux's largest pid (PID_MAX_LIMIT): a marker naming a larger one was
+#: not written by a process.
+PID_MAX = 4194304
 
 
 def process_start_time(pid):
@@ -102,10 +105,14 @@ def read_marker(path):
                              os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return None
-    with os.fdopen(descriptor, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
             return None
-        data = handle.read(MARKER_MAX + 1)
+        data = os.read(descriptor, MARKER_MAX + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
     if len(data) > MARKER_MAX:
         return None
     try:
@@ -118,8 +125,8 @@ def read_marker(path):
         # bool is an int to isinstance, never a pid.
         if type(marker[name]) is not kind:
             return None
-    if marker["made_by"] != MADE_BY or marker["pid"] <= 0 or \
-            marker["start_time"] < 0:
+    if marker["made_by"] != MADE_BY or not 0 < marker["pid"] <= PID_MAX \
+            or marker["start_time"] < 0:
         return None
     return marker
 
@@ -145,7 +152,11 @@ def abandoned(path, system=None):
         return False
     if any(marker[key] != value for key, value in system.items()):
         return False  # another boot or namespace: its pid says nothing
-    return process_start_time(marker["pid"]) != marker["start_time"]
+    try:
+        now = process_start_time(marker["pid"])
+    except (OSError, ValueError, IndexError):
+        return False  # /proc would not say: not proven gone
+    return now != marker["start_time"]
 
 
 def sweep(parent=None):
@@ -168,7 +179,7 @@ def sweep(parent=None):
             # directory it opens is the one it looked at).
             shutil.rmtree(path)
         except FileNotFoundError:
-            pass  # another sweep got there first
+            continue  # another sweep got there first
         except OSError as exc:
             LOG.debug("cannot remove the leftover state directory %s: %s",
                       path, exc)

@@ -123,6 +123,8 @@ MALFORMED = {
     "a pid in words": lambda m: {**m, "pid": str(m["pid"])},
     "a pid that is a bool": lambda m: {**m, "pid": True},
     "pid 0": lambda m: {**m, "pid": 0},
+    "a pid no process has": lambda m: {**m, "pid": statedirs.PID_MAX + 1},
+    "a start before boot": lambda m: {**m, "start_time": -1},
     "another maker": lambda m: {**m, "made_by": "something else"},
     "another uid": lambda m: {**m, "uid": os.geteuid() + 1},
     "too long": lambda m: {**m, "boot_id": m["boot_id"] * 200},
@@ -137,6 +139,16 @@ def test_a_malformed_marker_keeps_its_directory(tmp_path, dead_pid, kind):
     path = marked(tmp_path, "heat-deltacloud-x", marker)
     assert statedirs.sweep(tmp_path) == []
     assert (path / "heat.conf").exists()
+
+
+@pytest.mark.parametrize("make", [os.mkdir, os.mkfifo],
+                         ids=["directory", "fifo"])
+def test_a_marker_that_is_no_file_keeps_its_directory(tmp_path, make):
+    path = tmp_path / "heat-deltacloud-x"
+    path.mkdir()
+    make(path / statedirs.MARKER)
+    assert statedirs.sweep(tmp_path) == []  # and no wait on the fifo
+    assert path.is_dir()
 
 
 def test_another_boot_or_pid_namespace_proves_nothing(tmp_path, dead_pid):
