@@ -43,8 +43,12 @@ def start_maker(parent):
 
 
 def kill(process):
-    process.send_signal(signal.SIGKILL)
-    process.wait(60)  # reaped: no zombie holds the pid
+    """SIGKILL, and reaped: no zombie holds the pid."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGKILL)
+    process.wait(60)
+    process.stdin.close()
+    process.stdout.close()
 
 
 @pytest.fixture(scope="module")
@@ -88,9 +92,8 @@ def test_a_killed_owners_directory_goes_and_a_live_ones_stays(tmp_path):
         assert not killed_dir.exists()
         assert alive_dir.is_dir()
     finally:
-        killed.kill()
-        alive.kill()
-        alive.wait(60)
+        kill(killed)
+        kill(alive)
     # Its owner ended too: the next sweep takes it.
     assert statedirs.sweep(tmp_path) == [alive_dir]
 
