@@ -37,11 +37,14 @@ SAMPLE_SECONDS = 0.01
 def peak_connections(mock):
     """``peak[0]``: the most connections open at the mock at once."""
     peak, done = [0], threading.Event()
+    failed = []
 
     def sample():
-        channels = mock._server.active_channels
-        while not done.wait(SAMPLE_SECONDS):
-            peak[0] = max(peak[0], len(channels))
+        try:
+            while not done.wait(SAMPLE_SECONDS):
+                peak[0] = max(peak[0], mock.open_connections())
+        except Exception as exc:  # a sampler that died would report 0
+            failed.append(exc)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -50,6 +53,9 @@ def peak_connections(mock):
     finally:
         done.set()
         sampler.join()
+    if failed:
+        raise RuntimeError("counting the mock's connections failed") \
+            from failed[0]
 
 
 def _run(heat, connection_limit, users):

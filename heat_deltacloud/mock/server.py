@@ -121,6 +121,11 @@ class MockServer:
         """``{"METHOD /api/route/:id": count}`` since the last clear."""
         return self.app.controls.requests()["counts"]
 
+    def open_connections(self):
+        """How many client connections are open now (kept-alive ones
+        included)."""
+        return self._server.open_connections
+
     def peak_concurrency(self):
         """Most API requests in progress at once since the last clear."""
         return self.app.controls.requests()["peak_concurrency"]

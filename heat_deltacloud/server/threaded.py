@@ -66,6 +66,11 @@ class ThreadedServer:
         """Whether the loop's thread runs (started and not yet stopped)."""
         return self._thread is not None and self._thread.is_alive()
 
+    @property
+    def open_connections(self):
+        """How many client connections are open now."""
+        return len(self._server.active_channels)
+
     def start(self):
         """Serve in a new thread; once only (a stopped server stays
         stopped)."""

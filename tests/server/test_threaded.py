@@ -37,8 +37,10 @@ def test_a_request_finishing_after_the_stop_is_harmless():
     url = f"http://127.0.0.1:{server.port}/"
     with requests.Session() as kept_alive:
         assert kept_alive.get(url, timeout=5).text == "hello"
+        assert server.open_connections == 1
         server.stop()
         assert not server.serving
+        assert server.open_connections == 0
         # What a worker thread does as it ends a request: wake the loop.
         server._server.pull_trigger()
         with pytest.raises(requests.ConnectionError):
