@@ -73,6 +73,8 @@ class Harness:
         self.mock = self.rabbitmq = self.postgres = None
         self.apis = {}
         self.engines = {}
+        #: engine name -> the database's clock when it was (re)started
+        self._engine_started = {}
         self.heat_conf = None
         self.database_url = None
         self._started = False
@@ -114,9 +116,10 @@ class Harness:
     def stop(self):
         """Stop everything that runs, newest first.  Safe to call twice."""
         with self._lock:
-            for process in [*self.engines.values(),
-                            *[api["process"] for api in self.apis.values()]]:
-                process.stop()
+            processes.stop_all([
+                *self.engines.values(),
+                *[api["process"] for api in self.apis.values()
+                  if api.get("process") is not None]])
             self.engines.clear()
             self.apis.clear()
             for service in (self.postgres, self.rabbitmq):
@@ -223,6 +226,10 @@ class Harness:
         if old is not None and not old.exited():
             raise HarnessError(f"{name} is already running")
         conf = heatconf.process_conf(self.run_dir, name)
+        # Its first report counts from here: waited for from its wait's
+        # start, an engine that had reported meanwhile was waited for
+        # until its next report, a periodic_interval later.
+        self._engine_started[name] = self._now()
         process = processes.Process(
             name, [_script("heat-engine"), "--config-file", self.heat_conf,
                    "--config-file", conf],
@@ -231,9 +238,10 @@ class Harness:
         return process
 
     def wait_for_engine(self, name):
-        """Wait until ``name`` has registered in the service table."""
+        """Wait until ``name`` has registered in the service table since
+        it was started."""
         process = self.engines[name]
-        started = self._now()
+        started = self._engine_started[name]
         processes.wait_until(
             lambda: self._engine_reported_since(name, started),
             timeout=ENGINE_TIMEOUT, what=f"{name} to register",

@@ -98,18 +98,7 @@ class Process:
     def stop(self, timeout=15.0, signum=signal.SIGTERM):
         """``signum`` to the group, then SIGKILL what is left after
         ``timeout`` seconds."""
-        if self.exited():
-            self._signal_group(signal.SIGKILL)  # leftovers of the group
-            return
-        self._signal_group(signum)
-        try:
-            self.popen.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            LOG.warning("%s still running %ss after signal %s; killing "
-                        "it", self.name, timeout, signum)
-        self._signal_group(signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.popen.wait(timeout=5)
+        stop_all([self], timeout=timeout, signum=signum)
 
     def _signal_group(self, signum):
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -127,3 +116,25 @@ class Process:
 
     def __repr__(self):
         return f"<Process {self.name} pid={self.pid}>"
+
+
+def stop_all(stopping, timeout=15.0, signum=signal.SIGTERM):
+    """Stop several processes at once: ``signum`` to every group, then
+    SIGKILL what is left of each after the same ``timeout`` seconds (a
+    heat-engine takes its whole graceful shutdown timeout: one after the
+    other, two took twice as long)."""
+    running = [process for process in stopping if not process.exited()]
+    for process in running:
+        process._signal_group(signum)
+    deadline = time.monotonic() + timeout
+    for process in running:
+        try:
+            process.popen.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            LOG.warning("%s still running %ss after signal %s; killing "
+                        "it", process.name, timeout, signum)
+    for process in stopping:
+        process._signal_group(signal.SIGKILL)  # leftovers of the group
+    for process in running:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.popen.wait(timeout=5)
