@@ -165,31 +165,6 @@ def _short_scheduler_sleeps(seconds):
     scheduler.TaskRunner._sleep = _sleep
 
 
-class _StaggerSleeps:
-    """``heat.engine.stack``'s ``time``, its sleeps cut to ``seconds``.
-
-    A convergence create, update or delete sleeps 1 s after triggering
-    each resource it can start at once: a stack of ten independent
-    servers started its last one 9 s after its first (and deleted it as
-    late).  The stagger stays, ``seconds`` long.
-    """
-
-    def __init__(self, seconds):
-        self._seconds = seconds
-
-    def __getattr__(self, name):
-        return getattr(time, name)
-
-    def sleep(self, seconds):
-        time.sleep(min(seconds, self._seconds))
-
-
-def _short_leaf_stagger(seconds):
-    from heat.engine import stack
-
-    stack.time = _StaggerSleeps(seconds)
-
-
 def _prompt_worker_cancellation(seconds):
     """Heat waits for cancelled workers in three blind 5 s sleeps.
 
@@ -308,7 +283,6 @@ class EmbeddedHeat:
         resources.initialise()
         _short_scheduler_sleeps(self.poll_seconds)
         _prompt_worker_cancellation(self.poll_seconds)
-        _short_leaf_stagger(self.poll_seconds)
         from heat.engine import service
         self.engine = service.EngineService(conf.host,
                                             rpc_api.ENGINE_TOPIC)
