@@ -114,7 +114,8 @@ class Harness:
         return self
 
     def stop(self):
-        """Stop everything that runs, newest first.  Safe to call twice."""
+        """Stop everything that runs: the engines and APIs at once, then
+        the services they used, then the mock.  Safe to call twice."""
         with self._lock:
             processes.stop_all([
                 *self.engines.values(),
